@@ -1,0 +1,137 @@
+"""Read and check `config.toml`: where the registry lives, how to reach GitHub, which sources to crawl."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Config", "ConfigError", "GitHubConfig", "SourceConfig", "load_config", "KNOWN_KINDS"]
+
+from crawler.base import ADAPTERS
+
+#: Source kinds ohr has an adapter for.
+KNOWN_KINDS: tuple[str, ...] = tuple(ADAPTERS)
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or inconsistent."""
+
+
+@dataclass
+class GitHubConfig:
+    """How to reach a GitHub-REST-v3-compatible API (github.com or an Enterprise/test host)."""
+
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    timeout: float = 20.0
+    max_rate_limit_wait: float = 60.0
+    retries: int = 3
+    seconds_between_requests: float = 0.0
+    concurrency: int = 4
+    max_file_bytes: int = 2_000_000
+
+    @property
+    def token(self) -> str | None:
+        """The token from the environment (never from the file), or None for anonymous access."""
+        value = os.environ.get(self.token_env, "").strip()
+        return value or None
+
+
+@dataclass
+class SourceConfig:
+    """One `[[sources]]` table: a name, a kind and the kind's own keys."""
+
+    name: str
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+    schedule: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A kind-specific option."""
+        return self.options.get(key, default)
+
+
+@dataclass
+class Config:
+    """The whole configuration, with every path resolved."""
+
+    path: Path | None
+    registry_path: Path
+    github: GitHubConfig
+    sources: list[SourceConfig]
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``; ConfigError names the known ones otherwise."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} in the config (known: {known})")
+
+
+def _default_config_path() -> Path | None:
+    env = os.environ.get("OHR_CONFIG")
+    if env:
+        return Path(env)
+    p = Path("config.toml")
+    return p if p.exists() else None
+
+
+def load_config(path: str | Path | None = None, db: str | Path | None = None) -> Config:
+    """Load a config file (``--config``, then $OHR_CONFIG, then ./config.toml); ``db`` overrides the registry path.
+
+    $OHR_GITHUB_API_URL overrides `[github] api_url`, so one config serves a test server too.
+    """
+    p = Path(path) if path else _default_config_path()
+    raw: dict[str, Any] = {}
+    if p is not None:
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {p} not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {p} cannot be read: {exc.strerror}") from None
+    base = p.parent if p is not None else Path.cwd()
+
+    gh_raw = raw.get("github", {}) or {}
+    if not isinstance(gh_raw, dict):
+        raise ConfigError("[github] must be a table")
+    gh = GitHubConfig()
+    for key, value in gh_raw.items():
+        if not hasattr(gh, key) or key == "token":
+            raise ConfigError(f"[github] has an unknown key {key!r}")
+        setattr(gh, key, type(getattr(gh, key))(value))
+    env_api = os.environ.get("OHR_GITHUB_API_URL")
+    if env_api:
+        gh.api_url = env_api
+    gh.api_url = gh.api_url.rstrip("/")
+    if not gh.api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"[github] api_url must be an http(s) URL, not {gh.api_url!r}")
+
+    reg = raw.get("registry", {}) or {}
+    reg_path = Path(db) if db else Path(os.environ.get("OHR_DB") or reg.get("path", "registry.duckdb"))
+    if not reg_path.is_absolute() and not db and not os.environ.get("OHR_DB"):
+        reg_path = base / reg_path
+
+    sources: list[SourceConfig] = []
+    seen: set[str] = set()
+    for i, s in enumerate(raw.get("sources", []) or [], start=1):
+        if not isinstance(s, dict):
+            raise ConfigError(f"[[sources]] entry {i} must be a table")
+        s = dict(s)
+        name, kind = s.pop("name", None), s.pop("kind", None)
+        if not name or not kind:
+            raise ConfigError(f"[[sources]] entry {i} needs a name and a kind")
+        if kind not in KNOWN_KINDS:
+            raise ConfigError(f"source {name!r} has unknown kind {kind!r} (known: {', '.join(KNOWN_KINDS)})")
+        if name in seen:
+            raise ConfigError(f"two sources are named {name!r}")
+        seen.add(name)
+        schedule = s.pop("schedule", None)
+        sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
+    return Config(path=p, registry_path=reg_path, github=gh, sources=sources)

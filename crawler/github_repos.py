@@ -1,0 +1,162 @@
+"""Enrich GitHub-hosted projects: repository metadata, file tree, README and the files normalizers read.
+
+Every request is conditional on what is stored; a repository whose `pushed_at` has not moved does not
+have its tree and files fetched again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from crawler.base import Context, Document, Problem
+
+__all__ = ["RepoResult", "RepoTarget", "enrich_repo", "wanted_files"]
+
+_LICENCE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
+
+
+def wanted_files(paths: list[str]) -> list[str]:
+    """Repository files the normalizers read: licence files in the first two levels of the tree."""
+    out = []
+    for p in paths:
+        depth = p.count("/")
+        name = p.rsplit("/", 1)[-1]
+        if depth <= 1 and _LICENCE.match(name):
+            out.append(p)
+    return sorted(out)
+
+
+@dataclass
+class RepoTarget:
+    """A repository to enrich and what the registry already knows of it."""
+
+    project_id: str
+    full_name: str
+    docs: dict[str, Document] = field(default_factory=dict)  # doc url -> stored document (no content)
+    pushed_at: str | None = None
+
+
+@dataclass
+class RepoResult:
+    """What enriching one repository produced."""
+
+    target: RepoTarget
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    outcome: str = "unchanged"  # new | changed | unchanged | gone | moved | failed
+
+
+def _api(ctx: Context, path: str) -> str:
+    return ctx.config.github.api_url + path
+
+
+def _get_doc(
+    ctx: Context, t: RepoTarget, path: str, kind: str, params: dict | None = None, file_path: str | None = None
+) -> tuple[Document, object]:
+    """One conditional GET turned into a Document; the parsed JSON comes back beside it."""
+    from registry.db import now
+
+    assert ctx.github is not None
+    url = _api(ctx, path) + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    prev = t.docs.get(url)
+    resp = ctx.github.get(path, etag=prev.etag if prev and prev.status == 200 else None, params=params)
+    doc = Document(
+        url=url, doc_kind=kind, source=ctx.source.name, fetched_at=now(), status=resp.status,
+        etag=resp.etag, last_modified=resp.last_modified, project_id=t.project_id, path=file_path,
+        error=resp.error,
+    )
+    if resp.not_modified:
+        doc.not_modified = True
+        doc.status = prev.status if prev else 200
+        doc.etag = resp.etag or (prev.etag if prev else None)
+        return doc, None
+    if resp.status == 200 and resp.data is not None and kind in ("repo", "tree"):
+        doc.content = json.dumps(resp.data, sort_keys=True).encode()
+        doc.content_type = "application/json"
+    return doc, resp.data
+
+
+def _file_bytes(data: object, max_bytes: int) -> tuple[bytes | None, str | None]:
+    if not isinstance(data, dict) or data.get("type", "file") != "file":
+        return None, "not a file"
+    size = int(data.get("size") or 0)
+    if size > max_bytes:
+        return None, f"file of {size} bytes is over the {max_bytes}-byte limit; not read"
+    if data.get("encoding") != "base64":
+        return None, f"file of {size} bytes not inlined by the contents API"
+    try:
+        return base64.b64decode(data.get("content") or "", validate=False), None
+    except (binascii.Error, ValueError) as exc:
+        return None, f"bad base64 content: {exc}"
+
+
+def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
+    """Fetch one repository: metadata always (conditional), tree, README and files only if it moved on."""
+    res = RepoResult(t)
+    assert ctx.github is not None
+    repo_doc, data = _get_doc(ctx, t, f"/repos/{t.full_name}", "repo")
+    res.documents.append(repo_doc)
+    if repo_doc.not_modified:
+        return res
+    if repo_doc.status == 404:
+        res.outcome = "gone"
+        res.problems.append(Problem(t.full_name, "gone", "repository not found (deleted, renamed away or private)",
+                                    repo_doc.url))
+        return res
+    if repo_doc.error or not isinstance(data, dict) or "full_name" not in data:
+        res.outcome = "failed"
+        repo_doc.content = None
+        res.problems.append(Problem(t.full_name, "fetch", repo_doc.error or "unexpected repository JSON",
+                                    repo_doc.url))
+        return res
+    full = data["full_name"]
+    res.outcome = "new" if not t.docs else "changed"
+    if full.lower() != t.full_name.lower():
+        res.outcome = "moved"
+        res.problems.append(Problem(t.full_name, "moved", f"repository renamed or moved to {full}", repo_doc.url))
+    tree_key = next((u for u, d in t.docs.items() if d.doc_kind == "tree"), None)
+    if t.pushed_at and t.pushed_at == data.get("pushed_at") and tree_key:
+        res.outcome = "unchanged" if res.outcome != "moved" else res.outcome
+        return res
+    branch = data.get("default_branch") or "HEAD"
+    tree_doc, tree = _get_doc(ctx, t, f"/repos/{full}/git/trees/{quote(branch, safe='')}", "tree",
+                              params={"recursive": "1"})
+    res.documents.append(tree_doc)
+    if tree_doc.error:
+        res.problems.append(Problem(full, "fetch", f"tree not read: {tree_doc.error}", tree_doc.url))
+    readme_doc, readme = _get_doc(ctx, t, f"/repos/{full}/readme", "readme")
+    if readme_doc.status == 404:
+        readme_doc.error = None  # no README is a fact, not a failure
+    elif readme_doc.status == 200:
+        readme_doc.content, err = _file_bytes(readme, ctx.config.github.max_file_bytes)
+        readme_doc.path = readme.get("path") if isinstance(readme, dict) else None
+        readme_doc.sha = readme.get("sha") if isinstance(readme, dict) else None
+        if err:
+            readme_doc.error = err
+            res.problems.append(Problem(full, "file", f"README: {err}", readme_doc.url))
+    elif readme_doc.error:
+        res.problems.append(Problem(full, "fetch", f"README not read: {readme_doc.error}", readme_doc.url))
+    res.documents.append(readme_doc)
+    paths: list[str] = []
+    if isinstance(tree, dict):
+        paths = [e.get("path") for e in tree.get("tree", []) if e.get("type") == "blob" and e.get("path")]
+    elif tree_doc.not_modified:
+        paths = []  # unchanged tree: its files are unchanged too
+    for fp in wanted_files(paths):
+        fdoc, fdata = _get_doc(ctx, t, f"/repos/{full}/contents/{quote(fp)}", "file",
+                               params={"ref": quote(branch, safe="")}, file_path=fp)
+        if fdoc.status == 200 and not fdoc.not_modified:
+            fdoc.content, err = _file_bytes(fdata, ctx.config.github.max_file_bytes)
+            fdoc.sha = fdata.get("sha") if isinstance(fdata, dict) else None
+            if err:
+                fdoc.error = err
+                res.problems.append(Problem(full, "file", f"{fp}: {err}", fdoc.url))
+        elif fdoc.error:
+            res.problems.append(Problem(full, "fetch", f"{fp} not read: {fdoc.error}", fdoc.url))
+        res.documents.append(fdoc)
+    return res

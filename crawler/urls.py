@@ -1,0 +1,143 @@
+"""Canonical URLs, stable project ids and URL classes, so one design seen in many places is one key."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+__all__ = [
+    "HUB_HOSTS",
+    "canonical_url",
+    "classify",
+    "github_repo",
+    "gitlab_repo",
+    "project_id",
+    "looks_like_url",
+]
+
+#: Hosts of the open-hardware hubs ohr knows, mapped to a short hub name.
+HUB_HOSTS: dict[str, str] = {
+    "hackaday.io": "hackaday",
+    "oshwa.org": "oshwa",
+    "certification.oshwa.org": "oshwa",
+    "appropedia.org": "appropedia",
+    "thingiverse.com": "thingiverse",
+    "printables.com": "printables",
+    "kitspace.org": "kitspace",
+}
+
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref_src)$", re.I)
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d+)?(?:[/?#].*)?$", re.I)
+# GitHub paths that are not owner names.
+_GITHUB_RESERVED = {
+    "about", "apps", "blog", "collections", "contact", "explore", "features", "issues", "login",
+    "marketplace", "orgs", "pricing", "pulls", "search", "settings", "sponsors", "topics", "trending",
+    "users", "site", "security", "enterprise", "readme", "codespaces", "notifications", "new",
+}
+
+
+def looks_like_url(text: str) -> bool:
+    """Whether a link target is an absolute web address, with or without its scheme."""
+    t = text.strip()
+    if re.match(r"^https?://", t, re.I):
+        return True
+    if t.startswith(("#", "/", ".", "mailto:")) or ":" in t.split("/")[0]:
+        return False
+    return bool(_DOMAIN.match(t))
+
+
+def _split(url: str):
+    u = url.strip().strip("<>")
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I):
+        u = "https://" + u.lstrip("/")
+    return urlsplit(u)
+
+
+def github_repo(url: str) -> tuple[str, str] | None:
+    """The (owner, name) a github.com URL points into, in the case it was written, or None."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host not in ("github.com", "www.github.com"):
+        return None
+    segs = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segs) < 2 or segs[0].lower() in _GITHUB_RESERVED:
+        return None
+    owner, name = segs[0], segs[1]
+    if name.lower().endswith(".git"):
+        name = name[:-4]
+    if not re.match(r"^[A-Za-z0-9-]{1,39}$", owner) or not re.match(r"^[A-Za-z0-9._-]{1,100}$", name):
+        return None
+    return owner, name
+
+
+def gitlab_repo(url: str) -> str | None:
+    """The project path ('group/sub/project') a gitlab.com URL points into, or None."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host not in ("gitlab.com", "www.gitlab.com"):
+        return None
+    path = unquote(parts.path).split("/-/", 1)[0]
+    segs = [s for s in path.split("/") if s]
+    if len(segs) < 2 or segs[0] in ("explore", "users", "help", "dashboard"):
+        return None
+    if segs[-1].lower().endswith(".git"):
+        segs[-1] = segs[-1][:-4]
+    return "/".join(segs).lower()
+
+
+def canonical_url(url: str) -> str | None:
+    """One spelling per resource: https, lower-case host without www., no fragment, tracking query,
+    trailing slash or `.git`; GitHub and GitLab URLs reduced to the repository. None if not http(s)."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host or " " in host:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    gh = github_repo(url)
+    if gh:
+        return f"https://github.com/{gh[0].lower()}/{gh[1].lower()}"
+    gl = gitlab_repo(url)
+    if gl:
+        return f"https://gitlab.com/{gl}"
+    if host.startswith("www."):
+        host = host[4:]
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
+    path = re.sub(r"/{2,}", "/", path).rstrip("/")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return urlunsplit(("https", netloc, path, query, ""))
+
+
+def project_id(url: str) -> str | None:
+    """The stable project id of a URL: its canonical form without the scheme."""
+    c = canonical_url(url)
+    return c[len("https://"):] if c else None
+
+
+def classify(url: str) -> str:
+    """The class of a URL: github-repo, gitlab-repo, hub, web, or invalid."""
+    c = canonical_url(url)
+    if c is None:
+        return "invalid"
+    if github_repo(url):
+        return "github-repo"
+    if gitlab_repo(url):
+        return "gitlab-repo"
+    host = (urlsplit(c).hostname or "")
+    if any(host == h or host.endswith("." + h) for h in HUB_HOSTS):
+        return "hub"
+    return "web"

@@ -1,0 +1,1 @@
+"""Read the registry: curated `.sql` queries, search, and the `ohr` command line."""

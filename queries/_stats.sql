@@ -1,0 +1,14 @@
+-- title: Registry statistics
+-- description: One row per measure: projects, by URL kind and source, repositories by status, documents.
+SELECT 'projects' AS measure, NULL AS "group", count(*) AS n FROM projects
+UNION ALL
+SELECT 'projects by kind', url_kind, count(*) FROM projects GROUP BY url_kind
+UNION ALL
+SELECT 'projects by source', source, count(DISTINCT project_id) FROM source_records GROUP BY source
+UNION ALL
+SELECT 'repositories by status', status, count(*) FROM repos GROUP BY status
+UNION ALL
+SELECT 'documents by kind', doc_kind, count(*) FROM documents GROUP BY doc_kind
+UNION ALL
+SELECT 'problems by kind', kind, count(*) FROM crawl_errors GROUP BY kind
+ORDER BY 1, 3 DESC, 2

@@ -1,0 +1,383 @@
+"""The `ohr` command line: crawl sources into the registry, then search, show and query it.
+
+Exit codes: 0 ok; 1 internal error; 2 usage error; 3 user error (missing registry, unknown id or
+source, bad SQL, bad config); 4 crawl finished but a source failed, was unreachable or left work
+pending; 5 registry busy (another process held it too long).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from queries.output import Format, emit
+
+__all__ = ["app", "main", "OhrError", "EXIT"]
+
+EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5}
+
+
+class OhrError(Exception):
+    """A user error: printed as one line, exits with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT["user"]) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+app = typer.Typer(
+    name="ohr",
+    help="ohr — the open-hardware registry. Crawl open-hardware projects into one DuckDB file and query it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="config file (default: $OHR_CONFIG or ./config.toml)")
+]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="registry file (default: [registry] path of the config)")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format: table, json or csv")]
+
+
+def load(config: Path | None, db: Path | None) -> Any:
+    """The configuration, with user errors turned into OhrError."""
+    from crawler.config import ConfigError, load_config
+
+    try:
+        return load_config(config, db)
+    except ConfigError as exc:
+        raise OhrError(str(exc)) from None
+
+
+def db_path(config: Path | None, db: Path | None) -> Path:
+    """Where the registry is, without importing more than needed."""
+    if db is not None:
+        return db
+    if os.environ.get("OHR_DB") and config is None:
+        return Path(os.environ["OHR_DB"])
+    return load(config, None).registry_path
+
+
+def open_reader(config: Path | None, db: Path | None) -> Any:
+    """A read-only registry connection (context manager); waits briefly for a crawl's batch write."""
+    from registry.db import reader
+
+    return reader(db_path(config, db))
+
+
+# -- crawl ----------------------------------------------------------------------------------------
+@app.command()
+def crawl(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="crawl only this source (repeatable)")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only problems (for cron)")] = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Crawl the sources of the config into the registry and say what was found.
+
+    Example: ohr crawl --source covid19-vent-list
+    """
+    from crawler.run import crawl as run_crawl
+
+    cfg = load(config, db)
+    if not cfg.sources:
+        raise OhrError(f"no [[sources]] in {cfg.path or 'the config'}; nothing to crawl")
+    names = list(source) if source else None
+    if names:
+        for n in names:
+            if not _has_source(cfg, n):
+                _unknown_source(cfg, n)
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and not quiet:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        tasks: dict[str, Any] = {}
+
+        def progress(src: str, done: int, total: int) -> None:
+            if src not in tasks:
+                tasks[src] = bar.add_task(f"{src}: repositories", total=total)
+            bar.update(tasks[src], completed=done)
+
+    try:
+        summaries = run_crawl(cfg, names, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    bad = False
+    for s in summaries:
+        if s.status == "unreachable":
+            typer.echo(f"{s.source}: unreachable — {s.message}; the registry keeps what it held", err=True)
+            bad = True
+            continue
+        if not quiet or s.status != "ok":
+            typer.echo(
+                f"{s.source}: {s.records} entries, {s.new} new projects; {s.repos} GitHub repositories "
+                f"({s.repos_new} new, {s.repos_changed} changed, {s.repos_unchanged} unchanged, "
+                f"{s.repos_pending} pending); {s.requests} requests ({s.not_modified} not modified)"
+                + (f"; rate limit left {s.rate_remaining}" if s.rate_remaining is not None else "")
+            )
+        if s.problems and not quiet:
+            typer.echo(f"  {len(s.problems)} problem(s) recorded, e.g. {s.problems[0].item}: "
+                       f"{s.problems[0].message}")
+        if s.status != "ok":
+            bad = True
+            if s.message:
+                typer.echo(f"  {s.source}: {s.message}", err=True)
+    if not quiet:
+        typer.echo(f"registry: {cfg.registry_path}")
+    if bad:
+        raise typer.Exit(EXIT["partial"])
+
+
+def _has_source(cfg: Any, name: str) -> bool:
+    return any(s.name == name for s in cfg.sources)
+
+
+def _unknown_source(cfg: Any, name: str) -> None:
+    known = ", ".join(s.name for s in cfg.sources)
+    raise OhrError(f"no source named {name!r} (known: {known})")
+
+
+# -- search ---------------------------------------------------------------------------------------
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="words to look for (all must match); '' lists everything")] = "",
+    category: Annotated[str | None, typer.Option(help="only projects listed under this heading")] = None,
+    source: Annotated[str | None, typer.Option(help="only projects from this source")] = None,
+    licence: Annotated[str | None, typer.Option("--licence", "--license", help="licence id prefix, e.g. MIT")]
+    = None,
+    has_bom: Annotated[bool, typer.Option("--has-bom", help="only projects with a bill of materials")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
+    fmt: FormatOpt = Format.table,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Search projects by name, description, category and README; best matches first.
+
+    Example: ohr search ventilator --category "Most Buildable" --format json
+    """
+    from queries.sqlfiles import load as load_sql
+
+    q = load_sql("_search")
+    terms = [t.lower() for t in text.split() if t]
+    params = q.bind({"terms": terms, "category": category, "source": source, "licence": licence,
+                     "has_bom": has_bom, "lim": limit})
+    with open_reader(config, db) as con:
+        cur = con.execute(q.sql, params)
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    emit(cols, rows, fmt)
+
+
+# -- show -----------------------------------------------------------------------------------------
+def resolve_id(con: Any, ref: str) -> str:
+    """A project id from an id, a URL, `owner/name`, or a unique id fragment."""
+    from crawler.urls import canonical_url, project_id
+
+    ref = ref.strip()
+    row = con.execute("SELECT id FROM projects WHERE id = ?", [ref.lower()]).fetchone()
+    if row:
+        return row[0]
+    canon = canonical_url(ref) if "." in ref.split("/")[0] or "://" in ref else None
+    if canon:
+        row = con.execute("SELECT project_id FROM project_urls WHERE url = ?", [canon]).fetchone()
+        if row:
+            return row[0]
+        pid = project_id(ref)
+        row = con.execute("SELECT id FROM projects WHERE id = ?", [pid]).fetchone()
+        if row:
+            return row[0]
+    if ref.count("/") == 1 and "." not in ref.split("/")[0]:
+        row = con.execute("SELECT project_id FROM project_urls WHERE url = ?",
+                          [f"https://github.com/{ref.lower()}"]).fetchone()
+        if row:
+            return row[0]
+    rows = con.execute("SELECT id FROM projects WHERE id LIKE ? LIMIT 6", [f"%{ref.lower()}%"]).fetchall()
+    if len(rows) == 1:
+        return rows[0][0]
+    if rows:
+        raise OhrError(f"{ref!r} matches several projects: {', '.join(r[0] for r in rows[:5])}")
+    raise OhrError(f"no project {ref!r} (try `ohr search`)")
+
+
+def project_details(con: Any, pid: str) -> dict[str, Any]:
+    """Everything the registry knows about one project, as nested plain data."""
+
+    def rows_of(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cur = con.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    project = rows_of("SELECT * FROM v_projects WHERE id = ?", [pid])[0]
+    repo = rows_of("SELECT * EXCLUDE (readme, tree_paths), len(tree_paths) AS tree_files, "
+                   "len(readme) AS readme_chars FROM repos WHERE project_id = ?", [pid])
+    return {
+        "project": project,
+        "urls": rows_of("SELECT url, url_kind, first_seen, last_seen FROM project_urls WHERE project_id = ? "
+                        "ORDER BY first_seen, url", [pid]),
+        "provenance": rows_of(
+            "SELECT source, name, category, array_to_string(heading_path, ' > ') AS heading_path, description, "
+            "urls, document_url, position, first_seen, last_seen FROM source_records WHERE project_id = ? "
+            "ORDER BY source, record_key", [pid]),
+        "repository": repo[0] if repo else None,
+        "documents": rows_of("SELECT doc_kind, path, url, status, size, error, fetched_at FROM documents "
+                             "WHERE project_id = ? ORDER BY doc_kind, path", [pid]),
+        "problems": rows_of("SELECT source, kind, message, url, occurred_at FROM crawl_errors WHERE item IN "
+                            "(SELECT full_name FROM repos WHERE project_id = $1) OR url IN "
+                            "(SELECT url FROM documents WHERE project_id = $1) ORDER BY occurred_at DESC LIMIT 20",
+                            [pid]),
+    }
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help="project id, URL, or GitHub owner/name")],
+    fmt: FormatOpt = Format.table,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Show everything known about one project, with where each piece came from.
+
+    Example: ohr show github.com/ambovent/ambovent   (or: ohr show AmboVent/AmboVent)
+    """
+    with open_reader(config, db) as con:
+        pid = resolve_id(con, ref)
+        details = project_details(con, pid)
+    if fmt is Format.json:
+        from queries.output import jsonable
+
+        import json
+
+        typer.echo(json.dumps(jsonable(details), ensure_ascii=False, indent=2))
+        return
+    if fmt is Format.csv:
+        rows = [("project", k, v) for k, v in details["project"].items()]
+        rows += [("repository", k, v) for k, v in (details["repository"] or {}).items()]
+        rows += [("url", u["url_kind"], u["url"]) for u in details["urls"]]
+        rows += [("provenance", p["source"], f"{p['heading_path']}: {p['name']}") for p in details["provenance"]]
+        emit(["section", "field", "value"], rows, fmt)
+        return
+    emit(["field", "value"], list(details["project"].items()), fmt, title=f"project {pid}")
+    if details["repository"]:
+        emit(["field", "value"], list(details["repository"].items()), fmt, title="GitHub repository")
+    for section in ("urls", "provenance", "documents", "problems"):
+        items = details[section]
+        if items:
+            emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)
+
+
+# -- sql ------------------------------------------------------------------------------------------
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="a SQL query, or - to read it from stdin")],
+    fmt: FormatOpt = Format.table,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Run read-only SQL on the registry (writes and file access are refused); see docs/schema.md.
+
+    Example: ohr sql "SELECT category, count(*) FROM v_projects GROUP BY ALL ORDER BY 2 DESC"
+    """
+    import duckdb
+
+    from registry.db import RegistryMissing
+
+    text = sys.stdin.read() if query == "-" else query
+    if not text.strip():
+        raise OhrError("empty query")
+    path = db_path(config, db)
+    if not path.exists():
+        raise RegistryMissing(f"no registry at {path}; run `ohr crawl` first (or pass --db)")
+    from registry.db import sql_reader
+
+    con = sql_reader(path)
+    try:
+        cur = con.execute(text)
+        if cur.description is None:
+            raise OhrError("the statement returned no rows (ohr sql is read-only)")
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise OhrError(f"SQL error: {first}") from None
+    finally:
+        con.close()
+    emit(cols, rows, fmt)
+
+
+# -- stats ----------------------------------------------------------------------------------------
+@app.command()
+def stats(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Count what the registry holds: projects by source and kind, repositories by status, last runs.
+
+    Example: ohr stats --format json
+    """
+    from queries.sqlfiles import load as load_sql
+
+    q = load_sql("_stats")
+    with open_reader(config, db) as con:
+        cur = con.execute(q.sql)
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    emit(cols, rows, fmt, title="registry")
+
+
+# -- renormalize ----------------------------------------------------------------------------------
+@app.command()
+def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Re-derive every normalized field from the stored raw documents, without the network.
+
+    Example: ohr renormalize --db registry.duckdb
+    """
+    from registry.db import RegistryMissing
+    from registry.renormalize import renormalize as run
+
+    cfg = load(config, db)
+    if not cfg.registry_path.exists():
+        raise RegistryMissing(f"no registry at {cfg.registry_path}; run `ohr crawl` first (or pass --db)")
+    counts = run(cfg)
+    typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; user errors become one line and a documented exit code."""
+    from registry.db import RegistryBusy, RegistryMissing
+
+    try:
+        app(args=argv, prog_name="ohr")  # exits itself: 0, or 2 for usage errors
+        code = 0
+    except OhrError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = exc.code
+    except RegistryMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = EXIT["user"]
+    except RegistryBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = EXIT["busy"]
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback unless asked
+        if os.environ.get("OHR_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set OHR_DEBUG=1 for the traceback)", err=True)
+        code = EXIT["internal"]
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

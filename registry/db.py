@@ -1,0 +1,179 @@
+"""Open the registry file: short write sessions, read-only opens that wait out a writer, migrations."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "RegistryBusy",
+    "RegistryMissing",
+    "SCHEMA_VERSION",
+    "migrate",
+    "now",
+    "reader",
+    "writer",
+    "schema_version",
+    "sql_reader",
+]
+
+
+class RegistryMissing(Exception):
+    """The registry file does not exist yet."""
+
+
+class RegistryBusy(Exception):
+    """Another process held the registry longer than we were willing to wait."""
+
+
+def now() -> datetime:
+    """The current UTC time without tzinfo, as the registry stores timestamps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    out = []
+    for entry in resources.files("registry").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            out.append((int(name[:4]), name[5:-4], entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+SCHEMA_VERSION: int = max(v for v, _, _ in _migrations())
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return "lock" in msg and ("conflicting" in msg or "could not set" in msg)
+
+
+def _wait_seconds(default: float) -> float:
+    try:
+        return float(os.environ.get("OHR_LOCK_WAIT", default))
+    except ValueError:
+        return default
+
+
+def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise RegistryBusy(
+                    f"registry {path} is locked by another process (waited {wait:.0f} s)"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version a registry file is at (0 for a new file)."""
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not has:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring a registry up to the current schema in place, one transaction per step; never drops data."""
+    current = schema_version(con)
+    if current == 0:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"registry schema {current} is newer than this ohr understands ({SCHEMA_VERSION}); upgrade ohr"
+        )
+    for version, name, sql in _migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, now()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+_migrated: set[str] = set()
+
+
+@contextmanager
+def writer(path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection held only for one batch, then closed so readers can get in."""
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(p, read_only=False, wait=_wait_seconds(60.0) if wait is None else wait)
+    try:
+        key = str(p.resolve())
+        if key not in _migrated:
+            migrate(con)
+            _migrated.add(key)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection; waits briefly while a crawl holds the write lock for a batch."""
+    p = Path(path)
+    if not p.exists():
+        raise RegistryMissing(f"no registry at {p}; run `ohr crawl` first (or pass --db)")
+    con = _open(p, read_only=True, wait=_wait_seconds(30.0) if wait is None else wait)
+    try:
+        version = schema_version(con)
+        if version < SCHEMA_VERSION:
+            con.close()
+            with writer(p):
+                pass
+            con = _open(p, read_only=True, wait=_wait_seconds(30.0) if wait is None else wait)
+        yield con
+    finally:
+        con.close()
+
+
+def sql_reader(path: str | Path, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection for untrusted SQL: read-only, no file or network access, settings locked."""
+    import duckdb
+
+    p = Path(path)
+    with reader(p, wait):
+        pass  # migrates an old file first and waits out a writer
+    deadline = time.monotonic() + (_wait_seconds(30.0) if wait is None else wait)
+    while True:
+        try:
+            return duckdb.connect(
+                str(p), read_only=True,
+                config={"enable_external_access": False, "lock_configuration": True},
+            )
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                raise RegistryBusy(f"registry {p} is locked by another process") from None
+            time.sleep(0.05)

@@ -1,0 +1,303 @@
+"""Turn fetched documents and source records into registry rows: projects, their URLs, GitHub repos.
+
+Everything here reads only what is stored, so `ohr renormalize` can re-run it without the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from crawler.base import Document, Problem, Record
+from crawler.urls import canonical_url, classify, github_repo, project_id
+from registry.store import insert, upsert
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "derive_repos",
+    "github_targets",
+    "refresh_projects",
+    "store_documents",
+    "store_problems",
+    "store_records",
+]
+
+_URL_PREFERENCE = {"github-repo": 0, "gitlab-repo": 1, "hub": 2, "web": 3}
+README_MAX_CHARS = 200_000
+
+
+def store_documents(con: duckdb.DuckDBPyConnection, docs: Sequence[Document]) -> None:
+    """Keep raw documents: a 304 only touches fetched_at; an error never erases stored content."""
+    touched = [d for d in docs if d.not_modified]
+    fresh = [d for d in docs if not d.not_modified]
+    if touched:
+        con.execute(
+            "UPDATE documents SET fetched_at = t.fetched_at, status = coalesce(t.status, documents.status), "
+            "error = NULL FROM (SELECT UNNEST($1::VARCHAR[]) AS url, UNNEST($2::TIMESTAMP[]) AS fetched_at, "
+            "UNNEST($3::INTEGER[]) AS status) t WHERE documents.url = t.url",
+            [[d.url for d in touched], [d.fetched_at for d in touched], [d.status for d in touched]],
+        )
+    rows = [
+        {
+            "url": d.url, "source": d.source, "project_id": d.project_id, "doc_kind": d.doc_kind,
+            "path": d.path, "status": d.status, "etag": d.etag if d.content is not None else None,
+            "last_modified": d.last_modified if d.content is not None else None,
+            "content_type": d.content_type, "size": len(d.content) if d.content is not None else None,
+            "content": d.content, "sha": d.sha, "error": d.error, "fetched_at": d.fetched_at,
+            "changed_at": d.fetched_at if d.content is not None else None,
+        }
+        for d in fresh
+    ]
+    upsert(
+        con, "documents", rows, key=["url"],
+        coalesce=["content", "etag", "last_modified", "content_type", "size", "sha", "project_id", "path"],
+        exprs={"changed_at": "CASE WHEN excluded.content IS NOT NULL AND excluded.content IS DISTINCT FROM "
+                             "documents.content THEN excluded.fetched_at ELSE documents.changed_at END"},
+    )
+
+
+def store_problems(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, problems: Sequence[Problem], at: datetime
+) -> None:
+    """Record failures against their items."""
+    insert(con, "crawl_errors", [
+        {"run_id": run_id, "source": source, "item": p.item, "url": p.url, "kind": p.kind,
+         "message": p.message[:2000], "occurred_at": at}
+        for p in problems
+    ])
+
+
+def _primary(urls: list[str]) -> str:
+    return min(urls, key=lambda u: (_URL_PREFERENCE.get(classify(u), 9), urls.index(u)))
+
+
+def store_records(con: duckdb.DuckDBPyConnection, records: Sequence[Record], ts: datetime) -> dict[str, int]:
+    """Resolve records to projects by their canonical URLs and store them with provenance.
+
+    Returns counts: new projects and records seen. A URL already known keeps its project, so ids
+    never change across crawls.
+    """
+    canon_of: dict[str, list[str]] = {}
+    for r in records:
+        cs = []
+        for u in r.urls:
+            c = canonical_url(u)
+            if c and c not in cs:
+                cs.append(c)
+        canon_of[r.key] = cs
+    all_urls = sorted({c for cs in canon_of.values() for c in cs})
+    known: dict[str, str] = dict(
+        con.execute(
+            "SELECT url, project_id FROM project_urls WHERE url IN (SELECT UNNEST($1::VARCHAR[]))", [all_urls]
+        ).fetchall()
+    ) if all_urls else {}
+    existing_projects = set(known.values())
+    url_rows: list[dict[str, Any]] = []
+    project_rows: dict[str, dict[str, Any]] = {}
+    record_rows = []
+    for r in records:
+        cs = canon_of[r.key]
+        if not cs:
+            continue
+        pid = next((known[c] for c in cs if c in known), None)
+        if pid is None:
+            primary = _primary(cs)
+            pid = project_id(primary)
+            assert pid is not None
+            project_rows[pid] = {"id": pid, "canonical_url": primary, "first_seen": ts, "last_seen": ts}
+        else:
+            project_rows.setdefault(pid, {"id": pid, "canonical_url": "https://" + pid, "first_seen": ts,
+                                          "last_seen": ts})
+        for c in cs:
+            if c not in known:
+                known[c] = pid
+            if known[c] == pid:
+                url_rows.append({"url": c, "project_id": pid, "url_kind": classify(c), "first_seen": ts,
+                                 "last_seen": ts})
+        record_rows.append({
+            "source": r.source, "record_key": r.key, "project_id": pid, "name": r.name,
+            "description": r.description, "urls": cs, "category": r.category,
+            "heading_path": r.heading_path, "fields": r.fields, "document_url": r.document_url,
+            "position": r.position, "first_seen": ts, "last_seen": ts,
+        })
+    candidates = [p for p in project_rows if p not in existing_projects]
+    stored = {row[0] for row in con.execute(
+        "SELECT id FROM projects WHERE id IN (SELECT UNNEST($1::VARCHAR[]))", [candidates]).fetchall()
+    } if candidates else set()
+    new = sum(1 for p in candidates if p not in stored)
+    upsert(con, "projects", project_rows.values(), key=["id"], keep=["first_seen", "canonical_url"])
+    upsert(con, "project_urls", url_rows, key=["url"], keep=["first_seen", "project_id", "url_kind"])
+    upsert(con, "source_records", record_rows, key=["source", "record_key"], keep=["first_seen"])
+    return {"new": new, "seen": len(record_rows)}
+
+
+def github_targets(
+    con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """(project id, owner/name) of every project with a GitHub repository, the id's own repo first."""
+    ids = list(project_ids) if project_ids is not None else None
+    sql = "SELECT project_id, url FROM project_urls WHERE url_kind = 'github-repo'"
+    params: list[Any] = []
+    if ids is not None:
+        sql += " AND project_id IN (SELECT UNNEST($1::VARCHAR[]))"
+        params = [ids]
+    best: dict[str, tuple[int, str]] = {}
+    for pid, url in con.execute(sql + " ORDER BY first_seen, url", params).fetchall():
+        gh = github_repo(url)
+        if not gh:
+            continue
+        rank = 0 if project_id(url) == pid else 1
+        if pid not in best or rank < best[pid][0]:
+            best[pid] = (rank, f"{gh[0]}/{gh[1]}")
+    return sorted((pid, name) for pid, (_, name) in best.items())
+
+
+def _ts(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _json(content: bytes | None) -> Any:
+    if content is None:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> int:
+    """Rebuild `repos` rows of the given projects (all when None) from their stored documents."""
+    targets = github_targets(con, project_ids)
+    if not targets:
+        return 0
+    ids = [pid for pid, _ in targets]
+    docs: dict[str, dict[str, tuple]] = {}
+    for pid, kind, status, content, error, fetched_at, path in con.execute(
+        "SELECT project_id, doc_kind, status, content, error, fetched_at, path FROM documents "
+        "WHERE doc_kind IN ('repo', 'tree', 'readme') AND project_id IN (SELECT UNNEST($1::VARCHAR[])) "
+        "ORDER BY fetched_at",
+        [ids],
+    ).fetchall():
+        docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
+    rows = []
+    moved_urls = []
+    for pid, requested in targets:
+        d = docs.get(pid, {})
+        repo = d.get("repo")
+        row: dict[str, Any] = {"project_id": pid, "host": "github", "full_name": requested}
+        if repo is None:
+            row.update(status="pending")
+            rows.append(row)
+            continue
+        status, content, error, fetched_at, _ = repo
+        data = _json(content) or {}
+        row["fetched_at"] = fetched_at
+        row["error"] = error
+        if status == 404:
+            row["status"] = "gone"
+        elif not data:
+            row["status"] = "error"
+        elif error:
+            row["status"] = "stale"
+        else:
+            row["status"] = "ok"
+        if data:
+            full = data.get("full_name") or requested
+            if full.lower() != requested.lower():
+                row["status"] = "moved" if row["status"] == "ok" else row["status"]
+                row["moved_to"] = full
+                moved_urls.append((pid, f"https://github.com/{full.lower()}"))
+            lic = data.get("license") or {}
+            row.update(
+                full_name=full, description=data.get("description"), homepage=data.get("homepage") or None,
+                topics=list(data.get("topics") or []), language=data.get("language"),
+                stars=data.get("stargazers_count"), forks=data.get("forks_count"),
+                created_at=_ts(data.get("created_at")), pushed_at=_ts(data.get("pushed_at")),
+                archived=bool(data.get("archived")), is_fork=bool(data.get("fork")),
+                parent=(data.get("parent") or {}).get("full_name"), default_branch=data.get("default_branch"),
+                api_licence=(lic.get("spdx_id") if isinstance(lic, dict) else None),
+            )
+        tree = d.get("tree")
+        if tree and tree[1] is not None:
+            tdata = _json(tree[1]) or {}
+            row["tree_paths"] = [e["path"] for e in tdata.get("tree", []) if e.get("type") == "blob" and "path" in e]
+            row["tree_truncated"] = bool(tdata.get("truncated"))
+        readme = d.get("readme")
+        if readme and readme[0] == 200 and readme[1] is not None:
+            row["readme_path"] = readme[4]
+            row["readme"] = readme[1].decode("utf-8", errors="replace")[:README_MAX_CHARS]
+        rows.append(row)
+    cols = ["project_id", "host", "full_name", "status", "moved_to", "description", "homepage", "topics",
+            "language", "stars", "forks", "created_at", "pushed_at", "archived", "is_fork", "parent",
+            "default_branch", "api_licence", "tree_paths", "tree_truncated", "readme_path", "readme", "error",
+            "fetched_at"]
+    full_rows = [{c: r.get(c) for c in cols} for r in rows]
+    upsert(con, "repos", full_rows, key=["project_id"])
+    if moved_urls:
+        ts = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
+        upsert(con, "project_urls", [
+            {"url": u, "project_id": pid, "url_kind": "github-repo", "first_seen": ts, "last_seen": ts}
+            for pid, u in moved_urls
+        ], key=["url"], keep=["first_seen", "project_id", "url_kind"])
+    return len(rows)
+
+
+_REFRESH_SQL = """
+UPDATE projects SET
+    name = coalesce(d.name, projects.name),
+    description = coalesce(d.description, projects.description),
+    homepage = d.homepage,
+    category = coalesce(d.category, projects.category),
+    url_kind = d.url_kind,
+    repo_full_name = d.repo_full_name
+FROM (
+    SELECT p.id,
+           coalesce(s.name, r.full_name) AS name,
+           coalesce(nullif(trim(r.description), ''), s.description) AS description,
+           coalesce(r.homepage, u.site) AS homepage,
+           s.category,
+           CASE WHEN p.canonical_url LIKE 'https://github.com/%' THEN 'github-repo'
+                WHEN p.canonical_url LIKE 'https://gitlab.com/%' THEN 'gitlab-repo'
+                ELSE coalesce(u.kind, 'web') END AS url_kind,
+           r.full_name AS repo_full_name
+    FROM projects p
+    LEFT JOIN (
+        SELECT project_id,
+               first(name ORDER BY first_seen, source, record_key) FILTER (WHERE name IS NOT NULL) AS name,
+               first(description ORDER BY first_seen, source, record_key)
+                   FILTER (WHERE description IS NOT NULL AND description <> '') AS description,
+               first(category ORDER BY first_seen, source, record_key) FILTER (WHERE category IS NOT NULL)
+                   AS category
+        FROM source_records GROUP BY project_id
+    ) s ON s.project_id = p.id
+    LEFT JOIN repos r ON r.project_id = p.id
+    LEFT JOIN (
+        SELECT project_id,
+               first(url ORDER BY first_seen, url)
+                   FILTER (WHERE url_kind NOT IN ('github-repo', 'gitlab-repo')) AS site,
+               first(url_kind ORDER BY first_seen, url) AS kind
+        FROM project_urls GROUP BY project_id
+    ) u ON u.project_id = p.id
+    WHERE {where}
+) d
+WHERE projects.id = d.id
+"""
+
+
+def refresh_projects(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> None:
+    """Recompute each project's resolved fields from its source records, repository and URLs."""
+    if project_ids is None:
+        con.execute(_REFRESH_SQL.format(where="TRUE"))
+        return
+    ids = list(project_ids)
+    if ids:
+        con.execute(_REFRESH_SQL.format(where="p.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
