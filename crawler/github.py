@@ -52,8 +52,11 @@ class GitHubClient:
     """A thread-safe wrapper around one PyGithub `Github` object, counting what it spends."""
 
     def __init__(self, cfg: GitHubConfig) -> None:
+        import logging
+
         from github import Auth, Github, GithubRetry
 
+        logging.getLogger("github").setLevel(logging.WARNING)  # its INFO lines repeat every URL
         self.cfg = cfg
         token = cfg.token
         retry = GithubRetry(

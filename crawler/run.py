@@ -258,7 +258,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     s.repos_changed += 1
                 elif res.outcome == "unchanged":
                     s.repos_unchanged += 1
-                if res.outcome in ("failed", "gone"):
+                if res.outcome == "failed":
                     s.failed += 1
                 done += 1
                 if progress:

@@ -4,7 +4,7 @@
 -- param: terms = []           list of lower-cased search terms
 -- param: category = NULL      heading or category the project is listed under (substring)
 -- param: source = NULL        source name that lists the project
--- param: licence = NULL       licence id prefix (e.g. CERN-OHL, MIT)
+-- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
 -- param: has_bom = false      only projects with at least one bill of materials
 -- param: lim = 20             maximum rows
 WITH scored AS (
@@ -20,7 +20,7 @@ WITH scored AS (
     FROM v_projects v
     LEFT JOIN repos r ON r.project_id = v.id
 )
-SELECT id, name, category, licence, stars, bom_files, array_to_string(sources, ', ') AS sources, score
+SELECT id, name, category, hardware_licence, openness, maturity, stars, bom_lines, array_to_string(sources, ', ') AS sources, score
 FROM scored
 WHERE (len($terms::VARCHAR[]) = 0 OR all_match)
   AND ($category IS NULL OR EXISTS (
@@ -29,7 +29,9 @@ WHERE (len($terms::VARCHAR[]) = 0 OR all_match)
           AND (s.category ILIKE '%' || $category || '%'
                OR len(list_filter(s.heading_path, lambda h: h ILIKE '%' || $category || '%')) > 0)))
   AND ($source IS NULL OR list_contains(sources, $source))
-  AND ($licence IS NULL OR licence ILIKE $licence || '%')
+  AND ($licence IS NULL OR openness = lower($licence)
+       OR hardware_licence ILIKE $licence || '%' OR documentation_licence ILIKE $licence || '%'
+       OR software_licence ILIKE $licence || '%')
   AND (NOT $has_bom::BOOLEAN OR bom_files > 0)
 ORDER BY score DESC, stars DESC NULLS LAST, name
 LIMIT $lim::INTEGER

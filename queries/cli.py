@@ -255,9 +255,9 @@ def show(
         pid = resolve_id(con, ref)
         details = project_details(con, pid)
     if fmt is Format.json:
-        from queries.output import jsonable
-
         import json
+
+        from queries.output import jsonable
 
         typer.echo(json.dumps(jsonable(details), ensure_ascii=False, indent=2))
         return

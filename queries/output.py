@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = ["Format", "emit", "escape_formula", "jsonable"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of read commands."""
 
     table = "table"

@@ -1,0 +1,259 @@
+"""A small GitHub REST v3 server on 127.0.0.1 for tests: repos, contents, trees, README, search,
+ETags and 304s, rate-limit headers, renamed (301) and deleted (404) repos, and fault injection.
+
+It answers the way GitHub documents it, so PyGithub and httpx talk to it for real.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+__all__ = ["FakeGitHub", "FakeRepo", "Reply"]
+
+
+@dataclass
+class FakeRepo:
+    """A repository the server knows: files (path -> bytes) plus metadata overrides."""
+
+    full_name: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    description: str | None = None
+    stars: int = 0
+    forks: int = 0
+    topics: list[str] = field(default_factory=list)
+    pushed_at: str = "2020-04-01T00:00:00Z"
+    created_at: str = "2020-03-15T00:00:00Z"
+    archived: bool = False
+    fork: bool = False
+    parent: str | None = None
+    homepage: str | None = None
+    default_branch: str = "main"
+    licence_spdx: str | None = None
+    extra_tree: list[str] = field(default_factory=list)  # paths listed in the tree without content
+
+
+@dataclass
+class Reply:
+    """A canned answer a fault hook returns instead of the normal one."""
+
+    status: int
+    body: bytes | str | dict | list = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
+    truncate: int | None = None  # send only this many body bytes, announcing the full length
+
+
+class FakeGitHub:
+    """Start with `with FakeGitHub(repos) as gh:`; `gh.url` is the API base URL."""
+
+    def __init__(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60) -> None:
+        self.repos: dict[str, FakeRepo] = {}
+        self.renamed: dict[str, str] = {}
+        for r in repos or []:
+            self.add(r)
+        self.limit, self.anon_limit = limit, anon_limit
+        self.used = {"token": 0, "none": 0}
+        self.reset_at = int(time.time()) + 3600
+        self.log: list[dict[str, Any]] = []
+        self.fault: Callable[[str, dict[str, str], int], Reply | None] | None = None
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- setup --------------------------------------------------------------------------------
+    def add(self, repo: FakeRepo) -> None:
+        """Serve a repository (replacing one of the same name)."""
+        self.repos[repo.full_name.lower()] = repo
+
+    def rename(self, old: str, new_repo: FakeRepo) -> None:
+        """Make `old` answer 301 to the new repository, as GitHub does after a rename."""
+        self.repos.pop(old.lower(), None)
+        self.add(new_repo)
+        self.renamed[old.lower()] = new_repo.full_name
+
+    def delete(self, full_name: str) -> None:
+        """Make a repository answer 404."""
+        self.repos.pop(full_name.lower(), None)
+
+    @property
+    def counted(self) -> int:
+        """Requests that counted against the rate limit."""
+        return sum(1 for e in self.log if e["counted"])
+
+    def __enter__(self) -> FakeGitHub:
+        handler = type("Handler", (_Handler,), {"gh": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- answers ------------------------------------------------------------------------------
+    def repo_json(self, r: FakeRepo) -> dict[str, Any]:
+        lic = None
+        if r.licence_spdx:
+            lic = {"key": r.licence_spdx.lower(), "name": r.licence_spdx, "spdx_id": r.licence_spdx}
+        data = {
+            "id": int(hashlib.sha1(r.full_name.encode()).hexdigest()[:8], 16), "full_name": r.full_name,
+            "name": r.full_name.split("/")[1], "owner": {"login": r.full_name.split("/")[0]},
+            "html_url": f"https://github.com/{r.full_name}", "url": f"{self.url}/repos/{r.full_name}",
+            "description": r.description, "homepage": r.homepage, "topics": r.topics,
+            "stargazers_count": r.stars, "forks_count": r.forks, "archived": r.archived, "fork": r.fork,
+            "default_branch": r.default_branch, "created_at": r.created_at, "pushed_at": r.pushed_at,
+            "updated_at": r.pushed_at, "license": lic, "private": False, "visibility": "public",
+        }
+        if r.parent:
+            data["parent"] = {"full_name": r.parent}
+        return data
+
+    def content_json(self, r: FakeRepo, path: str) -> dict[str, Any]:
+        data = r.files[path]
+        return {
+            "type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1],
+            "path": path, "content": base64.encodebytes(data).decode(),
+            "sha": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+            "download_url": f"{self.url}/raw/{r.full_name}/{r.default_branch}/{quote(path)}",
+        }
+
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[:2] == ["search", "repositories"]:
+            q = query.get("q", "").lower().split()
+            words = [w for w in q if ":" not in w]
+            topics = [w[6:] for w in q if w.startswith("topic:")]
+            hits = [r for r in self.repos.values()
+                    if all(w in (r.full_name + " " + (r.description or "")).lower() for w in words)
+                    and all(t in r.topics for t in topics)]
+            hits.sort(key=lambda r: r.full_name.lower())
+            per, page = int(query.get("per_page", 30)), int(query.get("page", 1))
+            chunk = hits[(page - 1) * per: page * per]
+            headers = {}
+            if page * per < len(hits):
+                headers["Link"] = (f'<{self.url}/search/repositories?q={quote(query.get("q", ""))}'
+                                   f'&per_page={per}&page={page + 1}>; rel="next"')
+            return 200, {"total_count": len(hits), "incomplete_results": False,
+                         "items": [self.repo_json(r) for r in chunk]}, headers
+        if len(parts) >= 2 and parts[0] == "repositories":
+            for r in self.repos.values():
+                if str(self.repo_json(r)["id"]) == parts[1]:
+                    return self.answer("/repos/" + r.full_name + "/" + "/".join(parts[2:]), query)
+            return 404, {"message": "Not Found"}, {}
+        if parts[0] != "repos" or len(parts) < 3:
+            return 404, {"message": "Not Found"}, {}
+        name = f"{parts[1]}/{parts[2]}".lower()
+        if name in self.renamed and name not in self.repos:
+            new = self.repos[self.renamed[name].lower()]
+            rid = self.repo_json(new)["id"]
+            rest = "/".join(parts[3:])
+            return 301, {"message": "Moved Permanently"}, {
+                "Location": f"{self.url}/repositories/{rid}" + (f"/{rest}" if rest else "")}
+        r = self.repos.get(name)
+        if r is None:
+            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, {}
+        rest = parts[3:]
+        if not rest:
+            return 200, self.repo_json(r), {}
+        if rest == ["readme"]:
+            tops = sorted(p for p in r.files if "/" not in p and p.lower().startswith("readme"))
+            return (200, self.content_json(r, tops[0]), {}) if tops else (404, {"message": "Not Found"}, {})
+        if rest[0] == "contents":
+            p = "/".join(rest[1:])
+            if p in r.files:
+                return 200, self.content_json(r, p), {}
+            return 404, {"message": "Not Found"}, {}
+        if rest[:2] == ["git", "trees"]:
+            paths = sorted(set(r.files) | set(r.extra_tree))
+            tree = [{"path": p, "type": "blob", "mode": "100644", "size": len(r.files.get(p, b"x" * 10)),
+                     "sha": hashlib.sha1(p.encode()).hexdigest()} for p in paths]
+            return 200, {"sha": "0" * 40, "tree": tree, "truncated": False}, {}
+        return 404, {"message": "Not Found"}, {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gh: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        gh = self.gh
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        authed = bool(self.headers.get("Authorization"))
+        bucket = "token" if authed else "none"
+        limit = gh.limit if authed else gh.anon_limit
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with gh.lock:
+            nth = len(gh.log) + 1
+        reply = gh.fault(path, headers, nth) if gh.fault else None
+        counted = path != "/rate_limit"
+        if path == "/rate_limit":
+            with gh.lock:
+                core = {"limit": limit, "used": gh.used[bucket], "remaining": max(0, limit - gh.used[bucket]),
+                        "reset": gh.reset_at}
+            status, body, extra = 200, {"resources": {"core": core, "search": core}, "rate": core}, {}
+        elif reply is not None:
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.drop:
+                with gh.lock:
+                    gh.log.append({"path": self.path, "status": 0, "counted": False, "authed": authed})
+                self.close_connection = True
+                self.connection.close()
+                return
+            status, body, extra = reply.status, reply.body, dict(reply.headers)
+        else:
+            with gh.lock:
+                spent = gh.used[bucket] >= limit
+            if spent:
+                status, body, extra = 403, {"message": "API rate limit exceeded for 127.0.0.1.",
+                                            "documentation_url": "https://docs.github.com/rest/rate-limit"}, {}
+                counted = False
+            else:
+                status, body, extra = gh.answer(path, query)
+        raw = body if isinstance(body, bytes) else body.encode() if isinstance(body, str) else \
+            json.dumps(body).encode()
+        if status == 200:
+            tag = '"' + hashlib.sha1(raw).hexdigest() + '"'
+            extra.setdefault("ETag", tag)
+            if self.headers.get("If-None-Match") == extra["ETag"]:
+                status, raw = 304, b""
+                counted = counted and not authed
+        with gh.lock:
+            if counted:
+                gh.used[bucket] += 1
+            used = gh.used[bucket]
+            gh.log.append({"path": self.path, "status": status, "counted": counted, "authed": authed})
+        self.send_response(status)
+        hdrs = {"Content-Type": "application/json; charset=utf-8", "X-RateLimit-Limit": str(limit),
+                "X-RateLimit-Remaining": str(max(0, limit - used)), "X-RateLimit-Used": str(used),
+                "X-RateLimit-Reset": str(gh.reset_at), "X-RateLimit-Resource": "core"}
+        hdrs.update(extra)
+        truncate = reply.truncate if reply is not None else None
+        hdrs["Content-Length"] = str(len(raw))
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw[:truncate] if truncate is not None else raw)
+        if truncate is not None:
+            self.close_connection = True
