@@ -71,7 +71,14 @@ class _Batch:
             con.execute("BEGIN TRANSACTION")
             derive.store_documents(con, self.docs)
             if self.records:
-                counts = derive.store_records(con, self.records, ts)
+                # a record was seen when its document was fetched: renormalize gives the same timestamps
+                fetched = {d.url: d.fetched_at for d in self.docs}
+                groups: dict[datetime, list[Record]] = {}
+                for r in self.records:
+                    groups.setdefault(fetched.get(r.document_url or "", ts), []).append(r)
+                for seen_at, recs in groups.items():
+                    c = derive.store_records(con, recs, seen_at)
+                    counts = {k: counts[k] + c[k] for k in counts}
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:

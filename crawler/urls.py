@@ -46,9 +46,13 @@ def looks_like_url(text: str) -> bool:
     return bool(_DOMAIN.match(t))
 
 
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.I)
+
+
 def _split(url: str):
     u = url.strip().strip("<>")
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I):
+    m = _SCHEME.match(u)
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I) and not (m and "." not in m.group(1)):
         u = "https://" + u.lstrip("/")
     return urlsplit(u)
 

@@ -1,0 +1,117 @@
+"""The registry file: migrations upgrade in place, batched upserts keep what they must, renormalize is pure."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from registry import db as regdb
+from registry.store import insert, upsert
+
+
+def test_old_file_is_upgraded_in_place_without_losing_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
+    first = regdb._migrations()[0]
+    con.execute(first[2])
+    con.execute("INSERT INTO schema_version VALUES (1, 'init', now())")
+    con.execute("INSERT INTO projects VALUES ('example.org/x', 'https://example.org/x', 'X', NULL, NULL, NULL, "
+                "'web', NULL, now(), now())")
+    con.close()
+    with regdb.reader(path) as ro:  # a reader of an old file upgrades it first
+        assert regdb.schema_version(ro) == regdb.SCHEMA_VERSION
+        assert ro.execute("SELECT name FROM v_projects").fetchall() == [("X",)]
+    with regdb.writer(path) as rw:
+        assert rw.execute("SELECT count(*) FROM schema_version").fetchone()[0] == regdb.SCHEMA_VERSION
+
+
+def test_newer_file_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    with regdb.writer(path) as con:
+        con.execute("INSERT INTO schema_version VALUES (9999, 'future', now())")
+    regdb._migrated.clear()
+    with pytest.raises(RuntimeError, match="newer than this ohr"):
+        with regdb.writer(path):
+            pass
+    regdb._migrated.clear()
+
+
+def test_reader_of_missing_file_is_a_user_error(tmp_path):
+    with pytest.raises(regdb.RegistryMissing):
+        with regdb.reader(tmp_path / "nope.duckdb"):
+            pass
+
+
+def test_reader_waits_for_writer_then_reports_busy(tmp_path):
+    path = tmp_path / "r.duckdb"
+    with regdb.writer(path):
+        pass
+    # another *process* holding the write lock: simulate with a child process
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c",
+                              f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ok', flush=True); "
+                              "time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ok"
+    t0 = time.monotonic()
+    with pytest.raises(regdb.RegistryBusy):
+        with regdb.reader(path, wait=0.5):
+            pass
+    assert time.monotonic() - t0 < 2.5
+    with regdb.reader(path, wait=10) as con:  # waits out the writer
+        assert con.execute("SELECT 1").fetchone() == (1,)
+    child.wait()
+
+
+def test_upsert_keeps_and_coalesces(tmp_path):
+    with regdb.writer(tmp_path / "u.duckdb") as con:
+        rows = [{"url": "https://a.org", "project_id": "a.org", "url_kind": "web",
+                 "first_seen": "2020-01-01", "last_seen": "2020-01-01"}]
+        upsert(con, "project_urls", rows, key=["url"], keep=["first_seen"])
+        rows[0].update(project_id="b.org", first_seen="2021-01-01", last_seen="2021-01-01")
+        upsert(con, "project_urls", rows, key=["url"], keep=["first_seen", "project_id"])
+        got = con.execute("SELECT project_id, first_seen::DATE::VARCHAR, last_seen::DATE::VARCHAR "
+                          "FROM project_urls").fetchall()
+        assert got == [("a.org", "2020-01-01", "2021-01-01")]
+        # duplicate keys in one batch: the last wins, no error
+        n = upsert(con, "project_urls", [dict(rows[0], url_kind="hub"), dict(rows[0], url_kind="web")],
+                   key=["url"])
+        assert n == 1
+        with pytest.raises(KeyError):
+            insert(con, "project_urls", [{"nope": 1}])
+
+
+def test_batch_insert_of_many_rows_is_one_statement(tmp_path):
+    with regdb.writer(tmp_path / "b.duckdb") as con:
+        rows = [{"run_id": "r", "source": "s", "item": str(i), "kind": "k", "message": "m",
+                 "occurred_at": "2020-01-01"} for i in range(20000)]
+        assert insert(con, "crawl_errors", rows) == 20000
+        assert con.execute("SELECT count(*) FROM crawl_errors").fetchone()[0] == 20000
+
+
+def test_renormalize_rebuilds_the_same_rows_without_network(world, run_ohr):
+    cfg, db, gh = world
+    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+    tables = ["projects", "project_urls", "source_records", "repos"]
+
+    def snapshot():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        finally:
+            con.close()
+
+    before = snapshot()
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE projects SET name = 'garbage'")
+    con.execute("DELETE FROM repos")
+    con.close()
+    regdb._migrated.clear()
+    gh.fault = lambda *a: (_ for _ in ()).throw(AssertionError("renormalize must not fetch"))
+    r = run_ohr("renormalize", "--config", str(cfg))
+    assert r.code == 0, r.err
+    assert snapshot() == before
