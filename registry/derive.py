@@ -251,6 +251,14 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
     return len(rows)
 
 
+#: Order of trust between source kinds for a project's name, description and category (lower wins):
+#: a certification record, then an author's manifest, then a human-curated list, then hub pages,
+#: crowd spreadsheets, search hits and finally scraped web pages. GitHub's own description is used
+#: before list prose (it is the author's words), after certification and manifest text.
+TRUST = ("oshwa", "okh-list", "github-list", "hackaday", "mediawiki", "csv-list", "github-search", "web")
+
+_TRUST_SQL = "CASE src.kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(TRUST)) + " ELSE 99 END"
+
 _REFRESH_SQL = """
 UPDATE projects SET
     name = coalesce(d.name, projects.name),
@@ -262,7 +270,8 @@ UPDATE projects SET
 FROM (
     SELECT p.id,
            coalesce(s.name, r.full_name) AS name,
-           coalesce(nullif(trim(r.description), ''), s.description) AS description,
+           CASE WHEN s.best_trust <= 1 THEN coalesce(s.description, nullif(trim(r.description), ''))
+                ELSE coalesce(nullif(trim(r.description), ''), s.description) END AS description,
            coalesce(r.homepage, u.site) AS homepage,
            s.category,
            CASE WHEN p.canonical_url LIKE 'https://github.com/%' THEN 'github-repo'
@@ -271,13 +280,16 @@ FROM (
            r.full_name AS repo_full_name
     FROM projects p
     LEFT JOIN (
-        SELECT project_id,
-               first(name ORDER BY first_seen, source, record_key) FILTER (WHERE name IS NOT NULL) AS name,
-               first(description ORDER BY first_seen, source, record_key)
-                   FILTER (WHERE description IS NOT NULL AND description <> '') AS description,
-               first(category ORDER BY first_seen, source, record_key) FILTER (WHERE category IS NOT NULL)
-                   AS category
-        FROM source_records GROUP BY project_id
+        SELECT sr.project_id,
+               min(TRUST) AS best_trust,
+               first(sr.name ORDER BY TRUST, sr.first_seen, sr.source, sr.record_key)
+                   FILTER (WHERE sr.name IS NOT NULL) AS name,
+               first(sr.description ORDER BY TRUST, sr.first_seen, sr.source, sr.record_key)
+                   FILTER (WHERE sr.description IS NOT NULL AND sr.description <> '') AS description,
+               first(sr.category ORDER BY TRUST, sr.first_seen, sr.source, sr.record_key)
+                   FILTER (WHERE sr.category IS NOT NULL) AS category
+        FROM source_records sr LEFT JOIN sources src ON src.name = sr.source
+        GROUP BY sr.project_id
     ) s ON s.project_id = p.id
     LEFT JOIN repos r ON r.project_id = p.id
     LEFT JOIN (
@@ -290,7 +302,7 @@ FROM (
     WHERE {where}
 ) d
 WHERE projects.id = d.id
-"""
+""".replace("TRUST", _TRUST_SQL)
 
 
 def refresh_projects(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> None:
