@@ -1,0 +1,104 @@
+"""The CLI's contract: one clear line and a documented exit code for user errors, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+COMMANDS = ["crawl", "search", "show", "sql", "stats", "renormalize"]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help_with_an_example(run_ohr, cmd):
+    r = run_ohr(cmd, "--help")
+    assert r.code == 0
+    assert "Example:" in r.out and f"ohr {cmd}" in r.out
+
+
+def _one_line_error(r, code, needle):
+    assert r.code == code, (r.code, r.out, r.err)
+    assert "Traceback" not in r.err + r.out
+    lines = [ln for ln in r.err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], r.err
+
+
+def test_missing_registry(run_ohr, tmp_path):
+    _one_line_error(run_ohr("search", "x", "--db", str(tmp_path / "none.duckdb")), 3, "no registry at")
+    _one_line_error(run_ohr("sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb")), 3, "no registry at")
+
+
+@pytest.fixture
+def crawled(world, run_ohr):
+    cfg, db, gh = world
+    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+    return cfg, db
+
+
+def test_unknown_project(crawled, run_ohr):
+    cfg, _ = crawled
+    _one_line_error(run_ohr("show", "nobody/nothing", "--config", str(cfg)), 3, "no project")
+
+
+def test_ambiguous_project(crawled, run_ohr):
+    cfg, _ = crawled
+    _one_line_error(run_ohr("show", "github.com", "--config", str(cfg)), 3, "matches several projects")
+
+
+def test_show_by_url_and_fragment(crawled, run_ohr):
+    cfg, _ = crawled
+    assert run_ohr("show", "https://ambovent.example.org/", "--config", str(cfg), "-f", "json").code == 0
+    assert run_ohr("show", "http://github.com/Jul/Zephyr.git", "--config", str(cfg), "-f", "csv").code == 0
+    assert run_ohr("show", "maskmaker", "--config", str(cfg)).code == 0
+
+
+@pytest.mark.parametrize("query, needle", [
+    ("SELEC nonsense", "SQL error"),
+    ("SELECT * FROM no_such_table", "SQL error"),
+    ("DELETE FROM projects", "SQL error"),
+    ("CREATE TABLE x (a INT)", "SQL error"),
+    ("COPY projects TO '/tmp/ohr-leak.csv'", "SQL error"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "SQL error"),
+    ("", "empty query"),
+])
+def test_bad_or_writing_sql(crawled, run_ohr, query, needle):
+    cfg, _ = crawled
+    _one_line_error(run_ohr("sql", query, "--config", str(cfg)), 3, needle)
+
+
+def test_sql_reads_stdin(crawled, run_ohr, monkeypatch):
+    import io
+
+    cfg, _ = crawled
+    monkeypatch.setattr("sys.stdin", io.StringIO("SELECT count(*) AS n FROM projects"))
+    r = run_ohr("sql", "-", "--config", str(cfg), "--format", "json")
+    assert r.code == 0 and '"n": 5' in r.out
+
+
+def test_unknown_source_and_bad_config(run_ohr, tmp_path, world):
+    cfg, _, _ = world
+    _one_line_error(run_ohr("crawl", "--source", "nope", "--config", str(cfg)), 3, "no source named 'nope'")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[github\napi_url = 1")
+    _one_line_error(run_ohr("crawl", "--config", str(bad)), 3, "not valid TOML")
+    bad.write_text('[[sources]]\nname = "x"\nkind = "teleport"\n')
+    _one_line_error(run_ohr("crawl", "--config", str(bad)), 3, "unknown kind 'teleport'")
+    _one_line_error(run_ohr("crawl", "--config", str(tmp_path / "missing.toml")), 3, "not found")
+
+
+def test_usage_error_is_exit_2(run_ohr):
+    r = run_ohr("search", "--limit", "zero")
+    assert r.code == 2
+    assert "Traceback" not in r.err
+
+
+def test_formats(crawled, run_ohr):
+    import csv
+    import io
+    import json
+
+    cfg, _ = crawled
+    j = json.loads(run_ohr("stats", "--config", str(cfg), "-f", "json").out)
+    assert {"measure": "projects", "group": None, "n": 5} in j
+    rows = list(csv.DictReader(io.StringIO(run_ohr("search", "", "--config", str(cfg), "-f", "csv").out)))
+    assert len(rows) == 5
+    t = run_ohr("search", "zephyr", "--config", str(cfg)).out
+    assert "Zephyr Ventilator" in t
