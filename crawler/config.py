@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "ConfigError", "GitHubConfig", "SourceConfig", "load_config", "KNOWN_KINDS"]
+__all__ = ["Config", "ConfigError", "GitHubConfig", "HttpConfig", "SourceConfig", "load_config", "KNOWN_KINDS"]
 
 from crawler.base import ADAPTERS
 
@@ -41,6 +41,23 @@ class GitHubConfig:
 
 
 @dataclass
+class HttpConfig:
+    """How the hub and web adapters fetch over plain HTTP (`crawler/http.py`): limits, politeness, safety."""
+
+    timeout: float = 20.0
+    request_seconds: float = 120.0
+    run_seconds: float = 3600.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    retry_backoff: float = 1.0
+    max_retry_wait: float = 60.0
+    per_host_delay: float = 0.5
+    user_agent: str = "ohr/0.1 (open-hardware registry crawler)"
+    allow_hosts: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SourceConfig:
     """One `[[sources]]` table: a name, a kind and the kind's own keys."""
 
@@ -62,6 +79,7 @@ class Config:
     registry_path: Path
     github: GitHubConfig
     sources: list[SourceConfig]
+    http: HttpConfig = field(default_factory=HttpConfig)
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError names the known ones otherwise."""
@@ -113,6 +131,8 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
     if not gh.api_url.startswith(("http://", "https://")):
         raise ConfigError(f"[github] api_url must be an http(s) URL, not {gh.api_url!r}")
 
+    http = _http_config(raw.get("http", {}) or {})
+
     reg = raw.get("registry", {}) or {}
     reg_path = Path(db) if db else Path(os.environ.get("OHR_DB") or reg.get("path", "registry.duckdb"))
     if not reg_path.is_absolute() and not db and not os.environ.get("OHR_DB"):
@@ -134,4 +154,28 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         seen.add(name)
         schedule = s.pop("schedule", None)
         sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
-    return Config(path=p, registry_path=reg_path, github=gh, sources=sources)
+    return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http)
+
+
+def _http_config(raw: Any) -> HttpConfig:
+    """The `[http]` table, each key checked against the type of its default."""
+    if not isinstance(raw, dict):
+        raise ConfigError("[http] must be a table")
+    cfg = HttpConfig()
+    for key, value in raw.items():
+        if not hasattr(cfg, key):
+            raise ConfigError(f"[http] has an unknown key {key!r}")
+        default = getattr(cfg, key)
+        if isinstance(default, list):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"[http] {key} must be a list of strings")
+            value = [v.strip().lower().strip("[]") for v in value]
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"[http] {key} must be a string")
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"[http] {key} must be a non-negative number")
+            value = type(default)(value)
+        setattr(cfg, key, value)
+    return cfg
