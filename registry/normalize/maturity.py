@@ -1,0 +1,526 @@
+"""Place a project on one maturity scale, keeping what it DECLARES apart from what its prose and history SHOW.
+
+Scale: concept < prototype < tested < production. Separate states: certified, archived, inactive.
+
+Decisions (documented here because curators will ask):
+- OTRL-1/2 -> concept, OTRL-3 -> prototype, OTRL-4 -> tested (its goal is "full functional prototype is
+  built and tested", i.e. the level is reached once testing is done), OTRL-5/6 -> production.
+  ODRL rates the documentation, not the hardware: it is kept in the evidence phrase but sets no stage.
+- OKH v1: an explicit `development-stage` wins; otherwise `made-independently: true` -> tested (someone
+  else built it from the docs, a replication), `made: true` -> prototype, `made: false` -> concept.
+  The LOSH data-mapping notes put both `made` flags at OTRL-3; we read independent replication as tested.
+- Free-text stages ("beta product", "pre-production") map to the LOWEST stage they name: conservative.
+- Derived stage = the highest stage any positive prose signal supports. Negated or future phrasing
+  ("not tested", "will be released", "paper is slated") never raises it; it becomes a caveat instead.
+- State priority: archived > certified > inactive. Archived (GitHub flag, or prose saying the repo moved /
+  is deprecated) is a current fact a user must act on; certification (OSHWA) is a past audit that stays
+  true; inactivity is a heuristic and a finished, certified design may simply need no pushes.
+  All state evidence is kept in `states`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from registry.normalize.okh import Manifest, normalize_otrl
+
+__all__ = [
+    "CAVEATS",
+    "STAGES",
+    "STATES",
+    "Evidence",
+    "Maturity",
+    "assess",
+    "declared_from_manifest",
+    "stage_from_text",
+    "text_signals",
+]
+
+STAGES = ("concept", "prototype", "tested", "production")
+STATES = ("archived", "certified", "inactive")   # priority order
+CAVEATS = ("medical-caution", "disclaimer", "untested", "unreleased")  # plus "not-<stage>" / "planned-<stage>"
+_RANK = {s: i for i, s in enumerate(STAGES)}
+_STATE_OF = {"archived": "archived", "moved": "archived", "certified": "certified", "inactive": "inactive"}
+OTRL_STAGE = {"OTRL-1": "concept", "OTRL-2": "concept", "OTRL-3": "prototype", "OTRL-4": "tested",
+              "OTRL-5": "production", "OTRL-6": "production"}
+MAX_TEXT = 400_000   # characters of prose read per text
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for a stage, state or caveat: the value, the words that show it, and where they were."""
+
+    value: str
+    phrase: str
+    source: str   # 'okh:<path>', 'readme', 'list:<name>', 'github', 'hub:<name>', 'certification'
+
+
+@dataclass
+class Maturity:
+    """Declared and derived maturity side by side, with state and caveats, each backed by evidence."""
+
+    declared: str | None = None
+    declared_evidence: Evidence | None = None
+    derived: str | None = None
+    derived_evidence: list[Evidence] = field(default_factory=list)
+    state: str | None = None
+    state_evidence: Evidence | None = None
+    caveats: list[Evidence] = field(default_factory=list)
+    states: list[Evidence] = field(default_factory=list)
+
+    @property
+    def stage(self) -> str | None:
+        """The declared stage when the project states one, else the derived one."""
+        return self.declared or self.derived
+
+    @property
+    def medical_caution(self) -> bool:
+        """True when the project warns against medical / human use (curators should show this)."""
+        return any(c.value == "medical-caution" for c in self.caveats)
+
+    def as_dict(self) -> dict:
+        """Plain dict for storage, with `stage` and `medical_caution` included."""
+        d = asdict(self)
+        d["stage"] = self.stage
+        d["medical_caution"] = self.medical_caution
+        return d
+
+
+# ---------------------------------------------------------------- declared (free text, OKH)
+
+_PROTO_WORDS = re.compile(
+    r"proof[- ]of[- ]concept|pre-?production|pre-?release|prototyp\w*|\balpha\b|\bbeta\b|\bdevelop\w*|"
+    r"in progress|\bwip\b|experimental|\btesting\b|\bpoc\b|\bdemo\w*|\bdraft\b|breadboard|\bpilot\b", re.I)
+_FREE_STAGE = (
+    ("concept", re.compile(r"\b(?:idea|ideation|concept\w*|planning|planned|proposal|sketch|design (?:phase|stage)|"
+                           r"designing|research)\b", re.I)),
+    ("tested", re.compile(r"\b(?:tested|validated|verified|qualified|replicated|field[- ]proven)\b", re.I)),
+    ("production", re.compile(r"\b(?:products?|production|produced|manufactur\w*|commercial\w*|stable|mature|"
+                              r"released?|final|finished|complete[d]?|shipping|deployed|in use|ready)\b", re.I)),
+)
+
+
+def stage_from_text(text: str | None) -> str | None:
+    """Map a free-text declared stage ("prototype", "product", "OTRL-4", "beta") to the scale, lowest named."""
+    if not text:
+        return None
+    otrl = normalize_otrl(text) if re.search(r"otrl", text, re.I) else None
+    if otrl:
+        return OTRL_STAGE[otrl]
+    found = set()
+    if _PROTO_WORDS.search(text):
+        found.add("prototype")
+    rest = _PROTO_WORDS.sub(" ", text)
+    for stage, pattern in _FREE_STAGE:
+        if pattern.search(rest):
+            found.add(stage)
+    return min(found, key=_RANK.__getitem__) if found else None
+
+
+def declared_from_manifest(m: Manifest | None) -> tuple[str | None, Evidence | None]:
+    """The stage a manifest declares (OTRL, else development-stage, else made flags) with its evidence."""
+    if m is None or m.error:
+        return None, None
+    src = f"okh:{m.path}"
+    odrl = f"; documentation-readiness-level: {m.odrl}" if m.odrl else ""
+    if m.otrl:
+        return OTRL_STAGE[m.otrl], Evidence(OTRL_STAGE[m.otrl], f"technology-readiness-level: {m.otrl}{odrl}", src)
+    stage = stage_from_text(m.development_stage)
+    if stage:
+        return stage, Evidence(stage, f"development-stage: {m.development_stage}{odrl}", src)
+    if m.made_independently:
+        return "tested", Evidence("tested", f"made-independently: true{odrl}", src)
+    if m.made:
+        return "prototype", Evidence("prototype", f"made: true{odrl}", src)
+    if m.made is False:
+        return "concept", Evidence("concept", f"made: false{odrl}", src)
+    return None, None
+
+
+# ---------------------------------------------------------------- prose signals
+
+Value = str | Callable[[re.Match[str]], str | None]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    value: Value
+    pattern: re.Pattern[str]
+    kind: str   # 'verbal' (participle, wider negation window) | 'nominal' | 'caveat'
+    medical_upgrade: bool = False   # caveat turns into medical-caution when the sentence is about medical use
+
+
+def _r(value: Value, kind: str, *patterns: str, medical: bool = False) -> _Rule:
+    return _Rule(value, re.compile("|".join(f"(?:{p})" for p in patterns), re.I), kind, medical)
+
+
+def _by_count(m: re.Match[str]) -> str | None:
+    raw = m.group("n").lower().replace(",", "")
+    if raw in ("hundreds", "thousands", "dozens"):
+        return "production"
+    try:
+        n = float(raw[:-1]) * 1000 if raw.endswith("k") else float(raw)
+    except ValueError:
+        return None
+    return "production" if n >= 100 else None
+
+
+def _by_version(m: re.Match[str]) -> str:
+    return "production" if int(m.group("major")) >= 1 else "prototype"
+
+
+_MEDICAL = re.compile(
+    r"\b(?:medical|medicine|clinical|clinic|hospitals?|patients?|humans?|people|persons?|animals|FDA|MHRA|"
+    r"health\w*|therap\w*|diagnos\w*|injur\w*|death|life|lives|lungs?|respirat\w*|ventilat\w*|surgical|"
+    r"doctors?|physicians?|nurses?)\b", re.I)
+
+_CAVEAT_RULES = (
+    _r("medical-caution", "caveat",
+       r"\bnot\b[^.!?;]{0,40}\b(?:intended|approved|certified|cleared|suitable|meant|designed|authori[sz]ed|"
+       r"validated|ready|safe|to be used|for use|be used)\b[^.!?;]{0,60}\b(?:medical|clinical|humans?|patients?|"
+       r"people|animals|diagnos\w*|therap\w*|treatment|hospitals?)\b",
+       r"\bnot an? (?:\w+ ){0,2}medical device\b",
+       r"\b(?:not|never)\s+(?:been\s+|yet\s+)*(?:FDA|CE|MHRA|regulatory)[- ]?(?:approved|cleared|certified|marked|"
+       r"reviewed|evaluated)\b",
+       r"\bnot for (?:\w+ )?(?:medical|clinical|human|diagnostic|therapeutic|patient) (?:use|purposes|applications?)\b",
+       r"\bunder (?:the )?supervision of (?:\w+ ){0,2}(?:medical|clinical|healthcare|trained)\b",
+       r"\b(?:must|should) (?:\w+ ){0,3}(?:seek|obtain|conduct|perform) (?:\w+ ){0,4}(?:validation|approval)\b",
+       medical=True),
+    _r("untested", "caveat",
+       r"\bun-?tested\b|\bun-?validated\b|\bunverified\b",
+       r"\bnot (?:yet |been |fully |properly |thoroughly |extensively |clinically |independently )*"
+       r"(?:tested|validated|verified)\b",
+       r"\b(?:has|have|had|is|are|was|were)n['’]?t (?:yet )?(?:been )?(?:\w+ )?(?:tested|validated|verified)\b",
+       r"\b(?:has|have|had|is|are|was|were) not (?:yet )?(?:been )?(?:\w+ )?(?:tested|validated|verified)\b",
+       r"\bnever (?:been )?(?:\w+ )?(?:tested|validated)\b"),
+    _r("unreleased", "caveat",
+       r"\b(?:will|to|yet to|going to|shall) be (?:\w+ )?released\b",
+       r"\bnot (?:yet )?(?:been )?released\b|\bunreleased\b|\bcoming soon\b"),
+    _r("disclaimer", "caveat",
+       r"\b(?:for )?reference (?:use )?only\b",
+       r"\bfor (?:educational|research|demonstration|informational|experimental|hobby|testing|development) "
+       r"(?:purposes? )?only\b",
+       r"\bat (?:your|their|the user['’]?s) own risk\b",
+       r"\bnot recomm?e?n?d?ed\b|\buncertified\b",
+       medical=True),
+    _r("medical-caution", "warning",
+       r"^\W*(?:warning|caution|disclaimer|danger|attention|important(?: notice)?)\b"),
+)
+
+_STATE_RULES = (
+    _r("certified", "nominal",
+       r"\bOSHWA[- ]certified\b|\bcertified (?:by )?(?:the )?(?:OSHWA|open source hardware association)\b",
+       r"\bOSHW[- ]?[A-Z]{2}\d{6}\b|certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}",
+       r"\bOSHWA (?:UID|certification (?:number|id|uid))\b"),
+    _r("moved", "verbal",
+       r"\b(?:this|the|our|my)\s+(?:repo|repository|project|code(?:base)?|development)\s+(?:has\s+|have\s+|is\s+|"
+       r"was\s+)?(?:been\s+|now\s+)*(?:moved|migrated|relocated)\b",
+       r"\b(?:refer|go|head|see|visit|moved|moving|migrated|relocated)\s+(?:over\s+)?to\s+(?:the|our|its|a)\s+new\s+"
+       r"(?:\w+\s+){0,2}(?:location|home|repo(?:sitory)?|org(?:ani[sz]ation)?|address|account)\b",
+       r"\b(?:had|have|has|we)\s+(?:to\s+)?mov(?:e|ed)\s+(?:our|the|this)\s+(?:repo|repository|project|code(?:base)?)\b"),
+    _r("archived", "verbal",
+       r"\b(?:this|the|our)\s+(?:repo|repository|project|design|board|code)\s+(?:is|has been|was)\s+(?:now\s+)?"
+       r"(?:deprecated|obsolete|superseded|discontinued|abandoned|unmaintained|archived|retired)\b",
+       r"\bno longer (?:being |actively )?(?:maintained|supported|developed|updated)\b",
+       r"\bnot (?:being |actively )?maintained\b",
+       r"^\W*(?:deprecated|archived|obsolete|unmaintained)\W*$"),
+)
+
+_STAGE_RULES = (
+    # concept
+    _r("concept", "nominal",
+       r"\b(?:early|initial|preliminary) (?:development|design|concept(?:ual)?|planning|research|ideation) "
+       r"(?:stages?|phases?)\b",
+       r"\b(?:concept|idea|ideation|planning|conception|design) (?:stage|phase)\b",
+       r"\b(?:just|only|still) (?:an? )?(?:idea|concept)\b",
+       r"\b(?:project|work) (?:is )?just (?:beginning|starting|started)\b|\bpre-?alpha\b"),
+    # prototype
+    _r("prototype", "nominal",
+       r"(?<!to )\bprototypes?\b|\bbreadboard(?:ed)?\b|\bproof[- ]of[- ]concept\b",
+       r"\bwork[- ]in[- ]progress\b|(?-i:\bWIP\b)|\b(?:under|in) (?:active |heavy |early )?development\b",
+       r"\bexperimental\b|\brudimentary\b|\bevolving project\b|\bearly (?:release|version|prototype|stage)s?\b",
+       r"\b(?:alpha|beta) (?:version|release|stage|phase|hardware|prototype|build|test(?:ing)?|unit|board)s?\b",
+       r"\b(?:is|currently|still) (?:in )?(?:alpha|beta)\b|\bpre-?release\b|\b(?:test|alpha|beta) release\b",
+       r"\b(?:first|initial|latest|public|new|current) (?:public )?release\b",
+       r"\breleased (?:version|design|hardware|kit|board)s?\b"),
+    # tested
+    _r("tested", "verbal",
+       r"\b(?:well|extensively|thoroughly|successfully|rigorously|fully|clinically|independently|widely|heavily|"
+       r"field|bench|lab|user|pressure|leak|stress|battle)[- ]tested\b|\b[a-z]+-tested\b",
+       r"\btested (?:with success|successfully|on (?:\w+ ){0,2}(?:humans?|patients?|animals?|pigs?|sheep|volunteers|"
+       r"users|test lungs?)|in (?:the field|(?:\w+ )?hospitals?|clinics?|clinical)|by (?:independent|external|"
+       r"third[- ]party|\w+ (?:researchers|labs?|laboratories|hospitals?|users)))\b",
+       r"\b(?:has|have|had) been (?:\w+ )?tested\b|\b(?:was|were) (?:\w+ )?tested\b",
+       r"\bpassed (?:\w+ ){0,3}(?:tests?|trials?|validation|certification|inspection|evaluation)\b",
+       r"\b(?:validated|verified|evaluated|characteri[sz]ed|benchmarked|calibrated) (?:by|with|against|in|at)\b",
+       r"\b(?:we|they|i)['’]ve (?:\w+ )?validated\b|\b(?:has|have|had) been (?:\w+ )?validated\b",
+       r"\bapproved for (?:immediate |clinical |hospital |medical |emergency |human |general )?use\b",
+       r"\b(?:received|obtained|granted|got) (?:an? |the )?(?:\w+ ){0,2}(?:authori[sz]ation|approval|clearance)\b",
+       r"\b(?:built|replicated|reproduced) by (?:\w+ ){0,4}(?:users|students|people|makers|teams|groups|labs|"
+       r"enthusiasts|others|community)\b",
+       r"\bused (?:in|by|at) (?:over |more than )?(?:\d[\d,]*|several|many|multiple|dozens of|hundreds of|"
+       r"thousands of) (?:\w+ )?(?:hospitals?|clinics?|labs?|laboratories|schools|universities|users|countries|"
+       r"sites)\b"),
+    _r("tested", "nominal",
+       r"\bclinical (?:tests?|trials?|trails|investigations?|studies|study|evaluations?|validation)\b",
+       r"\b(?:scientific|research|journal|peer[- ]reviewed) (?:article|paper|publication)s?\b|\bpeer[- ]reviewed\b",
+       r"\bpublished in (?-i:(?:the )?[A-Z][\w-]+)|\b(?:paper|article) (?:was |has been |is )?published\b",
+       r"\breference (?:\w+ )?calibration\b"),
+    # production
+    _r("production", "nominal",
+       r"\bin (?:mass |full[- ]scale |series |serial |small[- ]scale |volume |commercial )?production\b",
+       r"\bproduction[- ]ready\b|\bready for (?:mass |series |serial )?production\b",
+       r"\b(?:for|on) sale\b|\bcommercially available\b|\b(?:tindie|crowd ?supply|lectronz)\b",
+       r"\b(?:available|ready) (?:to buy|for purchase|to purchase|to order|for order|in (?:our|the) (?:shop|store))\b",
+       r"\b(?:stable|final|production|official) (?:release|version)s?\b|\bFDA[- ]EUA\b"),
+    _r("production", "verbal",
+       r"\bsold (?:as (?:an? )?(?:kits?|assembled)|commercially|out|in (?:our|the) (?:shop|store)|on (?:tindie|"
+       r"crowd ?supply|etsy|amazon|ebay))\b",
+       r"\b(?:buy|order|purchase) (?:a |an |the |one |your )?(?:kits?|assembled (?:units?|boards?|versions?)|"
+       r"fully[- ]assembled|ready[- ]made|pre-?built)\b",
+       r"\b(?:is|are|was|were|been|now|fully)\s+(?:FDA|CE|UL)[- ]?(?:approved|cleared|certified|marked|listed)\b",
+       r"\b(?:received|obtained|granted|got|has|have|with|under)\s+(?:an?\s+|the\s+)?(?:FDA\s+)?(?:EUA|emergency use "
+       r"authori[sz]ation)\b",
+       r"\b(?:FDA|CE)\s+(?:approval|clearance|certification|marking|mark)\s+(?:was\s+|has been\s+)?(?:granted|"
+       r"received|obtained)\b",
+       r"\b(?:received|obtained|granted|got|bears?|carries)\s+(?:an?\s+|the\s+)?(?:FDA|CE)\s+(?:approval|clearance|"
+       r"certification|marking|mark)\b"),
+    _r(_by_count, "verbal",
+       r"\b(?:shipped|delivered|deployed|distributed|sold|donated|produced|manufactured|printed|built)\s+(?:over\s+|"
+       r"more than\s+|about\s+|around\s+|nearly\s+|almost\s+)?(?P<n>\d[\d,]*k?|hundreds|thousands|dozens)\b"
+       r"(?!\s?(?:mm|cm|m|%|x|hours?|days?|minutes?|years?|times)\b)"),
+    _r(_by_version, "verbal",
+       r"\b(?:version|v)\s?(?P<major>\d+)(?:\.\d+)*\s+(?:(?:was|is|has been|have been|got)\s+)?(?:officially\s+)?"
+       r"released\b"),
+    _r(_by_version, "nominal",
+       r"\breleased?\s+(?:of\s+)?(?:version\s+)?v?(?P<major>\d+)\.\d+(?:\.\d+)*\b"),
+)
+
+_NEG = re.compile(r"\b(?:not|no|never|nor|neither|without|cannot|none)\b|n['’]t\b", re.I)
+_FUTURE = re.compile(
+    r"\b(?:will|shall|going to|to be|yet to|plans?|planned|planning|hopes?|hoping|aims?|aiming|wants?|would|"
+    r"could|should|might|may|once|until|soon|expects?|expected|intends?|needs?|seeking|seek|applying|apply|"
+    r"pending|awaiting|waiting|upcoming|future|eventually|hopefully|working towards?)\b", re.I)
+_FUTURE_AFTER = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:is|are|will be|has been)?\s*(?:slated|planned|scheduled|pending|forthcoming|upcoming|"
+    r"expected|in preparation|coming soon|to come|under review|submitted)\b", re.I)
+_BOUNDARY = re.compile(r"[,;:()\[\]—–]|\s-\s|\b(?:but|although|though|however|whereas|while)\b", re.I)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _polarity(sentence: str, m: re.Match[str], kind: str) -> str:
+    """'pos', 'neg' or 'future' for a positive signal, judged from the few words around it in its clause."""
+    before = sentence[: m.start()]
+    cut = [b.end() for b in _BOUNDARY.finditer(before)]
+    clause = before[cut[-1]:] if cut else before
+    words = _WORD.findall(clause)[-(5 if kind == "verbal" else 3):]
+    window = " ".join(words)
+    if _NEG.search(window):
+        return "neg"
+    if _FUTURE.search(window) or _FUTURE_AFTER.match(sentence[m.end(): m.end() + 60]):
+        return "future"
+    return "pos"
+
+
+_TESTED_ADJ = re.compile(r"[- ]tested$", re.I)
+_NEXT_WORD = re.compile(r"^\s+([a-z]+)\b")
+_OWN_NOUNS = {
+    "and", "or", "but", "by", "with", "in", "on", "at", "for", "to", "since", "over", "under", "across", "through",
+    "during", "before", "after", "as", "against", "so", "now", "too", "already", "yet", "design", "designs",
+    "device", "devices", "system", "systems", "version", "versions", "hardware", "board", "boards", "kit", "kits",
+    "model", "models", "unit", "units", "product", "products", "build", "builds", "project", "prototype",
+    "prototypes", "machine", "machines", "instrument", "instruments", "printer", "printers", "ventilator",
+    "ventilators", "solution", "platform", "setup", "module", "modules", "assembly", "we", "it", "they",
+}
+
+
+def _about_something_else(sentence: str, m: re.Match[str]) -> bool:
+    """'well tested libraries': an attributive 'tested' on a noun that is not the project itself."""
+    if not _TESTED_ADJ.search(m.group(0)):
+        return False
+    nxt = _NEXT_WORD.match(sentence[m.end():])
+    return bool(nxt) and nxt.group(1) not in _OWN_NOUNS
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_RULE_LINE = re.compile(r"^[\s=\-~^*#_|:+]{3,}$")
+_STRUCT = re.compile(r"^(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_OSHWA_URL = re.compile(r"certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}", re.I)
+_URL_IN_TEXT = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
+
+
+def _link_text(m: re.Match[str]) -> str:
+    text, url = m.group(1).strip(), m.group(2)
+    hit = _OSHWA_URL.search(url)   # keep certification links: they are the evidence
+    return f"{text} ({hit.group(0)})" if hit else text
+
+
+def _clean(line: str) -> str:
+    line = re.sub(r"<(https?://[^>\s]+)>", r"\1", line)
+    line = _IMAGE.sub(_link_text, line)
+    line = _LINK.sub(_link_text, line)
+    line = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", line)
+    line = re.sub(r"<[^>]{0,300}>", " ", line)
+    line = html.unescape(line)
+    line = re.sub(r"^(?:#{1,6}|[-*+]|\d+[.)])\s+", "", line.strip())
+    line = line.replace("|", " ; ")
+    line = re.sub(r"\*\*|__|~~|`", "", line)
+    line = re.sub(r"(?<!\w)[*_]([^*_]+)[*_](?!\w)", r"\1", line)
+    return " ".join(line.split())
+
+
+def _sentences(text: str) -> list[str]:
+    """Markdown / rst / plain prose -> sentences with markup removed; code blocks and comments skipped."""
+    text = re.sub(r"<!--.*?-->", " ", text[:MAX_TEXT], flags=re.S)
+    blocks: list[str] = []
+    cur: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if cur:
+            blocks.append(" ".join(cur))
+            cur.clear()
+
+    for raw in text.splitlines():
+        if _FENCE.match(raw):
+            fenced = not fenced
+            flush()
+            continue
+        stripped = raw.strip()
+        if fenced or not stripped or _RULE_LINE.match(stripped):
+            flush()
+            continue
+        if _STRUCT.match(stripped) or stripped.startswith("<h") or stripped.startswith(".. "):
+            flush()
+            cur.append(_clean(stripped))
+            if stripped.startswith(("#", "|", "<h")):
+                flush()
+        else:
+            cur.append(_clean(stripped))
+    flush()
+    out = []
+    for block in blocks:
+        out.extend(s.strip() for s in _SENT_SPLIT.split(block) if s.strip())
+    return out
+
+
+def _phrase(sentence: str, m: re.Match[str], width: int = 240) -> str:
+    if len(sentence) <= width:
+        return sentence
+    start = max(0, min(m.start() - width // 3, len(sentence) - width))
+    tail = "…" if start + width < len(sentence) else ""
+    return ("…" if start else "") + sentence[start: start + width].strip() + tail
+
+
+def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in spans)
+
+
+def text_signals(text: str, source: str) -> list[Evidence]:
+    """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
+    found: dict[tuple[str, str], Evidence] = {}
+    for sentence in _sentences(text or ""):
+        medical = bool(_MEDICAL.search(sentence))
+        urls = [u.span() for u in _URL_IN_TEXT.finditer(sentence)]   # words inside links are not prose
+        claimed: list[tuple[int, int]] = list(urls)
+        for rule in _CAVEAT_RULES:
+            if rule.kind == "warning" and not medical:
+                continue
+            for m in rule.pattern.finditer(sentence):
+                value = rule.value if isinstance(rule.value, str) else None
+                if value is None or _overlaps(m.span(), urls):
+                    continue
+                if rule.medical_upgrade and medical:
+                    value = "medical-caution"
+                claimed.append(m.span())
+                found.setdefault((value, sentence), Evidence(value, _phrase(sentence, m), source))
+        for rule in _STATE_RULES + _STAGE_RULES:
+            for m in rule.pattern.finditer(sentence):
+                if _overlaps(m.span(), claimed):
+                    continue
+                value = rule.value(m) if callable(rule.value) else rule.value
+                if value is None or _about_something_else(sentence, m):
+                    continue
+                polarity = _polarity(sentence, m, rule.kind)
+                if polarity == "neg":
+                    value = f"not-{value}"
+                elif polarity == "future":
+                    value = f"planned-{value}"
+                found.setdefault((value, sentence), Evidence(value, _phrase(sentence, m), source))
+    return list(found.values())
+
+
+# ---------------------------------------------------------------- assess
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def assess(
+    *,
+    manifest: Manifest | None = None,
+    hub_stage: str | None = None,
+    hub_name: str | None = None,
+    texts: Sequence[tuple[str, str]] = (),
+    archived: bool = False,
+    pushed_at: datetime | None = None,
+    now: datetime | None = None,
+    inactive_after_days: int = 730,
+    certified: str | None = None,
+    releases: int = 0,
+) -> Maturity:
+    """Combine a manifest, a hub's stage field, prose `texts` as (source, text) pairs and GitHub facts.
+
+    `now` defaults to the current time; pass it for reproducible results.
+    """
+    result = Maturity()
+    result.declared, result.declared_evidence = declared_from_manifest(manifest)
+    hub_src = f"hub:{hub_name}" if hub_name else "hub"
+    hub = stage_from_text(hub_stage)
+    if hub and result.declared is None:
+        result.declared, result.declared_evidence = hub, Evidence(hub, hub_stage or "", hub_src)
+    elif hub and hub != result.declared:
+        result.caveats.append(Evidence(f"declared-conflict:{hub}", f"stage field says {hub_stage!r}", hub_src))
+
+    states: list[Evidence] = []
+    if archived:
+        states.append(Evidence("archived", "repository is archived on GitHub", "github"))
+    if certified:
+        states.append(Evidence("certified", certified, "certification"))
+    if manifest is not None and not manifest.error and manifest.attestation:
+        states.append(Evidence("certified", f"attestation: {manifest.attestation}", f"okh:{manifest.path}"))
+    if pushed_at is not None:
+        now_ = _aware(now or datetime.now(UTC))
+        days = (now_ - _aware(pushed_at)).days
+        if days > inactive_after_days:
+            states.append(Evidence("inactive", f"last push {pushed_at.date().isoformat()}, {days} days before "
+                                               f"{now_.date().isoformat()}", "github"))
+
+    derived: list[Evidence] = []
+    for source, text in texts:
+        for ev in text_signals(text, source):
+            if ev.value in _RANK:
+                derived.append(ev)
+            elif ev.value in _STATE_OF:
+                states.append(ev)
+            else:
+                result.caveats.append(ev)
+    if releases > 0:
+        derived.append(Evidence("prototype", f"{releases} GitHub release{'s' if releases != 1 else ''}", "github"))
+    derived.sort(key=lambda e: -_RANK[e.value])
+    result.derived_evidence = derived
+    result.derived = derived[0].value if derived else None
+
+    states.sort(key=lambda e: STATES.index(_STATE_OF[e.value]))
+    result.states = states
+    if states:
+        result.state, result.state_evidence = _STATE_OF[states[0].value], states[0]
+    return result
