@@ -106,6 +106,7 @@ class Adapter(Protocol):
 #: Source kind → "module:Class" of its adapter, imported only when that kind is crawled.
 ADAPTERS: dict[str, str] = {
     "github-list": "crawler.github_list:GitHubListAdapter",
+    "oshwa": "crawler.oshwa:OshwaAdapter",
 }
 
 
