@@ -1,0 +1,453 @@
+"""Turn a grid of cells into BOM lines: find the header by vocabulary, map columns, drop non-part rows by shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from registry.normalize._bom_util import (
+    PLACEHOLDERS,
+    BomLine,
+    clean,
+    find_currency,
+    first_url,
+    has_letters,
+    looks_like_designators,
+    parse_price,
+    parse_quantity,
+    split_designators,
+)
+
+_DISTRIBUTORS = (
+    r"digi-?key|mouser|farnell|newark|rs(?: components| pro| online)?|lcsc|tme|reichelt|jlcpcb|jlc|arrow|"
+    r"element ?14|conrad|mcmaster(?:-carr)?|aliexpress|amazon|adafruit|sparkfun|octopart|pololu|banggood|"
+    r"ebay|misumi|avnet|future|rapid|cpc|kitspace|seeed|robu|berrybase|pimoroni"
+)
+
+# (field, pattern); first match wins.  'part:N' carries a priority (lower is better).
+_RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
+    ("total_price", r"^(ext(ended)?\.?\s*(price|cost)|(sub\s?-?)?total\b|line\s*total|sum\b|amount\s*total|"
+                    r"(price|cost)\s*total|gesamt|summe|importe|total\s*(price|cost))"),
+    ("supplier_pn", r"(supplier|vendor|distributor|seller|order|dist\.?)\s*(part\s*)?(#|no\b|nr\b|number|num\b|code|"
+                    r"p/?n\b|ref|sku|id\b|item)|^sku\b|^order\s*(code|no|number|#)|supplier\s*(and|&)\s*ref|"
+                    r"^(" + _DISTRIBUTORS + r")\s*(part\s*)?(#|no\.?|nr|number|code|p/?n|sku|ref|id|item)\b"),
+    ("distributor", r"^(" + _DISTRIBUTORS + r")$"),
+    ("mpn", r"^(mpn|mfr\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|mfg\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|"
+            r"manufacturer'?s?\s*(part\s*)?(#|no\.?|nr\.?|number|partno|p/?n|pn|ref(erence)?|code|id)|"
+            r"part\s*(number|no\.?|nr\.?|#|num)|p/?n|pn|partnumber|part_number|partno|model(\s*(number|no))?|"
+            r"manufacturer\s*part|mfr\s*part|mfg\s*part)\b"),
+    ("manufacturer", r"^(manufacturer|manufacture|mfr|mfg|maker|brand|make|producer|hersteller|fabricante|"
+                     r"fabricant)\b"),
+    ("link", r"(link|links|url|urls|hyperlink|website|web\s?site)$|^(links?|url|web|buy|purchase|product\s*page)\b"),
+    ("supplier", r"^(suppliers?|vendors?|distributors?|source|sourcing|shop|store|seller|retailer|"
+                 r"where\s*to\s*(buy|get)|purchase\s*from|bought\s*from|lieferant|bezugsquelle|proveedor|fournisseur)\b"),
+    ("designators", r"^(ref(erence)?s?|ref\.?\s*des(ignators?|ignations?)?\.?|refdes|designators?|"
+                    r"reference\s*designators?|ref\s*designators?|component\s*references?|parts)$"),
+    ("quantity", r"^(qty|qnty|qt[ey]?|quantity|quantities|quant|pcs|pieces|piece\s*count|count|amount|menge|anzahl|"
+                 r"stk|stück|cantidad|quantit[eé]|qté|units|no\.?\s*of\s*(pcs|parts|units|pieces)|"
+                 r"number\s*of\s*(pcs|parts|units|pieces)|needed|required)\b|^(qty|quantity)"),
+    ("unit_price", r"(unit\s*(price|cost)|price|cost|preis|precio|prix|costo|kosten|each)"),
+    ("description", r"^(description|desc\.?|details?\s*\d*|specs?|specifications?|characteristics|beschreibung|"
+                    r"descripci[oó]n|bezeichnung|part\s*description|item\s*description|component\s*description)\b"),
+    ("part:0", r"^(part|parts?\s*name|name|item|items|item\s*name|component|components|component\s*name|article|"
+               r"product|product\s*name|material|materials|bauteil|artikel|pieza|componente|elemento|nom|"
+               r"part\s*/\s*item|what)\b"),
+    ("part:1", r"^(value|designation|device|part\s*type|type|val)\b"),
+    ("part:2", r"^(comment)$"),
+    ("index", r"^(#|no\.?|nr\.?|num|number|n°|pos\.?|position|id|index|line|item\s*(#|no\.?|nr|number)|lp\.?|"
+              r"s\.?\s*no\.?|sr\.?\s*no\.?|sl\.?\s*no\.?)$"),
+    ("ignore", r"^(footprint|package|case|pcb\s*footprint|housing|packaging|notes?|comments|remarks?|"
+               r"special\s*instructions|instructions|hints?|info|opportunity|bemerkung|anmerkung|observaciones|"
+               r"datasheet|dnp|dnf|dni|populate|fitted|mounted|moq|library|sheet|lead\s*time|stock|weight|unit|"
+               r"voltage|tolerance|power|rating|category|group|status|availability|dimensions?|size|color|colour|"
+               r"material\s*type|process|file|stl|layer|side|rotation|mid\s*x|mid\s*y|alternative|alternatives|"
+               r"substitute|optional|remark|purpose|function|usage|use|lcsc\s*part|assembly|smd|tht|vendor\s*link)"),
+]]
+
+_CORE = {"quantity", "part", "description", "designators", "mpn"}
+_INDEX_AS_QTY = re.compile(r"^(number|nr\.?|no\.?|num|count)$")
+_TOTAL_RE = re.compile(r"(?i)(?<![a-z])(grand\s*total|sub-?\s*total|total|sum|summe|gesamt\w*|totaal|totale)(?![a-z])")
+_NOTE_START = re.compile(r"(?i)^\s*(\*|\(|note|nb\b|n\.b\.|hint|see\b|please|all\s+prices|prices?\b|"
+                         r"updated|last\s+updated|version|rev\.|date|source:|created)")
+
+
+def _norm(cell: str) -> str:
+    s = cell.lower().replace("\n", " ")
+    s = re.sub(r"\((?:[^)]*)\)|\[(?:[^\]]*)\]", " ", s)
+    s = re.sub(r"[€$£¥]", " ", s)
+    s = re.sub(r"[\s_]+", " ", s).strip(" :*.-")
+    return s
+
+
+def header_field(cell: str) -> str | None:
+    """Field a header cell names ('quantity', 'mpn', 'part:0', 'ignore', ...), or None if not BOM vocabulary."""
+    if not cell or len(cell) > 60:
+        return None
+    s = _norm(cell)
+    if not s:
+        return "index" if cell.strip() == "#" else None
+    if s == "#":
+        return "index"
+    for fld, rx in _RULES:
+        if rx.search(s):
+            return fld
+    return None
+
+
+def _is_num(cell: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d.,\s]+%?", cell.strip())) and any(ch.isdigit() for ch in cell)
+
+
+def _header_score(row: list[str]) -> tuple[float, dict[int, str]]:
+    fields: dict[int, str] = {}
+    numeric = 0
+    for j, c in enumerate(row):
+        if not c:
+            continue
+        if _is_num(c):
+            numeric += 1
+            continue
+        f = header_field(c)
+        if f:
+            fields[j] = f
+    kinds = {f.split(":")[0] for f in fields.values()}
+    if not kinds & _CORE:
+        return 0.0, fields
+    distinct = len(kinds - {"ignore"}) + 0.5 * sum(1 for f in fields.values() if f == "ignore")
+    return distinct - numeric, fields
+
+
+def find_header(rows: list[list[str]], search: int = 40) -> tuple[int, dict[int, str]] | None:
+    """Index and field map of the row that reads most like a BOM header within the first rows, or None."""
+    best: tuple[float, int, dict[int, str]] | None = None
+    for i, row in enumerate(rows[:search]):
+        score, fields = _header_score(row)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, i, fields)
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
+@dataclass
+class ColumnMap:
+    """Which column feeds which BomLine field, plus per-column currency and decimal-comma hints."""
+
+    quantity: int | None = None
+    designators: int | None = None
+    part: int | None = None
+    description: list[int] = field(default_factory=list)
+    manufacturer: int | None = None
+    mpn: int | None = None
+    supplier: int | None = None
+    supplier_pn: list[tuple[int, str | None]] = field(default_factory=list)
+    unit_price: int | None = None
+    total_price: int | None = None
+    link: int | None = None
+    index: int | None = None
+    currency: dict[int, str] = field(default_factory=dict)
+    decimal_comma: dict[int, bool | None] = field(default_factory=dict)
+
+    def used(self) -> set[int]:
+        cols = {self.quantity, self.designators, self.part, self.manufacturer, self.mpn, self.supplier,
+                self.unit_price, self.total_price, self.link, self.index}
+        cols |= set(self.description) | {c for c, _ in self.supplier_pn}
+        return {c for c in cols if c is not None}
+
+
+def _col_values(rows: list[list[str]], j: int) -> list[str]:
+    return [r[j] for r in rows if j < len(r) and r[j].strip() and r[j].strip().lower() not in PLACEHOLDERS]
+
+
+def _decimal_comma(values: list[str]) -> bool | None:
+    comma = dot = 0
+    for v in values:
+        core = re.sub(r"[^\d.,]", "", v)
+        if re.search(r"^0,\d|,\d{1,2}$|,\d{4,}$", core) and "." not in core:
+            comma += 1
+        elif re.search(r"^0\.\d|\.\d{1,2}$|\.\d{4,}$", core) and "," not in core:
+            dot += 1
+        elif re.search(r"\d\.\d{3},\d", core):
+            comma += 1
+        elif re.search(r"\d,\d{3}\.\d", core):
+            dot += 1
+    if comma and not dot:
+        return True
+    if dot and not comma:
+        return False
+    return None
+
+
+def _sequential(values: list[str]) -> bool:
+    nums = []
+    for v in values:
+        try:
+            nums.append(float(v))
+        except ValueError:
+            return False
+    if len(nums) < 3:
+        return False
+    steps = sum(1 for a, b in zip(nums, nums[1:], strict=False) if b - a in (0, 1))
+    return steps >= 0.8 * (len(nums) - 1)
+
+
+def build_column_map(header: list[str], fields: dict[int, str], data: list[list[str]],
+                     above: list[str] | None = None) -> ColumnMap:
+    """Resolve header fields into a ColumnMap, settling ambiguous columns by their values."""
+    cm = ColumnMap()
+    sample = data[:300]
+    parts: list[tuple[int, int]] = []
+    qty_candidates: list[int] = []
+    for j in sorted(fields):
+        f = fields[j]
+        vals = _col_values(sample, j)
+        if f.startswith("part:"):
+            prio = int(f.split(":")[1])
+            name = _norm(header[j])
+            if name.startswith("item") and vals and sum(_is_num(v) for v in vals) >= 0.8 * len(vals):
+                if cm.index is None:
+                    cm.index = j
+                continue
+            parts.append((prio, j))
+        elif f == "quantity":
+            qty_candidates.append(j)
+        elif f == "index":
+            if cm.index is None:
+                cm.index = j
+        elif f == "description":
+            cm.description.append(j)
+        elif f == "supplier_pn":
+            m = re.match(r"^(" + _DISTRIBUTORS + r")", _norm(header[j]))
+            cm.supplier_pn.append((j, header[j].split()[0] if m else None))
+        elif f == "distributor":
+            cm.supplier_pn.append((j, header[j].strip()))
+        elif f in ("manufacturer", "mpn", "supplier", "unit_price", "total_price", "link", "designators"):
+            if getattr(cm, f) is None:
+                setattr(cm, f, j)
+    # quantity: first candidate whose values are mostly numbers
+    for j in qty_candidates:
+        vals = _col_values(sample, j)
+        if not vals or sum(parse_quantity(v) is not None for v in vals) >= 0.5 * len(vals):
+            cm.quantity = j
+            break
+    if cm.quantity is None and qty_candidates:
+        cm.quantity = qty_candidates[0]
+    if cm.quantity is None and cm.index is not None and _INDEX_AS_QTY.match(_norm(header[cm.index])):
+        vals = _col_values(sample, cm.index)
+        if vals and not _sequential(vals) and sum(_is_num(v) for v in vals) >= 0.8 * len(vals):
+            cm.quantity, cm.index = cm.index, None
+    # designators hidden in a 'part' column (EDA part lists call designators 'Part')
+    parts.sort()
+    if cm.designators is None:
+        for k, (_prio, j) in enumerate(parts):
+            vals = _col_values(sample, j)
+            if len(vals) >= 2 and sum(looks_like_designators(v) for v in vals) >= 0.8 * len(vals):
+                cm.designators = j
+                parts.pop(k)
+                break
+    strong = [j for prio, j in parts if prio < 2]
+    if strong:
+        cm.part = strong[0]
+    elif parts and not cm.description:
+        cm.part = parts[0][1]
+    if cm.part is None and not cm.description:
+        # unlabeled text column (empty header) holding names
+        best = None
+        for j in range(max((len(r) for r in sample), default=0)):
+            if j in fields or (j < len(header) and header[j].strip()):
+                continue
+            vals = [v for v in _col_values(sample, j) if has_letters(v) and not _is_num(v)]
+            if vals and (best is None or len(vals) > best[0]):
+                best = (len(vals), j)
+        if best:
+            cm.part = best[1]
+    # distributor names in a super-header row above the header
+    if above and not cm.supplier_pn:
+        spans = [(j, c.strip()) for j, c in enumerate(above) if c.strip()]
+        for k, (j, name) in enumerate(spans):
+            if re.match(r"^(" + _DISTRIBUTORS + r")\b", _norm(name)):
+                end = spans[k + 1][0] if k + 1 < len(spans) else len(header)
+                for jj in range(j, end):
+                    if jj < len(header) and jj not in cm.used() and jj in fields:
+                        cm.supplier_pn.append((jj, name))
+                        break
+    # currency and decimal hints
+    sheet_cur = None
+    for c in list(header) + list(above or []):
+        sheet_cur = sheet_cur or find_currency(c)
+    for j in (cm.unit_price, cm.total_price):
+        if j is not None:
+            cur = find_currency(header[j]) if j < len(header) else None
+            if cur or sheet_cur:
+                cm.currency[j] = cur or sheet_cur  # type: ignore[assignment]
+    for j in (cm.unit_price, cm.total_price, cm.quantity):
+        if j is not None:
+            cm.decimal_comma[j] = _decimal_comma(_col_values(data, j))
+    return cm
+
+
+# ---------------------------------------------------------------- row classification
+
+def _cell(row: list[str], j: int | None) -> str:
+    if j is None or j >= len(row):
+        return ""
+    v = row[j].strip()
+    return "" if v.lower() in PLACEHOLDERS else v
+
+
+def _is_note(text: str) -> bool:
+    words = text.split()
+    return len(words) >= 6 or len(text) > 60 or bool(_NOTE_START.match(text)) or (
+        text.endswith(".") and len(words) >= 3)
+
+
+def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None) -> list[str]:
+    """Label each row: part, item (loose single-cell part), section, note, total, subtotal, header, blank, junk."""
+    kinds: list[str] = []
+    head_set = {h.strip().lower() for h in (header or []) if h.strip()}
+    for row in rows:
+        cells = [c.strip() for c in row]
+        filled = [(j, c) for j, c in enumerate(cells) if c and c.lower() not in PLACEHOLDERS]
+        if not filled:
+            kinds.append("blank")
+            continue
+        if head_set and sum(1 for _, c in filled if c.lower() in head_set) >= max(2, len(head_set) // 2):
+            kinds.append("header")
+            continue
+        qty_txt = _cell(row, cm.quantity)
+        qty = parse_quantity(qty_txt, cm.decimal_comma.get(cm.quantity)) if qty_txt else None
+        desig = _cell(row, cm.designators)
+        if qty is None and not desig and any(_TOTAL_RE.search(c) and len(c) <= 60 for _, c in filled):
+            kinds.append("total")
+            continue
+        if not any(has_letters(c) for _, c in filled):
+            named = _cell(row, cm.part) or any(_cell(row, j) for j in cm.description) or _cell(row, cm.mpn)
+            kinds.append("part" if qty is not None and named else "subtotal")
+            continue
+        content = [(j, c) for j, c in filled if j != cm.index]
+        if not content:
+            kinds.append("blank")
+            continue
+        if cm.index is not None and _is_num(_cell(row, cm.index)):
+            kinds.append("part")
+            continue
+        if qty is not None:
+            kinds.append("part" if [j for j, _ in content if j != cm.quantity] else "junk")
+            continue
+        if (desig or _cell(row, cm.mpn) or _cell(row, cm.unit_price) or _cell(row, cm.manufacturer)
+                or any(_cell(row, j) for j, _ in cm.supplier_pn)):
+            kinds.append("part")
+            continue
+        if len(content) <= 2 and not any(first_url(c) for _, c in content):
+            kinds.append("single")
+        else:
+            kinds.append("part")
+    # resolve single-text rows by what follows them
+    has_parts = "part" in kinds
+    n = len(kinds)
+    for i in range(n):
+        if kinds[i] != "single":
+            continue
+        text = " ".join(c for c in rows[i] if c.strip()).strip()
+        if text.endswith(":"):
+            kinds[i] = "section"
+            continue
+        if has_parts and _is_note(text):
+            kinds[i] = "note"
+            continue
+        nxt = None
+        for k in range(i + 1, n):
+            if kinds[k] in ("blank", "single", "note"):
+                continue
+            nxt = kinds[k]
+            break
+        kinds[i] = "section" if nxt in ("part", "header") else "item"
+    return kinds
+
+
+def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
+                  header_search: int = 40) -> tuple[list[BomLine], list[str], bool]:
+    """BOM lines from a grid; returns (lines, issues, header_found)."""
+    issues: list[str] = []
+    found = find_header(rows, header_search)
+    if found is None:
+        header: list[str] | None = None
+        body, nums = rows, rownums
+        cm = _guess_columns(rows)
+        issues.append(f"{sheet or 'table'}: no header row recognised; columns guessed from values")
+    else:
+        h, fields = found
+        header = rows[h]
+        above = rows[h - 1] if h > 0 else None
+        body, nums = rows[h + 1:], rownums[h + 1:]
+        cm = build_column_map(header, fields, body, above)
+        if h > 0:
+            issues.append(f"{sheet or 'table'}: header found on row {rownums[h]}")
+    kinds = classify_rows(body, cm, header)
+    lines = [make_line(r, n, sheet, cm) for r, n, k in zip(body, nums, kinds, strict=False)
+             if k in ("part", "item")]
+    return lines, issues, found is not None
+
+
+def _guess_columns(rows: list[list[str]]) -> ColumnMap:
+    cm = ColumnMap()
+    width = max((len(r) for r in rows), default=0)
+    best_text = None
+    for j in range(width):
+        vals = _col_values(rows, j)
+        if not vals:
+            continue
+        if cm.designators is None and sum(looks_like_designators(v) for v in vals) >= 0.8 * len(vals):
+            cm.designators = j
+        elif cm.quantity is None and sum(_is_num(v) for v in vals) >= 0.8 * len(vals) and not _sequential(vals):
+            cm.quantity = j
+        elif cm.link is None and sum(bool(first_url(v)) for v in vals) >= 0.5 * len(vals):
+            cm.link = j
+        else:
+            texts = sum(has_letters(v) for v in vals)
+            if best_text is None or texts > best_text[0]:
+                best_text = (texts, j)
+    if best_text:
+        cm.part = best_text[1]
+    return cm
+
+
+def make_line(row: list[str], rownum: int, sheet: str | None, cm: ColumnMap) -> BomLine:
+    """Fill a BomLine from one classified part row."""
+    qty_txt = _cell(row, cm.quantity)
+    qty = parse_quantity(qty_txt, cm.decimal_comma.get(cm.quantity)) if qty_txt else None
+    desc_parts = [clean(_cell(row, j)) for j in cm.description]
+    desc = " ".join(p for p in desc_parts if p) or None
+    line = BomLine(row=rownum, sheet=sheet, quantity=qty)
+    line.designators = split_designators(_cell(row, cm.designators))
+    line.part = clean(_cell(row, cm.part))
+    line.description = desc
+    line.manufacturer = clean(_cell(row, cm.manufacturer))
+    line.mpn = clean(_cell(row, cm.mpn))
+    line.supplier = clean(_cell(row, cm.supplier))
+    for j, name in cm.supplier_pn:
+        v = clean(_cell(row, j))
+        if v:
+            line.supplier_pn = v
+            if name and not line.supplier:
+                line.supplier = name
+            break
+    if cm.unit_price is not None:
+        price, cur = parse_price(_cell(row, cm.unit_price), cm.decimal_comma.get(cm.unit_price))
+        line.unit_price, line.currency = price, cur or cm.currency.get(cm.unit_price)
+    if line.unit_price is None and cm.total_price is not None and qty:
+        total, cur = parse_price(_cell(row, cm.total_price), cm.decimal_comma.get(cm.total_price))
+        if total is not None:
+            line.unit_price = round(total / qty, 6)
+            line.currency = cur or cm.currency.get(cm.total_price)
+    if line.unit_price is None:
+        line.currency = None
+    link_cell = _cell(row, cm.link)
+    line.link = first_url(link_cell) if link_cell else None
+    if line.link is None:
+        for c in row:
+            u = first_url(c)
+            if u:
+                line.link = u
+                break
+    return line
