@@ -30,7 +30,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
                     r"(price|cost)\s*total|gesamt|summe|importe|total\s*(price|cost))"),
     ("supplier_pn", r"(supplier|vendor|distributor|seller|order|dist\.?)\s*(part\s*)?(#|no\b|nr\b|number|num\b|code|"
                     r"p/?n\b|ref|sku|id\b|item)|^sku\b|^order\s*(code|no|number|#)|supplier\s*(and|&)\s*ref|"
-                    r"^(" + _DISTRIBUTORS + r")\s*(part\s*)?(#|no\.?|nr|number|code|p/?n|sku|ref|id|item)\b"),
+                    r"^(" + _DISTRIBUTORS + r")\s*(part\s*)?(#|no\.?|nr|number|code|p/?n|sku|ref|id|item)\b|"
+                    r"^code\b|^cat(alog(ue)?)?\.?\s*(no|#|number)|^order\s*(code|no|number|#)"),
     ("distributor", r"^(" + _DISTRIBUTORS + r")$"),
     ("mpn", r"^(mpn|mfr\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|mfg\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|"
             r"manufacturer'?s?\s*(part\s*)?(#|no\.?|nr\.?|number|partno|p/?n|pn|ref(erence)?|code|id)|"
@@ -67,6 +68,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
 _CORE = {"quantity", "part", "description", "designators", "mpn"}
 _INDEX_AS_QTY = re.compile(r"^(number|nr\.?|no\.?|num|count)$")
 _TOTAL_RE = re.compile(r"(?i)(?<![a-z])(grand\s*total|sub-?\s*total|total|sum|summe|gesamt\w*|totaal|totale)(?![a-z])")
+_ALTERNATIVE = re.compile(
+    r"(?i)^\s*(\w+\s+){0,2}(option(al)?|alternatives?|alternatively|alt\.|or|oder|substitutes?)\b[^:]{0,40}:")
 _NOTE_START = re.compile(r"(?i)^\s*(\*|\(|note|nb\b|n\.b\.|hint|see\b|please|all\s+prices|prices?\b|"
                          r"updated|last\s+updated|version|rev\.|date|source:|created)")
 
@@ -96,6 +99,15 @@ def header_field(cell: str) -> str | None:
 
 def _is_num(cell: str) -> bool:
     return bool(re.fullmatch(r"[-+]?[\d.,\s]+%?", cell.strip())) and any(ch.isdigit() for ch in cell)
+
+
+_AMOUNT_RE = re.compile(r"[-+]?[\d.,\s]*\d[\d.,\s]*\s*([A-Z]{3}|[€$£¥])|([A-Z]{3}|[€$£¥])\s*[-+]?[\d.,\s]*\d[\d.,\s]*")
+
+
+def _is_amount(cell: str) -> bool:
+    if not has_letters(cell):
+        return True
+    return bool(_AMOUNT_RE.fullmatch(cell.strip())) and find_currency(cell) is not None
 
 
 def _header_score(row: list[str]) -> tuple[float, dict[int, str]]:
@@ -250,7 +262,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         cm.part = strong[0]
     elif parts and not cm.description:
         cm.part = parts[0][1]
-    if cm.part is None and not cm.description:
+    if cm.part is None:
         # unlabeled text column (empty header) holding names
         best = None
         for j in range(max((len(r) for r in sample), default=0)):
@@ -261,16 +273,26 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
                 best = (len(vals), j)
         if best:
             cm.part = best[1]
-    # distributor names in a super-header row above the header
-    if above and not cm.supplier_pn:
+    # distributor names in a super-header row above the header (e.g. 'Farnell' over 'Code | Part Number')
+    if above:
         spans = [(j, c.strip()) for j, c in enumerate(above) if c.strip()]
+        named = {c for c, nm in cm.supplier_pn if nm}
         for k, (j, name) in enumerate(spans):
-            if re.match(r"^(" + _DISTRIBUTORS + r")\b", _norm(name)):
-                end = spans[k + 1][0] if k + 1 < len(spans) else len(header)
-                for jj in range(j, end):
-                    if jj < len(header) and jj not in cm.used() and jj in fields:
-                        cm.supplier_pn.append((jj, name))
-                        break
+            if not re.match(r"^(" + _DISTRIBUTORS + r")\b", _norm(name)):
+                continue
+            end = min(spans[k + 1][0] if k + 1 < len(spans) else len(header), len(header))
+            if any(j <= c < end for c in named):
+                continue
+            entries = [(i, c) for i, (c, _nm) in enumerate(cm.supplier_pn) if j <= c < end]
+            if entries:
+                i, c = entries[0]
+                cm.supplier_pn[i] = (c, name)
+                continue
+            for jj in range(j, end):
+                if fields.get(jj) in ("supplier_pn", "mpn", "distributor") and jj != cm.mpn:
+                    cm.supplier_pn.append((jj, name))
+                    break
+        cm.supplier_pn.sort()
     # currency and decimal hints
     sheet_cur = None
     for c in list(header) + list(above or []):
@@ -305,6 +327,8 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
     """Label each row: part, item (loose single-cell part), section, note, total, subtotal, header, blank, junk."""
     kinds: list[str] = []
     head_set = {h.strip().lower() for h in (header or []) if h.strip()}
+    side_cols = {cm.unit_price, cm.total_price, cm.link, cm.supplier, cm.manufacturer, cm.quantity}
+    side_cols |= {j for j, _ in cm.supplier_pn}
     for row in rows:
         cells = [c.strip() for c in row]
         filled = [(j, c) for j, c in enumerate(cells) if c and c.lower() not in PLACEHOLDERS]
@@ -320,7 +344,7 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         if qty is None and not desig and any(_TOTAL_RE.search(c) and len(c) <= 60 for _, c in filled):
             kinds.append("total")
             continue
-        if not any(has_letters(c) for _, c in filled):
+        if all(_is_amount(c) for _, c in filled):
             named = _cell(row, cm.part) or any(_cell(row, j) for j in cm.description) or _cell(row, cm.mpn)
             kinds.append("part" if qty is not None and named else "subtotal")
             continue
@@ -328,11 +352,18 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         if not content:
             kinds.append("blank")
             continue
+        named = [(j, c) for j, c in content if j not in side_cols and not re.fullmatch(r"\S*https?://\S*", c)]
+        if not named:
+            kinds.append("junk")
+            continue
         if cm.index is not None and _is_num(_cell(row, cm.index)):
             kinds.append("part")
             continue
         if qty is not None:
             kinds.append("part" if [j for j, _ in content if j != cm.quantity] else "junk")
+            continue
+        if cm.quantity is not None and _ALTERNATIVE.match(named[0][1]):
+            kinds.append("alternative")
             continue
         if (desig or _cell(row, cm.mpn) or _cell(row, cm.unit_price) or _cell(row, cm.manufacturer)
                 or any(_cell(row, j) for j, _ in cm.supplier_pn)):

@@ -9,11 +9,11 @@ from registry.normalize._bom_util import BomLine, clean, first_url, parse_price,
 
 _SUBASSY = re.compile(r"(?i)sub.?assembl|^assemblies\b")
 _BULLET = re.compile(r"^(\s*)(?:[*+\-•]|\d{1,3}[.)])\s+(.*\S)\s*$")
-_QTY_LINE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[x×]\s+|\s+)(?=[^\s\d/=])(.*\S)\s*$")
+_QTY_LINE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[x×]\s+|\s+)(?=[^\s/=])(.*\S)\s*$")
 _TITLE_LINE = re.compile(r"^\s*([A-Za-z][^|:]{0,60}):\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
 _LEAD_PRICE = re.compile(r"^\s*((?:[£$€]|US\$)\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|GBP))\s*[-–—:]\s*(.*)$")
-_QTY_PREFIX = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[x×]\b|pcs?\.?|pieces|units?)?\s+(?=[^\s\d/=+\-])")
+_QTY_PREFIX = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[x×]\b|pcs?\.?|pieces|units?)?\s+(?=[^\s/=+\-])")
 _QTY_X = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*[x×]\s*(?=[^\s\d])")
 _DURATION = re.compile(r"(?i)\b\d+(?:[.,]\d+)?\s*(?:min|mins|minutes?|h|hrs?|hours?|secs?|seconds?)\b")
 _LABOUR = re.compile(r"(?i)\blabou?r\b|\b(print|cut|cutting|machine|build|assembly|cleaning|printing)\s+time\b")
