@@ -356,9 +356,21 @@ def _flag(value: Any, name: str, issues: list[str]) -> bool | None:
     return None
 
 
+_BARE_IDS = {"mit", "isc", "zlib", "unlicense", "wtfpl", "beerware", "ncsa", "x11", "curl", "libpng", "json"}
+
+
 def _looks_spdx(text: str) -> bool:
+    """Shape check only (id, operator, id, ...): licence.py does the real SPDX normalisation."""
     tokens = re.sub(r"[()]", " ", text).split()
-    return bool(tokens) and all(t in ("AND", "OR", "WITH") or _SPDX_TOKEN.match(t) for t in tokens)
+    if not tokens or len(tokens) % 2 == 0:
+        return False
+    for i, tok in enumerate(tokens):
+        if i % 2:
+            if tok.upper() not in ("AND", "OR", "WITH"):
+                return False
+        elif not _SPDX_TOKEN.match(tok) or not (re.search(r"[\d\-]", tok) or tok.lower() in _BARE_IDS):
+            return False
+    return True
 
 
 def _licence_text(value: Any, where: str, issues: list[str]) -> str | None:
@@ -474,6 +486,23 @@ def _bom(value: Any, m: Manifest) -> None:
         m.issues.append("bom holds an inline parts list, not a path or URL")
 
 
+def _reference(value: Any, name: str, issues: list[str]) -> str | None:
+    """derivative-of / variant-of: a {title, manifest, web} mapping per spec; prefer a link over the title."""
+    if isinstance(value, list):
+        issues.append(f"{name} is a list; the first entry is used")
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        for sub in ("web", "manifest", "title"):
+            text = _text(value.get(sub), f"{name}.{sub}", issues)
+            if text:
+                return text
+        return None
+    text = _text(value, name, issues)
+    if text:
+        issues.append(f"{name} is plain text, expected a title/manifest/web mapping")
+    return text
+
+
 def _level(value: Any, name: str, normalize: Any, issues: list[str]) -> str | None:
     text = _text(value, name, issues)
     if text is None:
@@ -542,8 +571,8 @@ def _fill(m: Manifest, raw: dict) -> None:
     _bom(f.get("bom")[1], m)
     m.project_link = _text(f.get("project-link", "repo")[1], "project-link", iss)
     m.documentation_home = _text(f.get("documentation-home")[1], "documentation-home", iss)
-    m.derivative_of = _text(f.get("derivative-of")[1], "derivative-of", iss)
-    m.variant_of = _text(f.get("variant-of")[1], "variant-of", iss)
+    m.derivative_of = _reference(f.get("derivative-of")[1], "derivative-of", iss)
+    m.variant_of = _reference(f.get("variant-of")[1], "variant-of", iss)
     m.attestation = _text(f.get("attestation")[1], "attestation", iss)
 
     if m.title is None:
