@@ -108,6 +108,13 @@ SIGNAL_CASES = [
     ("This project is still in its early development stages.", {"concept"}, set()),
     ("Project is just beginning.", {"concept"}, set()),
     ("Currently the project is in a breadboard-prototype stage.", {"prototype"}, set()),
+    ("Status: beta", {"prototype"}, set()),
+    ("Project status: production ready, shipping since 2019.", {"production"}, set()),
+    ("Status: unknown", set(), set()),
+    ("This is an MVP.", {"prototype"}, set()),
+    ("It is in daily use at our lab.", {"tested"}, set()),
+    ("Kits are now available to buy from our shop.", {"production"}, set()),
+    ("The design was published in June 2020.", set(), {"tested"}),
     # negation and future phrasing never raise the stage
     ("The device has not been tested.", {"untested"}, {"tested"}),
     ("This design is untested.", {"untested"}, {"tested"}),

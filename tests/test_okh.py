@@ -23,6 +23,7 @@ from registry.normalize.okh import Manifest, is_manifest_path, normalize_odrl, n
         ("okh-flypi.yml", True),
         ("ventmon-okh.yml", True),          # name does not start with okh
         ("okhv1-manifest.yaml", True),
+        (".okh.yml", True),
         ("alpha/okh/okh-chair.yml", True),
         ("beta/okh/bread.yml", True),       # no okh in the name, but in an okh folder
         ("docs/OKH/microscope.yaml", True),

@@ -213,7 +213,7 @@ _CAVEAT_RULES = (
 
 _STATE_RULES = (
     _r("certified", "nominal",
-       r"\bOSHWA[- ]certified\b|\bcertified (?:by )?(?:the )?(?:OSHWA|open source hardware association)\b",
+       r"\bOSHWA?[- ]certified\b|\bcertified (?:by )?(?:the )?(?:OSHWA|open source hardware association)\b",
        r"\bOSHW[- ]?[A-Z]{2}\d{6}\b|certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}",
        r"\bOSHWA (?:UID|certification (?:number|id|uid))\b"),
     _r("moved", "verbal",
@@ -237,14 +237,20 @@ _STAGE_RULES = (
        r"(?:stages?|phases?)\b",
        r"\b(?:concept|idea|ideation|planning|conception|design) (?:stage|phase)\b",
        r"\b(?:just|only|still) (?:an? )?(?:idea|concept)\b",
-       r"\b(?:project|work) (?:is )?just (?:beginning|starting|started)\b|\bpre-?alpha\b"),
+       r"\b(?:project|work) (?:is )?just (?:beginning|starting|started)\b|\bpre-?alpha\b",
+       r"\bconcept(?:ual)? design\b"),
+    # a "Status: …" line says the stage in its own words
+    _r(lambda m: stage_from_text(m.group("w")), "nominal",
+       r"\b(?:project |development |design |hardware )?(?:status|stage|maturity)\s*[:=\-–]\s*"
+       r"(?P<w>[a-z][\w-]*(?:[ /][a-z][\w-]*){0,2})"),
     # prototype
     _r("prototype", "nominal",
        r"(?<!to )\bprototypes?\b|\bbreadboard(?:ed)?\b|\bproof[- ]of[- ]concept\b",
        r"\bwork[- ]in[- ]progress\b|(?-i:\bWIP\b)|\b(?:under|in) (?:active |heavy |early )?development\b",
        r"\bexperimental\b|\brudimentary\b|\bevolving project\b|\bearly (?:release|version|prototype|stage)s?\b",
        r"\b(?:alpha|beta) (?:version|release|stage|phase|hardware|prototype|build|test(?:ing)?|unit|board)s?\b",
-       r"\b(?:is|currently|still) (?:in )?(?:alpha|beta)\b|\bpre-?release\b|\b(?:test|alpha|beta) release\b",
+       r"\b(?:is|currently|still) (?:in |an? )?(?:alpha|beta)\b|\bpre-?release\b|\b(?:test|alpha|beta) release\b",
+       r"(?-i:\bMVP\b)|\bminimum viable product\b",
        r"\b(?:first|initial|latest|public|new|current) (?:public )?release\b",
        r"\breleased (?:version|design|hardware|kit|board)s?\b"),
     # tested
@@ -262,13 +268,17 @@ _STAGE_RULES = (
        r"\b(?:received|obtained|granted|got) (?:an? |the )?(?:\w+ ){0,2}(?:authori[sz]ation|approval|clearance)\b",
        r"\b(?:built|replicated|reproduced) by (?:\w+ ){0,4}(?:users|students|people|makers|teams|groups|labs|"
        r"enthusiasts|others|community)\b",
+       r"\bin (?:daily |regular |routine |clinical |active )?use (?:at|in|by|since)\b",
+       r"\b(?:field|clinically|well)[- ]proven\b|\b(?:has|have) been deployed\b",
        r"\bused (?:in|by|at) (?:over |more than )?(?:\d[\d,]*|several|many|multiple|dozens of|hundreds of|"
        r"thousands of) (?:\w+ )?(?:hospitals?|clinics?|labs?|laboratories|schools|universities|users|countries|"
        r"sites)\b"),
     _r("tested", "nominal",
        r"\bclinical (?:tests?|trials?|trails|investigations?|studies|study|evaluations?|validation)\b",
        r"\b(?:scientific|research|journal|peer[- ]reviewed) (?:article|paper|publication)s?\b|\bpeer[- ]reviewed\b",
-       r"\bpublished in (?-i:(?:the )?[A-Z][\w-]+)|\b(?:paper|article) (?:was |has been |is )?published\b",
+       r"\bpublished in (?-i:(?:the )?(?!(?:January|February|March|April|May|June|July|August|September|October|"
+       r"November|December|GitHub|Github|GitLab|Thingiverse|Hackaday|Instructables|Printables|YouTube)\b)"
+       r"[A-Z][\w-]+)|\b(?:paper|article) (?:was |has been |is )?published\b",
        r"\breference (?:\w+ )?calibration\b"),
     # production
     _r("production", "nominal",
@@ -276,7 +286,10 @@ _STAGE_RULES = (
        r"\bproduction[- ]ready\b|\bready for (?:mass |series |serial )?production\b",
        r"\b(?:for|on) sale\b|\bcommercially available\b|\b(?:tindie|crowd ?supply|lectronz)\b",
        r"\b(?:available|ready) (?:to buy|for purchase|to purchase|to order|for order|in (?:our|the) (?:shop|store))\b",
-       r"\b(?:stable|final|production|official) (?:release|version)s?\b|\bFDA[- ]EUA\b"),
+       r"\b(?:stable|final|production|official) (?:release|version)s?\b|\bFDA[- ]EUA\b",
+       r"\b(?:kits?|assembled (?:boards?|units?)|pcbs?|boards?) (?:are |is )?(?:now )?available (?:to (?:buy|order|"
+       r"purchase)|for (?:purchase|sale|order)|on (?:tindie|crowd ?supply|our (?:shop|store)|etsy|amazon)|from "
+       r"(?:our|the) (?:shop|store))\b"),
     _r("production", "verbal",
        r"\bsold (?:as (?:an? )?(?:kits?|assembled)|commercially|out|in (?:our|the) (?:shop|store)|on (?:tindie|"
        r"crowd ?supply|etsy|amazon|ebay))\b",

@@ -114,7 +114,7 @@ class Manifest:
 def is_manifest_path(path: str) -> bool:
     """True for yml/yaml/toml/json files named with an `okh` token or sitting in a folder named `okh`."""
     p = PurePosixPath(path.replace("\\", "/"))
-    if p.suffix.lower() not in _EXTS or p.name.startswith("."):
+    if p.suffix.lower() not in _EXTS:
         return False
     dirs = [d.lower() for d in p.parts[:-1]]
     if any(d in _SKIP_DIRS for d in dirs) or _SKIP_NAME.search(p.name):
