@@ -210,6 +210,8 @@ ERROR_CASES = [
     ("deep yaml block", "okh.yml", "".join("  " * i + f"k{i}:\n" for i in range(60)).encode(), "deeper than"),
     ("deep toml", "okh.toml", b"a = " + b"[" * 50000 + b"]" * 50000, "deeper than"),
     ("deep json", "okh.json", b"[" * 50000 + b"]" * 50000, "deeper than"),
+    ("huge flat yaml list", "okh.yml", b"title: t\nl: [" + b",".join([b"1"] * 100_000) + b"]\n", "more than 20000"),
+    ("huge flat toml list", "okh.toml", b'name = "t"\nl = [' + b",".join([b"1"] * 100_000) + b"]\n", "more than"),
     ("malformed toml", "okh.toml", b'name = "x"\nlicense = [[[\n', "malformed TOML"),
     ("toml duplicate key", "okh.toml", b'name = "x"\nname = "y"\n', "malformed TOML"),
     ("malformed yaml", "okh.yml", b"title: a\n  b: c: d\n", "malformed YAML"),

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 MAX_DEPTH = 40          # nesting levels (after alias expansion)
-MAX_NODES = 50_000      # values after alias expansion: a billion-laughs file is refused long before this
+MAX_NODES = 20_000      # values, counted while composing and again after alias expansion (bounds CPU too)
 MAX_ALIASES = 1_000     # alias uses in one YAML document
 MAX_DOCUMENTS = 8       # YAML documents in one file
 
@@ -152,8 +152,12 @@ def _yaml_loader() -> type:
             super().__init__(stream)
             self._aliases = 0
             self._depth = 0
+            self._nodes = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
+            self._nodes += 1
+            if self._nodes > MAX_NODES:   # stop scanning early: pure-Python YAML is slow on huge flat lists
+                raise _Refused(f"more than {MAX_NODES} values")
             if self.check_event(yaml.AliasEvent):
                 self._aliases += 1
                 if self._aliases > MAX_ALIASES:
