@@ -107,6 +107,9 @@ class Adapter(Protocol):
 ADAPTERS: dict[str, str] = {
     "github-list": "crawler.github_list:GitHubListAdapter",
     "oshwa": "crawler.oshwa:OshwaAdapter",
+    "github-search": "crawler.github_search:GitHubSearchAdapter",
+    "mediawiki": "crawler.mediawiki:MediaWikiAdapter",
+    "okh-list": "crawler.okh_list:OkhListAdapter",
 }
 
 
