@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from registry.normalize._bom_util import (
+    DESIGNATOR_RE,
     PLACEHOLDERS,
     BomLine,
     clean,
@@ -26,30 +28,33 @@ _DISTRIBUTORS = (
 
 # (field, pattern); first match wins.  'part:N' carries a priority (lower is better).
 _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
-    ("total_price", r"^(ext(ended)?\.?\s*(price|cost)|(sub\s?-?)?total\b|line\s*total|sum\b|amount\s*total|"
+    ("quantity", r"^(total|order|required|req\.?)\s*(qty|quantity|pcs|count)\b"),
+    ("total_price", r"^ext\.?$|^(ext(ended)?\.?\s*(price|cost)|(sub\s?-?)?total\b|line\s*total|sum\b|amount\s*total|"
                     r"(price|cost)\s*total|gesamt|summe|importe|total\s*(price|cost))"),
     ("supplier_pn", r"(supplier|vendor|distributor|seller|order|dist\.?)\s*(part\s*)?(#|no\b|nr\b|number|num\b|code|"
                     r"p/?n\b|ref|sku|id\b|item)|^sku\b|^order\s*(code|no|number|#)|supplier\s*(and|&)\s*ref|"
                     r"^(" + _DISTRIBUTORS + r")\s*(part\s*)?(#|no\.?|nr|number|code|p/?n|sku|ref|id|item)\b|"
-                    r"^code\b|^cat(alog(ue)?)?\.?\s*(no|#|number)|^order\s*(code|no|number|#)"),
+                    r"^code\b|^cat(alog(ue)?)?\.?\s*(no|#|number)|^order\s*(code|no|number|#)|^oc\s+\w+"),
     ("distributor", r"^(" + _DISTRIBUTORS + r")$"),
+    ("pn", r"^(part\s*(number|no\.?|nr\.?|#|num)|p/?n|pn|partnumber|part_number|partno)$"),
     ("mpn", r"^(mpn|mfr\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|mfg\.?\s*(part\s*)?(#|no\.?|nr|number|p/?n|pn)|"
             r"manufacturer'?s?\s*(part\s*)?(#|no\.?|nr\.?|number|partno|p/?n|pn|ref(erence)?|code|id)|"
             r"part\s*(number|no\.?|nr\.?|#|num)|p/?n|pn|partnumber|part_number|partno|model(\s*(number|no))?|"
             r"manufacturer\s*part|mfr\s*part|mfg\s*part)\b"),
-    ("manufacturer", r"^(manufacturer|manufacture|mfr|mfg|maker|brand|make|producer|hersteller|fabricante|"
+    ("manufacturer", r"^(manufacturer|manufacture|mfr|mfg|mf|maker|brand|make|producer|hersteller|fabricante|"
                      r"fabricant)\b"),
     ("link", r"(link|links|url|urls|hyperlink|website|web\s?site)$|^(links?|url|web|buy|purchase|product\s*page)\b"),
     ("supplier", r"^(suppliers?|vendors?|distributors?|source|sourcing|shop|store|seller|retailer|"
                  r"where\s*to\s*(buy|get)|purchase\s*from|bought\s*from|lieferant|bezugsquelle|proveedor|fournisseur)\b"),
-    ("designators", r"^(ref(erence)?s?|ref\.?\s*des(ignators?|ignations?)?\.?|refdes|designators?|"
+    ("designators", r"^(schematic\s*ref\w*|ref(erence)?s?|ref\.?\s*des(ignators?|ignations?)?\.?|refdes|designators?|"
                     r"reference\s*designators?|ref\s*designators?|component\s*references?|parts)$"),
     ("quantity", r"^(qty|qnty|qt[ey]?|quantity|quantities|quant|pcs|pieces|piece\s*count|count|amount|menge|anzahl|"
                  r"stk|stück|cantidad|quantit[eé]|qté|units|no\.?\s*of\s*(pcs|parts|units|pieces)|"
-                 r"number\s*of\s*(pcs|parts|units|pieces)|needed|required)\b|^(qty|quantity)"),
-    ("unit_price", r"(unit\s*(price|cost)|price|cost|preis|precio|prix|costo|kosten|each)"),
-    ("description", r"^(description|desc\.?|details?\s*\d*|specs?|specifications?|characteristics|beschreibung|"
-                    r"descripci[oó]n|bezeichnung|part\s*description|item\s*description|component\s*description)\b"),
+                 r"number\s*of\s*(pcs|parts|units|pieces)|needed|required|quantit\w*|quantidade|cant\.?)\b|^(qty|quantity)|"
+                 r"\b(qty|qnty|quantity)\b"),
+    ("unit_price", r"(unit\s*(price|cost)|price|cost|preis|precio|prix|costo|kosten|prezzo|preco|each)"),
+    ("description", r"^(description|descri\w*|desc\.?|details?\s*\d*|specs?|specifications?|characteristics|"
+                    r"beschreibung|descripci[oó]n|bezeichnung|part\s*description|item\s*description|component\s*description)\b"),
     ("part:0", r"^(part|parts?\s*name|name|item|items|item\s*name|component|components|component\s*name|article|"
                r"product|product\s*name|material|materials|bauteil|artikel|pieza|componente|elemento|nom|"
                r"part\s*/\s*item|what)\b"),
@@ -65,17 +70,19 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
                r"substitute|optional|remark|purpose|function|usage|use|lcsc\s*part|assembly|smd|tht|vendor\s*link)"),
 ]]
 
-_CORE = {"quantity", "part", "description", "designators", "mpn"}
+_CORE = {"quantity", "part", "description", "designators", "mpn", "pn"}
 _INDEX_AS_QTY = re.compile(r"^(number|nr\.?|no\.?|num|count)$")
 _TOTAL_RE = re.compile(r"(?i)(?<![a-z])(grand\s*total|sub-?\s*total|total|sum|summe|gesamt\w*|totaal|totale)(?![a-z])")
 _ALTERNATIVE = re.compile(
     r"(?i)^\s*(\w+\s+){0,2}(option(al)?|alternatives?|alternatively|alt\.|or|oder|substitutes?)\b[^:]{0,40}:")
+_COLLATED = re.compile(r"(?i)^\s*collated\s+components\s*:?\s*$")
 _NOTE_START = re.compile(r"(?i)^\s*(\*|\(|note|nb\b|n\.b\.|hint|see\b|please|all\s+prices|prices?\b|"
                          r"updated|last\s+updated|version|rev\.|date|source:|created)")
 
 
 def _norm(cell: str) -> str:
-    s = cell.lower().replace("\n", " ")
+    s = unicodedata.normalize("NFKD", cell.lower().replace("\n", " "))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"\((?:[^)]*)\)|\[(?:[^\]]*)\]", " ", s)
     s = re.sub(r"[€$£¥]", " ", s)
     s = re.sub(r"[\s_]+", " ", s).strip(" :*.-")
@@ -210,6 +217,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
     sample = data[:300]
     parts: list[tuple[int, int]] = []
     qty_candidates: list[int] = []
+    generic_pn: list[int] = []
     for j in sorted(fields):
         f = fields[j]
         vals = _col_values(sample, j)
@@ -228,6 +236,8 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
                 cm.index = j
         elif f == "description":
             cm.description.append(j)
+        elif f == "pn":
+            generic_pn.append(j)
         elif f == "supplier_pn":
             m = re.match(r"^(" + _DISTRIBUTORS + r")", _norm(header[j]))
             cm.supplier_pn.append((j, header[j].split()[0] if m else None))
@@ -236,6 +246,12 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         elif f in ("manufacturer", "mpn", "supplier", "unit_price", "total_price", "link", "designators"):
             if getattr(cm, f) is None:
                 setattr(cm, f, j)
+    # a bare 'Part Number' is the MPN unless a manufacturer-specific column exists, then a supplier's number
+    if generic_pn:
+        if cm.mpn is None:
+            cm.mpn = generic_pn.pop(0)
+        known = {c for c, _ in cm.supplier_pn}
+        cm.supplier_pn.extend((j, None) for j in generic_pn if j not in known)
     # quantity: first candidate whose values are mostly numbers
     for j in qty_candidates:
         vals = _col_values(sample, j)
@@ -289,7 +305,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
                 cm.supplier_pn[i] = (c, name)
                 continue
             for jj in range(j, end):
-                if fields.get(jj) in ("supplier_pn", "mpn", "distributor") and jj != cm.mpn:
+                if fields.get(jj) in ("supplier_pn", "mpn", "pn", "distributor") and jj != cm.mpn:
                     cm.supplier_pn.append((jj, name))
                     break
         cm.supplier_pn.sort()
@@ -317,6 +333,11 @@ def _cell(row: list[str], j: int | None) -> str:
     return "" if v.lower() in PLACEHOLDERS else v
 
 
+def _designator_like(text: str) -> bool:
+    toks = split_designators(text)
+    return bool(toks) and sum(1 for t in toks if DESIGNATOR_RE.match(t)) * 2 >= len(toks)
+
+
 def _is_note(text: str) -> bool:
     words = text.split()
     return len(words) >= 6 or len(text) > 60 or bool(_NOTE_START.match(text)) or (
@@ -341,6 +362,8 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         qty_txt = _cell(row, cm.quantity)
         qty = parse_quantity(qty_txt, cm.decimal_comma.get(cm.quantity)) if qty_txt else None
         desig = _cell(row, cm.designators)
+        if desig and not _designator_like(desig):
+            desig = ""
         if qty is None and not desig and any(_TOTAL_RE.search(c) and len(c) <= 60 for _, c in filled):
             kinds.append("total")
             continue
@@ -415,6 +438,12 @@ def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
         if h > 0:
             issues.append(f"{sheet or 'table'}: header found on row {rownums[h]}")
     kinds = classify_rows(body, cm, header)
+    # KiCad's bom2csv writes 'Individual Components' then 'Collated Components': keep the collated block only
+    for i, row in enumerate(body):
+        if kinds[i] in ("section", "item", "single") and _COLLATED.search(" ".join(row)):
+            kinds[:i] = ["skipped"] * i
+            issues.append(f"{sheet or 'table'}: kept the collated component block only")
+            break
     lines = [make_line(r, n, sheet, cm) for r, n, k in zip(body, nums, kinds, strict=False)
              if k in ("part", "item")]
     return lines, issues, found is not None
@@ -450,9 +479,15 @@ def make_line(row: list[str], rownum: int, sheet: str | None, cm: ColumnMap) -> 
     desc_parts = [clean(_cell(row, j)) for j in cm.description]
     desc = " ".join(p for p in desc_parts if p) or None
     line = BomLine(row=rownum, sheet=sheet, quantity=qty)
-    line.designators = split_designators(_cell(row, cm.designators))
+    raw_refs = _cell(row, cm.designators)
+    if raw_refs and _designator_like(raw_refs):
+        line.designators = split_designators(raw_refs)
+    if cm.quantity is None and line.designators:
+        line.quantity = float(len(line.designators))
     line.part = clean(_cell(row, cm.part))
     line.description = desc
+    if raw_refs and not line.designators and line.part is None:
+        line.part = clean(raw_refs.rstrip(";"))
     line.manufacturer = clean(_cell(row, cm.manufacturer))
     line.mpn = clean(_cell(row, cm.mpn))
     line.supplier = clean(_cell(row, cm.supplier))

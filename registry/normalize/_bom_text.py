@@ -19,6 +19,8 @@ _DURATION = re.compile(r"(?i)\b\d+(?:[.,]\d+)?\s*(?:min|mins|minutes?|h|hrs?|hou
 _LABOUR = re.compile(r"(?i)\blabou?r\b|\b(print|cut|cutting|machine|build|assembly|cleaning|printing)\s+time\b")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _DELIM_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+_POINTER_ITEM = re.compile(
+    r"(?i)^\W*\[[^\]]*(bom|bill|parts?\s*list|spreadsheet|sheet|csv|xlsx?|download|here)[^\]]*\]\([^)]*\)\W*$")
 BOM_HEADING = re.compile(
     r"(?i)\b(bill\s*of\s*materials?|b\.?o\.?m\.?s?|parts?\s*list|materials?|shopping\s*list|"
     r"list\s*of\s*(parts|materials|components)|components?\s*list|stückliste|lista\s*de\s*materiales)\b")
@@ -175,7 +177,9 @@ def table_lines(block: list[str], first_line: int, sheet: str | None = None,
             return None
     else:
         kinds = {f.split(":")[0] for f in found[1].values()}
-        if require_bom_header and "quantity" not in kinds:
+        costed = kinds & {"unit_price", "total_price", "link", "mpn", "pn", "supplier", "supplier_pn", "distributor"}
+        named = kinds & {"part", "description", "designators"}
+        if require_bom_header and "quantity" not in kinds and not (costed and named):
             return None
     lines, issues, _ = rows_to_lines(rows, nums, sheet, header_search=1)
     return lines, issues
@@ -185,14 +189,15 @@ def parse_markdown_bom(text: str) -> tuple[list[BomLine], list[str], str]:
     """Lines of a Markdown BOM file: its BOM tables if any, else its top-level list items."""
     lines: list[BomLine] = []
     issues: list[str] = []
-    for kind, where, block in md_blocks(text):
-        if kind == "table":
-            got = table_lines(block, int(where), require_bom_header=False)  # type: ignore[arg-type]
+    tables = [(int(where), block) for kind, where, block in md_blocks(text) if kind == "table"]  # type: ignore[arg-type]
+    for strict in (True, False):
+        for where, block in tables:
+            got = table_lines(block, where, require_bom_header=strict)
             if got and got[0]:
                 lines.extend(got[0])
                 issues.extend(got[1])
-    if lines:
-        return lines, issues, "markdown-table"
+        if lines:
+            return lines, issues, "markdown-table"
     lst, iss, _ = parse_text_list(text, markdown=True)
     return lst, issues + iss, "markdown-list"
 
@@ -243,6 +248,8 @@ def readme_sections(markdown: str) -> list[tuple[str, list[BomLine]]]:
         if list_top is None:
             list_top = indent
         if indent > list_top + 1:
+            continue
+        if _POINTER_ITEM.match(mb.group(2)):
             continue
         item = item_from_text(mb.group(2), int(where))  # type: ignore[arg-type]
         if item:

@@ -62,7 +62,8 @@ _CUR_CODES = {
 _CUR_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "pound": "GBP",
               "pounds": "GBP", "yuan": "CNY"}
 _CODE_RE = re.compile(r"(?<![a-z])(" + "|".join(sorted(_CUR_CODES | set(_CUR_WORDS))) + r")(?![a-z])", re.I)
-_NUM_RE = re.compile(r"[-+]?(?:\d[\d.,'\u00a0\u202f]*\d|\d)(?:\s\d{3}(?![\d.,]))*|[-+]?[.,]\d+")
+_NUM_RE = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?!\d)|[-+]?(?:\d[\d.,'\u00a0\u202f]*\d|\d)"
+                     r"|[-+]?[.,]\d+")
 
 
 def find_currency(text: str) -> str | None:

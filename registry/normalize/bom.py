@@ -18,7 +18,7 @@ from registry.normalize._bom_read import (
     read_xlsx,
     sniff_delimiter,
 )
-from registry.normalize._bom_table import rows_to_lines
+from registry.normalize._bom_table import find_header, rows_to_lines
 from registry.normalize._bom_text import parse_markdown_bom, parse_text_list, readme_sections
 from registry.normalize._bom_util import BomLine, BomResult, Limits, clean, split_designators
 from registry.normalize._bom_util import parse_price as _parse_price
@@ -230,7 +230,10 @@ def _text_result(path: str, ext: str, text: str, limits: Limits, issues: list[st
         if not res.lines and pointer:
             res.error = pointer
         return res
-    fixed = read_fixed_width(text.splitlines(), limits)
+    all_lines = text.splitlines()
+    found = find_header([re.split(r"\s{2,}", ln.strip()) for ln in all_lines[:60]])
+    start = found[0] if found else 0
+    fixed = read_fixed_width(all_lines[start:], limits, first_rownum=start + 1)
     if fixed is not None:
         res = _sheets_to_result(path, "text-fixed", [fixed], issues)
         if res.lines:
