@@ -110,6 +110,8 @@ ADAPTERS: dict[str, str] = {
     "github-search": "crawler.github_search:GitHubSearchAdapter",
     "mediawiki": "crawler.mediawiki:MediaWikiAdapter",
     "okh-list": "crawler.okh_list:OkhListAdapter",
+    "hackaday": "crawler.hackaday:HackadayAdapter",
+    "csv-list": "crawler.csv_list:CsvListAdapter",
 }
 
 
