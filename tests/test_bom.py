@@ -236,6 +236,26 @@ TABLE_MD = (
     "| Elastic | 4+ | | |\n"
 )
 
+KIBOT_CSV = (
+    '"Row","Description","Part","References","Value","Footprint","Quantity Per PCB","Status"\n'
+    '"1","Unpolarized capacitor","C","C1 C2","100n","C_0805","2",""\n'
+    '"2","Resistor","R","R1 R2 R3","10k","R_0805","3",""\n'
+    "\n"
+    '"Project info:"\n'
+    '"Schematic:","board"\n'
+    '"Date:","2021-01-01"\n'
+    "\n"
+    '"Statistics:"\n'
+    '"Component count:","5"\n'
+    '"Number of PCBs:","1"\n'
+)
+
+EAGLE_ULP_CSV = (
+    '"Qty";"Value";"Device";"Package";"Parts";"Description";"MF";"MPN";"OC_FARNELL";"OC_NEWARK";\n'
+    '"1";"";"PINHD-1X2";"1X02";"JP1";"PIN HEADER";"";"";"unknown";"unknown";\n'
+    '"2";"100n";"C-EU0805";"C0805";"C1, C2";"CAPACITOR";"Murata";"GRM21";"1828829";"";\n'
+)
+
 POINTER_TXT = "Please find all necessary parts and materials in: PCB/1-click-bom.tsv\n"
 
 
@@ -254,6 +274,8 @@ POINTER_TXT = "Please find all necessary parts and materials in: PCB/1-click-bom
         ("BillOfMaterials.md", COSTED_MD.encode(), 3, "markdown-list"),
         ("BOM_en.md", BULLETS_MD.encode(), 4, "markdown-list"),
         ("BOM.md", TABLE_MD.encode(), 3, "markdown-table"),
+        ("board-bom.csv", KIBOT_CSV.encode(), 2, "csv"),
+        ("board_bom.csv", EAGLE_ULP_CSV.encode(), 2, "csv"),
     ],
 )
 def test_parse_bom_counts(path, data, count, fmt):
@@ -368,6 +390,33 @@ def test_size_and_cell_caps():
     many = ("Part,Qty\n" + "".join(f"P{i},1\n" for i in range(500))).encode()
     capped = parse_bom("bom.csv", many, max_rows=100)
     assert len(capped.lines) < 100 and any("truncated" in i for i in capped.issues)
+
+
+def test_eagle_ulp_supplier_columns():
+    res = parse_bom("board_bom.csv", EAGLE_ULP_CSV.encode())
+    caps = res.lines[1]
+    assert (caps.manufacturer, caps.mpn, caps.supplier, caps.supplier_pn) == ("Murata", "GRM21", "Farnell", "1828829")
+    assert res.lines[0].supplier_pn is None  # 'unknown' is a placeholder
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("bom.md", b"[" * 300_000),  # would be quadratic for the link regex without the line cap
+        ("bom.txt", (b"(" * 50_000 + b"\n") * 20),
+        ("bom.csv", b'a,"' + b"x" * 300_000 + b'",1\nb,2\n'),  # over the csv module's default field limit
+        ("bom.html", b"<table>" * 20_000),
+    ],
+)
+def test_hostile_text_stays_fast(path, data):
+    import time
+
+    t0 = time.monotonic()
+    res = parse_bom(path, data)
+    assert time.monotonic() - t0 < 3
+    assert isinstance(res, BomResult)
+    if path == "bom.csv":
+        assert len(res.lines) == 2
 
 
 def test_zip_bomb_guard():

@@ -109,32 +109,36 @@ def sniff_delimiter(text: str, candidates: str = ",;\t|") -> str | None:
 
 
 def read_delimited(text: str, delimiter: str, limits: Limits, name: str | None = None) -> Sheet:
-    """Parse delimited text into a Sheet, tolerating ragged rows and oversized fields."""
+    """Parse delimited text into a Sheet, tolerating ragged rows and oversized fields (cut to the cell cap)."""
     sheet = Sheet(name)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rownum = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            raise BomReadError(f"malformed delimited text near line {reader.line_num}: {e}") from e
-        rownum = reader.line_num
-        if len(sheet.rows) >= limits.max_rows:
-            sheet.truncated = True
-            break
-        _finish_row(row, limits, sheet, rownum)
+    old_limit = csv.field_size_limit()
+    # the csv module refuses fields over its global limit; lift it for this read, cells are capped below
+    csv.field_size_limit(max(old_limit, min(len(text) + 1, 2**31 - 1)))
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                raise BomReadError(f"malformed delimited text near line {reader.line_num}: {e}") from e
+            if len(sheet.rows) >= limits.max_rows:
+                sheet.truncated = True
+                break
+            _finish_row(row, limits, sheet, reader.line_num)
+    finally:
+        csv.field_size_limit(old_limit)
     return sheet
 
 
 def read_fixed_width(lines: list[str], limits: Limits, first_rownum: int = 1) -> Sheet | None:
     """Split whitespace-aligned columns (e.g. EDA part lists) where every line has a space; None if not aligned."""
-    body = [ln.rstrip() for ln in lines]
-    nonblank = [ln for ln in body if ln.strip()]
+    body = [ln.rstrip() for ln in lines[: limits.max_rows]]
+    nonblank = [ln[:1000] for ln in body if ln.strip()][:500]
     if len(nonblank) < 3:
         return None
-    width = min(max(len(ln) for ln in nonblank), 2000)
+    width = max(len(ln) for ln in nonblank)
     gap = [all(i >= len(ln) or ln[i] == " " for ln in nonblank) for i in range(width)]
     cuts: list[tuple[int, int]] = []
     start = None

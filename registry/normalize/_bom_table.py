@@ -60,7 +60,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
                r"part\s*/\s*item|what)\b"),
     ("part:1", r"^(value|designation|device|part\s*type|type|val)\b"),
     ("part:2", r"^(comment)$"),
-    ("index", r"^(#|no\.?|nr\.?|num|number|n°|pos\.?|position|id|index|line|item\s*(#|no\.?|nr|number)|lp\.?|"
+    ("index", r"^(#|no\.?|nr\.?|num|number|n°|pos\.?|position|id|index|line|row|item\s*(#|no\.?|nr|number)|lp\.?|"
               r"s\.?\s*no\.?|sr\.?\s*no\.?|sl\.?\s*no\.?)$"),
     ("ignore", r"^(footprint|package|case|pcb\s*footprint|housing|packaging|notes?|comments|remarks?|"
                r"special\s*instructions|instructions|hints?|info|opportunity|bemerkung|anmerkung|observaciones|"
@@ -174,6 +174,10 @@ class ColumnMap:
         return {c for c in cols if c is not None}
 
 
+def _title(name: str) -> str:
+    return name.upper() if len(name) <= 4 else name[:1].upper() + name[1:]
+
+
 def _col_values(rows: list[list[str]], j: int) -> list[str]:
     return [r[j] for r in rows if j < len(r) and r[j].strip() and r[j].strip().lower() not in PLACEHOLDERS]
 
@@ -239,8 +243,8 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         elif f == "pn":
             generic_pn.append(j)
         elif f == "supplier_pn":
-            m = re.match(r"^(" + _DISTRIBUTORS + r")", _norm(header[j]))
-            cm.supplier_pn.append((j, header[j].split()[0] if m else None))
+            m = re.search(r"(?<![a-z])(" + _DISTRIBUTORS + r")(?![a-z])", _norm(header[j]))
+            cm.supplier_pn.append((j, _title(m.group(1)) if m else None))
         elif f == "distributor":
             cm.supplier_pn.append((j, header[j].strip()))
         elif f in ("manufacturer", "mpn", "supplier", "unit_price", "total_price", "link", "designators"):
@@ -392,7 +396,9 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
                 or any(_cell(row, j) for j, _ in cm.supplier_pn)):
             kinds.append("part")
             continue
-        if len(content) <= 2 and not any(first_url(c) for _, c in content):
+        if 1 < len(filled) <= 3 and filled[0][1].endswith(":") and len(filled[0][1].split()) <= 4:
+            kinds.append("meta")  # 'Date:', '2021-01-01' style key/value rows (KiBot/KiCad statistics blocks)
+        elif len(content) <= 2 and not any(first_url(c) for _, c in content):
             kinds.append("single")
         else:
             kinds.append("part")

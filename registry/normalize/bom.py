@@ -127,6 +127,10 @@ def find_bom_files(paths: list[str]) -> list[str]:
 
 # ---------------------------------------------------------------- parsing
 
+_AUX_SHEET = re.compile(r"(?i)^\s*(summary|overview|totals?|costs?|notes?|instructions?|read\s*me|info|"
+                        r"changelog|changes|revisions?|history|about|cover|settings|config|lists?|lookup)\s*$")
+
+
 def _sheets_to_result(path: str, fmt: str, sheets: list[Sheet], issues: list[str]) -> BomResult:
     res = BomResult(path=path, format=fmt, issues=issues)
     per: list[tuple[Sheet, list[BomLine], list[str], bool]] = []
@@ -142,7 +146,7 @@ def _sheets_to_result(path: str, fmt: str, sheets: list[Sheet], issues: list[str
         return res
     use = per
     if len(per) > 1:
-        with_header = [x for x in per if x[3]]
+        with_header = [x for x in per if x[3] and not _AUX_SHEET.search(x[0].name or "")] or [x for x in per if x[3]]
         use = with_header or per[:1]
         skipped = [x[0].name for x in per if x not in use]
         if skipped:
@@ -193,6 +197,18 @@ def _pointer_reason(text: str) -> str | None:
     return None
 
 
+def _cap_lines(text: str, limits: Limits, issues: list[str]) -> str:
+    """Bound line length and count so line-oriented regexes stay linear on hostile text."""
+    lines = text.splitlines()
+    if len(lines) > limits.max_rows * 2:
+        issues.append(f"text truncated to {limits.max_rows * 2} lines")
+        lines = lines[: limits.max_rows * 2]
+    if any(len(ln) > limits.max_cell_chars * 4 for ln in lines):
+        issues.append(f"lines longer than {limits.max_cell_chars * 4} characters truncated")
+        lines = [ln[: limits.max_cell_chars * 4] for ln in lines]
+    return "\n".join(lines)
+
+
 def _text_result(path: str, ext: str, text: str, limits: Limits, issues: list[str]) -> BomResult:
     if ext in ("html", "htm") or re.match(r"\s*(<!doctype html|<html)", text[:500], re.I):
         if "pcbdata" in text and re.search(r"var\s+pcbdata", text):
@@ -204,15 +220,13 @@ def _text_result(path: str, ext: str, text: str, limits: Limits, issues: list[st
             return BomResult(path, "html", [], issues, "no <table> in HTML page")
         return _sheets_to_result(path, "html", tables, issues)
     pointer = _pointer_reason(text)
+    if ext in ("md", "markdown", "txt"):
+        text = _cap_lines(text, limits, issues)
     if ext in ("md", "markdown"):
         lines, iss, fmt = parse_markdown_bom(text)
         if not lines and pointer:
             return BomResult(path, fmt, [], issues + iss, pointer)
         return BomResult(path, fmt, lines, issues + iss, None if lines else "no BOM table or list found")
-    lines_txt = text.splitlines()
-    if len(lines_txt) > limits.max_rows * 2:
-        issues.append(f"text truncated to {limits.max_rows * 2} lines")
-        text = "\n".join(lines_txt[: limits.max_rows * 2])
     if ext == "txt":
         lst, iss, is_list = parse_text_list(text, markdown=False)
         nonblank = sum(1 for ln in text.splitlines() if ln.strip())
@@ -285,7 +299,7 @@ def parse_bom(path: str, data: bytes, *, max_bytes: int = 20_000_000, max_unzipp
 def readme_bom_tables(markdown: str, path: str = "README.md") -> list[BomResult]:
     """BOMs inside a README: Markdown tables with BOM headers, and list items under BOM-named headings."""
     try:
-        sections = readme_sections(markdown)
+        sections = readme_sections(_cap_lines(markdown or "", Limits(), []))
     except Exception as e:
         return [BomResult(path, "markdown", [], [], f"parse failed: {type(e).__name__}: {e}")]
     return [BomResult(path, "readme-table" if label.startswith("table") else "readme-list", lines, [label], None)
