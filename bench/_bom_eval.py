@@ -22,6 +22,7 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
     out: list[str] = []
     tp = fp = fn = 0
     fp_ibom = 0
+    content_rejected = 0
     exact = total_files = 0
     within1 = 0
     readme_exact = readme_total = 0
@@ -36,6 +37,14 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
         tree = json.loads(meta_path.read_text(encoding="utf-8")).get("tree", [])
         expected = set(entry.get("bom_files") or [])
         found = set(find_bom_files(tree))
+        # what a crawler that also reads the files would keep: drop pointers/lock files parse_bom rejects
+        for p in sorted(found - expected):
+            fpath = rdir / "files" / p
+            if fpath.exists():
+                res = parse_bom(p, fpath.read_bytes())
+                if res.error and not res.lines:
+                    content_rejected += 1
+                    out.append(f"DETECT FP {repo}: {p} (content check rejects it: {res.error})")
         tp += len(found & expected)
         for p in sorted(found - expected):
             fp += 1
@@ -77,10 +86,13 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     precision_no_ibom = tp / (tp + fp - fp_ibom) if tp + fp - fp_ibom else 1.0
+    kept = tp + fp - content_rejected
+    precision_checked = tp / kept if kept else 1.0
     summary = {
         "detect_tp": tp, "detect_fp": fp, "detect_fn": fn,
         "detect_precision": round(precision, 4), "detect_recall": round(recall, 4),
         "detect_precision_excluding_unlabelled_ibom": round(precision_no_ibom, 4),
+        "detect_precision_after_content_check": round(precision_checked, 4),
         "labelled_bom_files": total_files,
         "line_count_exact": round(exact / total_files, 4) if total_files else 0.0,
         "line_count_within_1": round(within1 / total_files, 4) if total_files else 0.0,

@@ -276,6 +276,9 @@ POINTER_TXT = "Please find all necessary parts and materials in: PCB/1-click-bom
         ("BOM.md", TABLE_MD.encode(), 3, "markdown-table"),
         ("board-bom.csv", KIBOT_CSV.encode(), 2, "csv"),
         ("board_bom.csv", EAGLE_ULP_CSV.encode(), 2, "csv"),
+        ("bom.csv", b"Part\nFrame\nVisor\n", 2, "csv"),  # one-column list with a one-word header
+        ("bom.csv", b"Part,Qty,Price\nA,2,1.00\nB,3,2.00\nTotal,5,3.00\n", 2, "csv"),  # total row with a qty sum
+        ("bom.csv", b"Name,Qty\nX,1\n,Sum: 1\n", 1, "csv"),
     ],
 )
 def test_parse_bom_counts(path, data, count, fmt):

@@ -75,6 +75,8 @@ _INDEX_AS_QTY = re.compile(r"^(number|nr\.?|no\.?|num|count)$")
 _TOTAL_RE = re.compile(r"(?i)(?<![a-z])(grand\s*total|sub-?\s*total|total|sum|summe|gesamt\w*|totaal|totale)(?![a-z])")
 _ALTERNATIVE = re.compile(
     r"(?i)^\s*(\w+\s+){0,2}(option(al)?|alternatives?|alternatively|alt\.|or|oder|substitutes?)\b[^:]{0,40}:")
+_TOTAL_NAME = re.compile(
+    r"(?i)^\W*(grand\s*|sub-?\s*)?(total|sum|summe|gesamt\w*)\b[^a-z]{0,3}$|^\W*(grand\s*|sub-?\s*)?total\b")
 _COLLATED = re.compile(r"(?i)^\s*collated\s+components\s*:?\s*$")
 _NOTE_START = re.compile(r"(?i)^\s*(\*|\(|note|nb\b|n\.b\.|hint|see\b|please|all\s+prices|prices?\b|"
                          r"updated|last\s+updated|version|rev\.|date|source:|created)")
@@ -371,6 +373,10 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         if qty is None and not desig and any(_TOTAL_RE.search(c) and len(c) <= 60 for _, c in filled):
             kinds.append("total")
             continue
+        name_cell = _cell(row, cm.part) or (_cell(row, cm.description[0]) if cm.description else "")
+        if name_cell and _TOTAL_NAME.match(name_cell) and not desig:
+            kinds.append("total")  # 'Total | 45 | $123': the count in the qty column is a sum, not a part
+            continue
         if all(_is_amount(c) for _, c in filled):
             named = _cell(row, cm.part) or any(_cell(row, j) for j in cm.description) or _cell(row, cm.mpn)
             kinds.append("part" if qty is not None and named else "subtotal")
@@ -431,6 +437,8 @@ def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
     issues: list[str] = []
     found = find_header(rows, header_search)
     if found is None:
+        found = _single_word_header(rows)
+    if found is None:
         header: list[str] | None = None
         body, nums = rows, rownums
         cm = _guess_columns(rows)
@@ -453,6 +461,19 @@ def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
     lines = [make_line(r, n, sheet, cm) for r, n, k in zip(body, nums, kinds, strict=False)
              if k in ("part", "item")]
     return lines, issues, found is not None
+
+
+def _single_word_header(rows: list[list[str]]) -> tuple[int, dict[int, str]] | None:
+    """A first row made only of BOM vocabulary (e.g. a one-column 'Part' list) is a header too."""
+    for i, row in enumerate(rows[:5]):
+        cells = [(j, c) for j, c in enumerate(row) if c.strip()]
+        if not cells:
+            continue
+        fields = {j: header_field(c) for j, c in cells}
+        if all(fields.values()) and {f.split(":")[0] for f in fields.values() if f} & _CORE:
+            return i, {j: f for j, f in fields.items() if f}
+        return None
+    return None
 
 
 def _guess_columns(rows: list[list[str]]) -> ColumnMap:

@@ -48,7 +48,7 @@ class Limits:
     max_sheets: int = 50
 
 
-PLACEHOLDERS = {"-", "--", "—", "–", "n/a", "na", "n.a.", "?", "none", "/", "x", "tbd", "~", ".", "unknown", "null"}
+PLACEHOLDERS = {"-", "--", "—", "–", "n/a", "na", "n.a.", "?", "none", "/", "tbd", "~", ".", "unknown", "null"}
 
 _CUR_SYMBOLS: list[tuple[str, str]] = [
     ("US$", "USD"), ("USD$", "USD"), ("CA$", "CAD"), ("C$", "CAD"), ("AU$", "AUD"), ("A$", "AUD"),
