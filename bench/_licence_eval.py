@@ -160,9 +160,10 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
     return lines, summary
 
 
-def main() -> int:
-    """Print the evaluation of the default corpus; skip (exit 0) when it is absent."""
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+def main(argv: list[str] | None = None) -> int:
+    """Print the evaluation of the default corpus (or argv[0]); skip (exit 0) when it is absent."""
+    args = sys.argv[1:] if argv is None else argv
+    corpus = Path(args[0]) if args else DEFAULT_CORPUS
     labels_path = corpus / "labels.json"
     if not labels_path.is_file():
         print(f"skipped: no labelled corpus at {corpus}")

@@ -195,7 +195,8 @@ def _ver(raw: str | None) -> str | None:
 
 
 _GNU_RE = re.compile(
-    r"\b(?:gnu[\s_\-]*)?(?:(?P<kind>affero|lesser|library)[\s_\-]+)?general[\s_\-]+public[\s_\-]+licen[cs]e"
+    r"\b(?:gnu[\s_\-]*)?(?:(?:(?P<kind>affero|lesser|library)[\s_\-]+)?general[\s_\-]+public[\s_\-]+licen[cs]e|"
+    r"(?P<kinda>a|l)?gpl(?=[^a-z]))"
     r"(?:[^.;:]{0,120}?\bversion[\s_]+(?P<nver>[123](?:\.\d)?)(?!\d)(?:[\s_]+of[\s_]+the[\s_]+licen[cs]e)?"
     r"(?P<nlater>,?[\s_]*or[\s_]*\(?at[\s_]+your[\s_]+option\)?[\s_]*any[\s_]+later[\s_]+version)?)?",
     re.I,
@@ -253,7 +254,8 @@ _CC0_RE = re.compile(
 _CC_BARE_RE = re.compile(r"\bcreative[\s_\-]+commons\b(?:[\s_\-]*licen[cs]e)?", re.I)
 _MIT_RE = re.compile(r"\b(?:mit|expat)(?P<lic>[\s_\-]*(?:licen[cs]e[sd]?|style))?(?![a-z\d])", re.I)
 _BSD_RE = re.compile(
-    r"\b(?:(?P<pre>new|modified|revised|simplified|free)[\s_\-]+)?bsd"
+    r"\b(?:(?P<pre>new|modified|revised|simplified|free)[\s_\-]+|(?P<n0>[0234]|two|three|four|zero)[\s_\-]*clause"
+    r"[\s_\-]+)?bsd"
     r"(?:[\s_\-]*(?P<n>[0234]|two|three|four|zero)[\s_\-]*clause)?(?P<lic>[\s_\-]*licen[cs]e)?(?![a-z])",
     re.I,
 )
@@ -330,7 +332,8 @@ def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
             found.append(_Mention(expr, m.start(), m.end()))
     for m in _GNU_RE.finditer(text):
         if m.group("nver"):
-            expr, vague = _gnu_expr(m.group("kind"), m.group("nver"), bool(m.group("nlater")), False)
+            kind = m.group("kind") or m.group("kinda")
+            expr, vague = _gnu_expr(kind, m.group("nver"), bool(m.group("nlater")), False)
             add(expr, m, vague)
     for m in _GNU_SHORT_RE.finditer(text):
         tail = _GNU_TAIL_RE.match(text, m.end())
@@ -377,7 +380,7 @@ def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
     for m in _MIT_RE.finditer(text):
         add("MIT", m, strong=bool(m.group("lic")))
     for m in _BSD_RE.finditer(text):
-        n = (m.group("n") or "").lower()
+        n = (m.group("n") or m.group("n0") or "").lower()
         pre = (m.group("pre") or "").lower()
         strong = bool(m.group("lic") or n or pre)
         count = {"2": 2, "two": 2, "3": 3, "three": 3, "4": 4, "four": 4, "0": 0, "zero": 0}.get(n)
@@ -775,7 +778,7 @@ def _short_file_statements(text: str) -> list[LicenceStatement] | None:
 
 _SCOPE_WORDS = {
     "hardware": re.compile(
-        r"\b(?:hardware|hw|designs?|design[\s_-]files|pcbs?|schematics?|circuits?|circuit[\s_-]boards?|boards?|"
+        r"\b(?:hardware|hw|design[\s_-]files|pcbs?|schematics?|circuits?|circuit[\s_-]boards?|boards?|"
         r"cad|3d[\s_-]?(?:models?|prints?|printed[\s_-]parts|files)|mechanical|mechanics|electronics?|"
         r"enclosures?|gerbers?|kicad|physical|stl|step[\s_-]files)\b",
         re.I,
@@ -800,7 +803,7 @@ _CUE_RE = re.compile(
     re.I,
 )
 _GUARD_RE = re.compile(
-    r"\b(?:based\s+on|derived\s+from|adapted\s+from|forked\s+from|thingiverse|third[\s-]party|courtesy\s+of|"
+    r"\b(?:based\s+on|derived\s+from|adapted\s+from|forked\s+from|fork\s+of|thingiverse|third[\s-]party|courtesy\s+of|"
     r"originally\s+(?:by|from)|portions?\s+of)\b",
     re.I,
 )
@@ -1136,7 +1139,7 @@ def _accept(sentence: str, mentions: list[_Mention], in_licence: bool) -> list[_
     for m in mentions:
         if _in_url(sentence, m.start) and not m.strong:
             continue
-        lead = not re.search(r"[A-Za-z0-9]", sentence[: m.start])
+        lead = bool(re.fullmatch(r"[\W_]*(?:[A-Za-z][\w /&]{0,30}\s*[:|=–-]+\s*)?", sentence[: m.start]))
         if m.strong or (in_licence and lead) or _STRONG_CONTEXT_RE.search(sentence[: m.start]):
             keep.append(m)
     if not keep or _GUARD_RE.search(sentence):
@@ -1209,11 +1212,11 @@ def _table_row(unit: _Unit, in_licence: bool, emit: Any) -> None:
     header = unit.header_cells or []
     licence_table = in_licence or any(re.search(r"licen[cs]", h, re.I) for h in header)
     for ci, cell in enumerate(cells):
+        scopes = _scopes_in(_mask(header[ci], [])) if ci < len(header) else set()
         mentions = _find_mentions(cell, loose=licence_table)
         mentions = [m for m in mentions if (m.strong or licence_table) and not _in_url(cell, m.start)]
-        if not mentions or not (licence_table or _CUE_RE.search(unit.text)):
+        if not mentions or not (licence_table or scopes or _CUE_RE.search(unit.text)):
             continue
-        scopes = _scopes_in(_mask(header[ci], [])) if ci < len(header) else set()
         if not scopes and ci > 0:
             scopes = _scopes_in(_mask(cells[0], []))
         mentions = _merge_url_mentions(cell, mentions)
@@ -1228,7 +1231,7 @@ _HW_EXT = {
     "pcbdoc", "schdoc", "prjpcb", "pcbdocpreview", "gbr", "ger", "gtl", "gbl", "gto", "gbo", "gts", "gbs", "gtp",
     "gbp", "gko", "gm1", "gml", "gtxt", "drl", "xln", "exc", "stl", "step", "stp", "iges", "igs", "scad", "fcstd",
     "f3d", "f3z", "sldprt", "sldasm", "slddrw", "ipt", "iam", "idw", "dwg", "dxf", "3mf", "x_t", "x_b", "prt",
-    "asm", "skp", "3dm", "fzz", "fzpz", "wrl", "amf", "gcode", "catpart", "catproduct", "par", "psm", "dsn", "ses",
+    "skp", "3dm", "fzz", "fzpz", "wrl", "amf", "gcode", "catpart", "catproduct", "par", "psm", "dsn", "ses",
     "vhd", "vhdl", "sv", "fbx", "lbrx", "sat", "jt", "ply", "123dx", "dft",
 }
 _SW_EXT = {
@@ -1374,8 +1377,10 @@ def _manifest_claims(manifest: dict[str, Any]) -> tuple[list[_Claim], str | None
         expr, vague = _normalize(text)
         if not expr:
             return [], None
-        return [_Claim(expr, None, "okh", f"OKH manifest license: {text}", 0.85, vague,
-                       None if _spdx(text) else text)], None
+        # one licence for the whole module (OKH-LOSH `license`, or a bare string): it covers the design and
+        # its documentation; software keeps its own licence files
+        return [_Claim(expr, frozenset({"hardware", "documentation"}), "okh", f"OKH manifest license: {text}", 0.85,
+                       vague, None if _spdx(text) else text)], None
     values: dict[str, str] = {}
     for fld in FIELDS:
         for key in (fld, fld[:3] if fld != "documentation" else "docs", fld.capitalize()):
@@ -1443,7 +1448,7 @@ def _refine(claim: _Claim, pool: list[_Claim]) -> _Claim:
 
 def _field_of(claim: _Claim, conf_bonus: float = 0.0) -> LicenceField:
     """LicenceField from a claim."""
-    return LicenceField(claim.expression, claim.evidence, claim.source, round(min(1.0, claim.confidence +
+    return LicenceField(claim.expression, claim.evidence, claim.source, round(min(0.99, claim.confidence +
                         conf_bonus), 3), claim.original)
 
 
@@ -1524,6 +1529,8 @@ def resolve(
 
     # repository-wide licence files
     wide = _wide_claim(wide_claims)
+    if wide and wide.expression.startswith("LicenseRef-") and wide.confidence < 0.5 and readme_unscoped:
+        wide = None  # an unrecognised licence file loses to a README that names a licence
     split = {c.expression for c in readme_scoped}
     for fld in FIELDS:
         if fld in decided or fld not in present:
@@ -1546,8 +1553,13 @@ def _wide_claim(claims: list[_Claim]) -> _Claim | None:
         if c.expression not in exprs:
             exprs.append(c.expression)
     if len(exprs) == 1:
-        best = max(claims, key=lambda c: c.confidence)
-        return best
+        return max(claims, key=lambda c: c.confidence)
+    lesser = [e for e in exprs if e.startswith("LGPL-3.0")]
+    if lesser and set(exprs) <= {"GPL-3.0-only", "GPL-3.0-or-later", *lesser}:
+        # COPYING + COPYING.LESSER: the LGPL is written as additions to the GPL text shipped beside it
+        best = next(c for c in claims if c.expression == lesser[0])
+        return _Claim(best.expression, None, "file", "; ".join(dict.fromkeys(c.evidence for c in claims)),
+                      best.confidence)
     evidence = "; ".join(dict.fromkeys(c.evidence for c in claims))
     return _Claim(_combine(exprs, "OR"), None, "file", evidence + " (scope unstated: read as a choice)",
                   min(c.confidence for c in claims) - 0.1)
@@ -1576,10 +1588,15 @@ _RANK = {"proprietary": 0, "restricted": 1, "unknown": 2, "open": 3}
 _CL_RANK = {"permissive": 0, "weak": 1, "strong": 2}
 
 
+# SPDX ids that limit use to some purposes or users (field-of-use) although they are not NC/ND
+_FIELD_OF_USE = {"JSON", "HIPPOCRATIC-2.1", "BUSL-1.1", "ELASTIC-2.0", "SSPL-1.0", "COMMONS-CLAUSE", "CUA-OPL-1.0"}
+
+
 def _is_nc_nd(key: str) -> bool:
-    """True for Creative Commons NonCommercial / NoDerivatives ids (and LicenseRefs saying so)."""
+    """True for NonCommercial / NoDerivatives ids and other field-of-use limits (never 'open')."""
     k = key.upper()
-    return bool(re.match(r"CC-BY(?:-[A-Z]+)*-(?:NC|ND)(?:-|$)", k)) or bool(_RESTRICTED_REF.search(key))
+    return bool(re.match(r"CC-BY(?:-[A-Z]+)*-(?:NC|ND)(?:-|$)", k)) or k in _FIELD_OF_USE or \
+        bool(_RESTRICTED_REF.search(key))
 
 
 def _key_openness(key: str) -> str:
