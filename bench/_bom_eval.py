@@ -23,6 +23,7 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
     tp = fp = fn = 0
     fp_ibom = 0
     content_rejected = 0
+    per_repo: dict[str, list[int]] = {}
     exact = total_files = 0
     within1 = 0
     readme_exact = readme_total = 0
@@ -38,19 +39,20 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
         expected = set(entry.get("bom_files") or [])
         found = set(find_bom_files(tree))
         # what a crawler that also reads the files would keep: drop pointers/lock files parse_bom rejects
+        tp += len(found & expected)
         for p in sorted(found - expected):
+            fp += 1
+            note = ""
+            if p.lower().endswith("ibom.html"):
+                fp_ibom += 1
+                note = " (InteractiveHtmlBom export: a BOM, but the corpus leaves these unlabelled)"
             fpath = rdir / "files" / p
             if fpath.exists():
                 res = parse_bom(p, fpath.read_bytes())
                 if res.error and not res.lines:
                     content_rejected += 1
-                    out.append(f"DETECT FP {repo}: {p} (content check rejects it: {res.error})")
-        tp += len(found & expected)
-        for p in sorted(found - expected):
-            fp += 1
-            if p.lower().endswith("ibom.html"):
-                fp_ibom += 1
-            out.append(f"DETECT FP {repo}: {p}")
+                    note = f" (content check rejects it: {res.error})"
+            out.append(f"DETECT FP {repo}: {p}{note}")
         for p in sorted(expected - found):
             fn += 1
             out.append(f"DETECT FN {repo}: {p}")
@@ -65,8 +67,10 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
             got = len(res.lines)
             if res.error:
                 errors += 1
+            per_repo.setdefault(repo, [0, 0])[1] += 1
             if got == want:
                 exact += 1
+                per_repo[repo][0] += 1
             else:
                 why = f" error={res.error}" if res.error else ""
                 out.append(f"COUNT MISS {repo}: {p}: expected {want}, got {got} [{res.format}]{why}")
@@ -96,6 +100,9 @@ def evaluate(corpus: Path, labels: dict) -> tuple[list[str], dict]:
         "labelled_bom_files": total_files,
         "line_count_exact": round(exact / total_files, 4) if total_files else 0.0,
         "line_count_within_1": round(within1 / total_files, 4) if total_files else 0.0,
+        "line_count_exact_by_repo": {r: f"{a}/{b}" for r, (a, b) in sorted(per_repo.items())},
+        "line_count_exact_macro": round(sum(a / b for a, b in per_repo.values()) / len(per_repo), 4)
+        if per_repo else 0.0,
         "parse_errors_on_labelled": errors,
         "readme_files": readme_total,
         "readme_rows_exact": round(readme_exact / readme_total, 4) if readme_total else 0.0,
