@@ -60,7 +60,7 @@ class _Batch:
         return len(self.docs) + len(self.records)
 
     def flush(self) -> dict[str, int]:
-        from registry import derive
+        from registry import changes, derive
         from registry.db import now, writer
 
         counts = {"new": 0, "seen": 0}
@@ -92,6 +92,8 @@ class _Batch:
             if touched:
                 derive.derive_repos(con, touched)
                 derive.refresh_projects(con, touched)
+            # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
+            changes.record_changes(con, touched, run_id=self.run_id)
             con.execute("COMMIT")
         self.docs, self.records, self.problems = [], [], []
         self.repo_projects = set()

@@ -6,6 +6,8 @@
 -- param: source = NULL        source name that lists the project
 -- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
 -- param: has_bom = false      only projects with at least one bill of materials
+-- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
+-- param: no_flag = []         hide projects carrying any of these curator flags ('any': every flagged project)
 -- param: lim = 20             maximum rows
 WITH scored AS (
     SELECT
@@ -20,7 +22,7 @@ WITH scored AS (
     FROM v_projects v
     LEFT JOIN repos r ON r.project_id = v.id
 )
-SELECT id, name, category, hardware_licence, openness, maturity, stars, bom_lines, array_to_string(sources, ', ') AS sources, score
+SELECT id, name, array_to_string(flags, ', ') AS flags, category, hardware_licence, openness, maturity, stars, bom_lines, array_to_string(sources, ', ') AS sources, score
 FROM scored
 WHERE (len($terms::VARCHAR[]) = 0 OR all_match)
   AND ($category IS NULL OR EXISTS (
@@ -33,5 +35,9 @@ WHERE (len($terms::VARCHAR[]) = 0 OR all_match)
        OR hardware_licence ILIKE $licence || '%' OR documentation_licence ILIKE $licence || '%'
        OR software_licence ILIKE $licence || '%')
   AND (NOT $has_bom::BOOLEAN OR bom_files > 0)
+  AND list_has_all(flags, list_filter($flag::VARCHAR[], lambda k: k <> 'any'))
+  AND (NOT list_contains($flag::VARCHAR[], 'any') OR len(flags) > 0)
+  AND NOT list_has_any(flags, $no_flag::VARCHAR[])
+  AND NOT (list_contains($no_flag::VARCHAR[], 'any') AND len(flags) > 0)
 ORDER BY score DESC, stars DESC NULLS LAST, name
 LIMIT $lim::INTEGER

@@ -158,6 +158,10 @@ def search(
     licence: Annotated[str | None, typer.Option("--licence", "--license", help="licence id prefix, e.g. MIT")]
     = None,
     has_bom: Annotated[bool, typer.Option("--has-bom", help="only projects with a bill of materials")] = False,
+    flag: Annotated[list[str] | None, typer.Option("--flag", help="only projects flagged KIND (repeatable; 'any')")]
+    = None,
+    no_flag: Annotated[list[str] | None, typer.Option("--no-flag", help="hide projects flagged KIND (repeatable; "
+                                                      "'any' hides every flagged one)")] = None,
     limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
@@ -166,13 +170,15 @@ def search(
     """Search projects by name, description, category and README; best matches first.
 
     Example: ohr search ventilator --category "Most Buildable" --format json
+    Example: ohr search ventilator --no-flag unsafe --no-flag duplicate
     """
+    from queries.cli_curate import flag_kinds
     from queries.sqlfiles import load as load_sql
 
     q = load_sql("_search")
     terms = [t.lower() for t in text.split() if t]
     params = q.bind({"terms": terms, "category": category, "source": source, "licence": licence,
-                     "has_bom": has_bom, "lim": limit})
+                     "has_bom": has_bom, "lim": limit, "flag": flag_kinds(flag), "no_flag": flag_kinds(no_flag)})
     with open_reader(config, db) as con:
         cur = con.execute(q.sql, params)
         cols = [d[0] for d in cur.description]
@@ -182,7 +188,14 @@ def search(
 
 # -- show -----------------------------------------------------------------------------------------
 def resolve_id(con: Any, ref: str) -> str:
-    """A project id from an id, a URL, `owner/name`, or a unique id fragment."""
+    """A project id from an id, a URL, `owner/name`, or a unique id fragment; merged ids resolve to the survivor."""
+    from registry.curate import follow_aliases
+
+    return follow_aliases(con, lookup_id(con, ref))
+
+
+def lookup_id(con: Any, ref: str) -> str:
+    """A project id from an id, a URL, `owner/name`, or a unique id fragment (merges not followed)."""
     from crawler.urls import canonical_url, project_id
 
     ref = ref.strip()
@@ -219,6 +232,8 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    from registry.curate import curation_details
+
     project = rows_of("SELECT * FROM v_projects WHERE id = ?", [pid])[0]
     repo = rows_of("SELECT * EXCLUDE (readme, tree_paths), len(tree_paths) AS tree_files, "
                    "len(readme) AS readme_chars FROM repos WHERE project_id = ?", [pid])
@@ -237,6 +252,7 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
                             "(SELECT full_name FROM repos WHERE project_id = $1) OR url IN "
                             "(SELECT url FROM documents WHERE project_id = $1) ORDER BY occurred_at DESC LIMIT 20",
                             [pid]),
+        **curation_details(con, pid),  # flags, corrections (with the crawler's value), merged ids
     }
 
 
@@ -271,7 +287,7 @@ def show(
     emit(["field", "value"], list(details["project"].items()), fmt, title=f"project {pid}")
     if details["repository"]:
         emit(["field", "value"], list(details["repository"].items()), fmt, title="GitHub repository")
-    for section in ("urls", "provenance", "documents", "problems"):
+    for section in ("flags", "corrections", "merged", "urls", "provenance", "documents", "problems"):
         items = details[section]
         if items:
             emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)
@@ -378,6 +394,8 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT["internal"]
     sys.exit(code)
 
+
+from queries import cli_curate, cli_export  # noqa: E402, F401 - registers curator and analyst commands
 
 if __name__ == "__main__":
     main()

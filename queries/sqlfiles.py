@@ -19,6 +19,7 @@ class SqlFile:
     description: str
     params: dict[str, str] = field(default_factory=dict)
     sql: str = ""
+    notes: dict[str, str] = field(default_factory=dict)  # parameter -> what it means
 
     def bind(self, values: dict[str, Any]) -> dict[str, Any]:
         """Named parameters for DuckDB: declared defaults overridden by values; unknown names refused."""
@@ -38,7 +39,7 @@ _HEADER = re.compile(r"^--\s?(.*)$")
 
 def parse(name: str, text: str) -> SqlFile:
     """Read a query file's header: `-- title: …`, `-- description: …`, `-- param: name = default  note`."""
-    title, desc, params = name, [], {}
+    title, desc, params, notes = name, [], {}, {}
     body_start = 0
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -55,13 +56,14 @@ def parse(name: str, text: str) -> SqlFile:
             desc.append(value.strip())
         elif key == "param":
             pname, _, rest = value.partition("=")
-            default = rest.strip().split("  ")[0].strip()
-            params[pname.strip()] = default
+            default, _, note = rest.strip().partition("  ")
+            params[pname.strip()] = default.strip()
+            notes[pname.strip()] = note.strip()
         elif desc and not key.startswith(("title", "param")) and content.strip():
             desc.append(content.strip())
     else:
         body_start = len(lines)
-    return SqlFile(name, title, " ".join(desc), params, "\n".join(lines[body_start:]).strip())
+    return SqlFile(name, title, " ".join(desc), params, "\n".join(lines[body_start:]).strip(), notes)
 
 
 def available() -> list[str]:

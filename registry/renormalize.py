@@ -14,7 +14,7 @@ __all__ = ["renormalize"]
 
 def renormalize(cfg: Config) -> dict[str, int]:
     """Re-parse stored source documents into records, then rebuild repos and project fields."""
-    from registry import derive
+    from registry import changes, derive
     from registry.db import writer
 
     counts = {"documents": 0, "records": 0, "repositories": 0, "projects": 0}
@@ -38,6 +38,8 @@ def renormalize(cfg: Config) -> dict[str, int]:
             counts["records"] += len(records)
         counts["repositories"] = derive.derive_repos(con)
         derive.refresh_projects(con)
+        # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
+        counts["changes"] = changes.record_changes(con, None, run_id="renormalize")
         counts["projects"] = con.execute("SELECT count(*) FROM projects").fetchone()[0]
         con.execute("COMMIT")
     return counts
