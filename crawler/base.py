@@ -83,6 +83,11 @@ class Context:
     github: GitHubClient | None = None
     stored: Callable[[str], Document | None] = lambda url: None
     counters: dict[str, int] = field(default_factory=dict)
+    #: Web pages of projects already in the registry, for the `web` adapter: called with (sources or None
+    #: for all, limit, refetch_days) it returns (project id, URL) pairs of `web`-class project URLs, never
+    #: fetched or fetched longer ago than refetch_days first. None: the adapter reads the registry itself
+    #: (`crawler.web.registry_web_targets`).
+    web_targets: Callable[[list[str] | None, int, float], list[tuple[str, str]]] | None = None
 
     def count(self, key: str, n: int = 1) -> None:
         """Add to one of this run's counters (requests, not_modified, …)."""
@@ -112,6 +117,7 @@ ADAPTERS: dict[str, str] = {
     "okh-list": "crawler.okh_list:OkhListAdapter",
     "hackaday": "crawler.hackaday:HackadayAdapter",
     "csv-list": "crawler.csv_list:CsvListAdapter",
+    "web": "crawler.web:WebAdapter",
 }
 
 

@@ -274,6 +274,7 @@ class Fetcher:
             if v.lower().startswith(("bearer ", "token ")):
                 self.secrets.append(v.split(None, 1)[1])
         self.delay = cfg.per_host_delay if delay is None else delay
+        self.host_delays: dict[str, float] = {}  # host -> a longer pause it asked for (robots.txt Crawl-delay)
         self.max_bytes = max_bytes or cfg.max_bytes
         self.on_request = on_request
         self.deadline = time.monotonic() + cfg.run_seconds if cfg.run_seconds else None
@@ -338,18 +339,20 @@ class Fetcher:
         conditional: bool = True,
         max_bytes: int | None = None,
         accept: str | None = None,
+        store_as: str | None = None,
     ) -> Fetched:
         """GET a URL (params appended); never raises for an HTTP status, raises FetchError otherwise.
 
-        Sends If-None-Match / If-Modified-Since from the stored document of the same public URL; a 304
-        returns the stored body. 429/5xx are retried (Retry-After honoured up to `max_retry_wait`).
+        Sends If-None-Match / If-Modified-Since from the stored document of the same public URL (or of
+        ``store_as``, the URL the answer is kept under); a 304 returns the stored body. 429/5xx are retried
+        (Retry-After honoured up to `max_retry_wait`).
         """
         if params:
             parts = urlsplit(url)
             query = parse_qsl(parts.query, keep_blank_values=True) + [
                 (k, str(v)) for k, v in params.items() if v is not None]
             url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
-        public = self.public(url)
+        public = store_as or self.public(url)
         check_url(url, self.cfg.allow_hosts)
         prev = self.stored(public) if (conditional and self.stored) else None
         if prev is not None and prev.content is None:
@@ -445,7 +448,7 @@ class Fetcher:
             raise DeadlineExceeded(f"run deadline ({self.cfg.run_seconds:.0f} s) reached")
         limit = min(self.cfg.request_seconds, left) if left is not None else self.cfg.request_seconds
         with self._host_lock(host):
-            wait = self._last.get(host, 0.0) + self.delay - time.monotonic()
+            wait = self._last.get(host, 0.0) + max(self.delay, self.host_delays.get(host, 0.0)) - time.monotonic()
             if wait > 0:
                 self._sleep(wait)
             started = time.monotonic()
