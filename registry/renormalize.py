@@ -16,6 +16,7 @@ def renormalize(cfg: Config) -> dict[str, int]:
     """Re-parse stored source documents into records, then rebuild repos and project fields."""
     from registry import changes, derive
     from registry.db import writer
+    from registry.normalized import derive_normalized
 
     counts = {"documents": 0, "records": 0, "repositories": 0, "projects": 0}
     by_name = {s.name: s for s in cfg.sources}
@@ -37,6 +38,8 @@ def renormalize(cfg: Config) -> dict[str, int]:
             counts["documents"] += 1
             counts["records"] += len(records)
         counts["repositories"] = derive.derive_repos(con)
+        normalized = derive_normalized(con)
+        counts.update({k: v for k, v in normalized.items() if k in ("licences", "bom_lines")})
         derive.refresh_projects(con)
         # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
         counts["changes"] = changes.record_changes(con, None, run_id="renormalize")

@@ -1,0 +1,199 @@
+"""Derive licences, maturity, OKH manifests and bills of materials for projects from stored documents.
+
+It reads only the registry (documents, repos, source records), so a crawl and `ohr renormalize` give the
+same rows; curator corrections are applied on top, in the `v_projects` view, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from registry.store import insert
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["LICENCE_FILE", "derive_normalized", "is_licence_path"]
+
+#: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
+LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
+#: Kinds of sources whose records carry hub-declared licence and maturity fields.
+HUB_KINDS = ("oshwa", "hackaday", "mediawiki", "csv-list", "okh-list")
+#: Kinds of sources whose record prose is a curator's description of the project.
+PROSE_KINDS = ("github-list", "csv-list", "oshwa", "hackaday", "mediawiki", "web")
+INACTIVE_AFTER_DAYS = 730
+_TABLES = ("licences", "maturity", "manifests", "bom_files", "bom_lines")
+
+
+def is_licence_path(path: str) -> bool:
+    """A licence file in the first two levels of a repository tree."""
+    return path.count("/") <= 1 and bool(LICENCE_FILE.match(path.rsplit("/", 1)[-1]))
+
+
+@dataclass
+class _Inputs:
+    pid: str
+    paths: list[str] = field(default_factory=list)
+    readme: str | None = None
+    api_licence: str | None = None
+    archived: bool = False
+    pushed_at: datetime | None = None
+    observed_at: datetime | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    records: list[tuple[str, str, dict[str, Any], str | None]] = field(default_factory=list)  # kind, source, …
+
+
+def _text(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
+    out = {pid: _Inputs(pid) for pid in ids}
+    for pid, paths, readme, lic, archived, pushed, fetched, last_seen in con.execute(
+        "SELECT p.id, r.tree_paths, r.readme, r.api_licence, r.archived, r.pushed_at, r.fetched_at, p.last_seen "
+        "FROM projects p LEFT JOIN repos r ON r.project_id = p.id WHERE p.id IN (SELECT UNNEST($1::VARCHAR[]))",
+        [ids],
+    ).fetchall():
+        inp = out[pid]
+        inp.paths, inp.readme, inp.api_licence = list(paths or []), readme, lic
+        inp.archived, inp.pushed_at, inp.observed_at = bool(archived), pushed, fetched or last_seen
+    for pid, path, content in con.execute(
+        "SELECT project_id, path, content FROM documents WHERE doc_kind = 'file' AND status = 200 "
+        "AND content IS NOT NULL AND project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]
+    ).fetchall():
+        out[pid].files[path] = bytes(content)
+    for pid, kind, source, fields, desc in con.execute(
+        "SELECT sr.project_id, coalesce(s.kind, ''), sr.source, sr.fields, sr.description FROM source_records sr "
+        "LEFT JOIN sources s ON s.name = sr.source WHERE sr.project_id IN (SELECT UNNEST($1::VARCHAR[])) "
+        "ORDER BY sr.source, sr.record_key", [ids]
+    ).fetchall():
+        try:
+            parsed = json.loads(fields) if isinstance(fields, str) else (fields or {})
+        except ValueError:
+            parsed = {}
+        out[pid].records.append((kind, source, parsed if isinstance(parsed, dict) else {}, desc))
+    return out
+
+
+def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
+    from registry.normalize import bom, licence, maturity, okh
+
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
+    pid = inp.pid
+    # manifests: files in the repository, then manifests a source handed over (okh-list)
+    manifests = [okh.parse_manifest(p, d) for p, d in sorted(inp.files.items()) if okh.is_manifest_path(p)]
+    for _kind, source, fields, _ in inp.records:
+        raw = fields.get("manifest")
+        if isinstance(raw, dict) and raw:
+            manifests.append(okh.parse_manifest(f"{source}:manifest.json", json.dumps(raw, default=str).encode()))
+    good = [m for m in manifests if not m.error]
+    for m in manifests:
+        rows["manifests"].append({
+            "project_id": pid, "path": m.path, "format": m.format, "title": m.title, "version": m.version,
+            "licence": m.licence or None, "licensor": m.licensor, "development_stage": m.development_stage,
+            "otrl": m.otrl, "odrl": m.odrl, "bom": m.bom, "issues": m.issues or None, "error": m.error,
+        })
+    manifest = good[0] if good else None
+
+    hub_licence: dict[str, Any] = {}
+    hub_stage = hub_name = certified = None
+    texts: list[tuple[str, str]] = []
+    if inp.readme:
+        texts.append(("readme", inp.readme))
+    for kind, source, fields, desc in inp.records:
+        if kind in HUB_KINDS and isinstance(fields.get("licence"), dict):
+            for scope, value in fields["licence"].items():
+                if value and scope not in hub_licence:
+                    hub_licence[scope] = value
+        if kind in HUB_KINDS and fields.get("maturity") and hub_stage is None:
+            hub_stage, hub_name = str(fields["maturity"]), source
+        if fields.get("certified_at") and certified is None:
+            certified = str(fields["certified_at"])
+        if kind in PROSE_KINDS and desc:
+            texts.append((f"list:{source}" if kind in ("github-list", "csv-list") else f"hub:{source}", desc))
+
+    licence_files = {p: _text(d) for p, d in inp.files.items() if is_licence_path(p)}
+    result = licence.resolve(
+        manifest=manifest.licence if manifest and manifest.licence else None,
+        hub=hub_licence or None, files=licence_files or None, readme=inp.readme,
+        api_spdx=inp.api_licence, paths=inp.paths or None,
+    )
+    rows["licences"] = [dict(r, project_id=pid) for r in result.rows()]
+
+    mat = maturity.assess(
+        manifest=manifest, hub_stage=hub_stage, hub_name=hub_name, texts=texts, archived=inp.archived,
+        pushed_at=inp.pushed_at, now=inp.observed_at, inactive_after_days=INACTIVE_AFTER_DAYS, certified=certified,
+    )
+    if mat.stage or mat.state or mat.caveats:
+        d = mat.as_dict()
+        rows["maturity"].append({
+            "project_id": pid, "stage": mat.stage, "declared": mat.declared,
+            "declared_evidence": d.get("declared_evidence"), "derived": mat.derived,
+            "derived_evidence": d.get("derived_evidence") or None, "state": mat.state,
+            "state_evidence": d.get("state_evidence"), "caveats": d.get("caveats") or None,
+            "medical_caution": mat.medical_caution,
+        })
+
+    manifest_boms = {m.bom for m in good if m.bom}
+    results = [bom.parse_bom(p, d) for p, d in sorted(inp.files.items())
+               if bom.is_bom_path(p) or p in manifest_boms]
+    if inp.readme:
+        results += bom.readme_bom_tables(inp.readme)
+    for res in results:
+        if res.error and ("pointer" in res.error or "lock file" in res.error):
+            continue  # not a bill of materials after all
+        cost = bom.summarize([res]).get("cost") or None
+        rows["bom_files"].append({
+            "project_id": pid, "path": res.path, "format": res.format, "line_count": len(res.lines),
+            "error": res.error, "issues": res.issues[:50] or None, "cost": cost,
+        })
+        for ln in res.lines:
+            rows["bom_lines"].append({
+                "project_id": pid, "path": res.path, "sheet": ln.sheet, "row": ln.row, "quantity": ln.quantity,
+                "designators": ln.designators or None, "part": ln.part, "description": ln.description,
+                "manufacturer": ln.manufacturer, "mpn": ln.mpn, "supplier": ln.supplier,
+                "supplier_pn": ln.supplier_pn, "unit_price": ln.unit_price, "currency": ln.currency, "link": ln.link,
+            })
+    return rows
+
+
+def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> dict[str, int]:
+    """Rebuild the normalized rows of the given projects (all when None); returns row counts per table.
+
+    A normalizer failing on one project is recorded in `crawl_errors` (run `normalize`) and the others go on.
+    """
+    if project_ids is None:
+        ids = [r[0] for r in con.execute("SELECT id FROM projects ORDER BY id").fetchall()]
+    else:
+        ids = sorted(set(project_ids))
+    counts = dict.fromkeys(_TABLES, 0)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start:start + 2000]
+        inputs = _load(con, chunk)
+        batch: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
+        failures = []
+        for pid in chunk:
+            try:
+                rows = _derive_one(inputs[pid])
+            except Exception as exc:  # noqa: BLE001 - one bad project must not stop the others
+                failures.append({"run_id": "normalize", "source": "normalize", "item": pid, "url": None,
+                                 "kind": "normalize", "message": f"{type(exc).__name__}: {exc}"[:2000],
+                                 "occurred_at": datetime.now()})
+                continue
+            for t in _TABLES:
+                batch[t].extend(rows[t])
+        for t in _TABLES:
+            con.execute(f"DELETE FROM {t} WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [chunk])
+            counts[t] += insert(con, t, batch[t])
+        insert(con, "crawl_errors", failures)
+    return counts
