@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -17,18 +16,11 @@ from crawler.base import Context, Document, Problem
 
 __all__ = ["RepoResult", "RepoTarget", "enrich_repo", "wanted_files"]
 
-_LICENCE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
-
-
 def wanted_files(paths: list[str]) -> list[str]:
-    """Repository files the normalizers read: licence files in the first two levels of the tree."""
-    out = []
-    for p in paths:
-        depth = p.count("/")
-        name = p.rsplit("/", 1)[-1]
-        if depth <= 1 and _LICENCE.match(name):
-            out.append(p)
-    return sorted(out)
+    """Repository files the normalizers read (licence files, OKH manifests, BOMs): the registry decides."""
+    from registry.normalized import wanted_files as wanted
+
+    return wanted(paths)
 
 
 @dataclass

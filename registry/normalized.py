@@ -18,7 +18,7 @@ from registry.store import insert
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["LICENCE_FILE", "derive_normalized", "is_licence_path"]
+__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "derive_normalized", "is_licence_path", "wanted_files"]
 
 #: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
 LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
@@ -33,6 +33,34 @@ _TABLES = ("licences", "maturity", "manifests", "bom_files", "bom_lines")
 def is_licence_path(path: str) -> bool:
     """A licence file in the first two levels of a repository tree."""
     return path.count("/") <= 1 and bool(LICENCE_FILE.match(path.rsplit("/", 1)[-1]))
+
+
+#: Bills of materials fetched per repository on a crawl (each file is one API request).
+MAX_BOM_FILES = 12
+MAX_MANIFESTS = 5
+_OLD = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])[^/]*/")
+_FORMAT_RANK = {"csv": 0, "tsv": 0, "md": 1, "txt": 2, "xlsx": 3, "ods": 3, "xls": 4, "html": 5}
+
+
+def wanted_files(paths: list[str], max_bom_files: int = MAX_BOM_FILES) -> list[str]:
+    """Repository files the normalizers read: licence files, OKH manifests and the most useful BOMs.
+
+    BOMs are capped per repository (the API budget): current designs before old/obsolete folders, one
+    format per file stem (a csv before its xlsx/ods twin), text formats before spreadsheets.
+    """
+    from registry.normalize import bom, okh
+
+    out = [p for p in paths if is_licence_path(p)]
+    out += [p for p in paths if okh.is_manifest_path(p)][:MAX_MANIFESTS]
+    best: dict[str, str] = {}
+    for p in bom.find_bom_files(paths):
+        stem, _, ext = p.rpartition(".")
+        rank = _FORMAT_RANK.get(ext.lower(), 9)
+        if stem not in best or rank < _FORMAT_RANK.get(best[stem].rpartition(".")[2].lower(), 9):
+            best[stem] = p
+    boms = sorted(best.values(), key=lambda p: (bool(_OLD.search(p)), p.count("/"), p))
+    out += boms[:max_bom_files]
+    return sorted(dict.fromkeys(out))
 
 
 @dataclass
