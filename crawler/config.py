@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "ConfigError", "GitHubConfig", "HttpConfig", "SourceConfig", "load_config", "KNOWN_KINDS"]
+__all__ = [
+    "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
+    "KNOWN_KINDS",
+]
 
 from crawler.base import ADAPTERS
 
@@ -32,6 +35,8 @@ class GitHubConfig:
     seconds_between_requests: float = 0.0
     concurrency: int = 4
     max_file_bytes: int = 2_000_000
+    secondary_rate_wait: float = 60.0
+    recheck_gone_days: float = 7.0
 
     @property
     def token(self) -> str | None:
@@ -58,6 +63,15 @@ class HttpConfig:
 
 
 @dataclass
+class ScheduleConfig:
+    """`[schedule]`: how `ohr schedule` runs crawls (each source's own `schedule` key says when)."""
+
+    default: str | None = None
+    misfire_grace_time: float = 3600.0
+    timezone: str = "UTC"
+
+
+@dataclass
 class SourceConfig:
     """One `[[sources]]` table: a name, a kind and the kind's own keys."""
 
@@ -80,6 +94,7 @@ class Config:
     github: GitHubConfig
     sources: list[SourceConfig]
     http: HttpConfig = field(default_factory=HttpConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError names the known ones otherwise."""
@@ -154,7 +169,27 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         seen.add(name)
         schedule = s.pop("schedule", None)
         sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
-    return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http)
+    return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http,
+                  schedule=_schedule_config(raw.get("schedule", {}) or {}))
+
+
+def _schedule_config(raw: Any) -> ScheduleConfig:
+    """The `[schedule]` table; schedule expressions themselves are checked by `crawler.schedule`."""
+    if not isinstance(raw, dict):
+        raise ConfigError("[schedule] must be a table")
+    cfg = ScheduleConfig()
+    for key, value in raw.items():
+        if key in ("default", "timezone"):
+            if not isinstance(value, str):
+                raise ConfigError(f"[schedule] {key} must be a string")
+            setattr(cfg, key, value)
+        elif key == "misfire_grace_time":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError("[schedule] misfire_grace_time must be a non-negative number of seconds")
+            cfg.misfire_grace_time = float(value)
+        else:
+            raise ConfigError(f"[schedule] has an unknown key {key!r}")
+    return cfg
 
 
 def _http_config(raw: Any) -> HttpConfig:

@@ -34,9 +34,11 @@ class GitHubListAdapter:
         api_path = f"/repos/{repo}/contents/{quote(path)}"
         url = ctx.config.github.api_url + api_path + (f"?ref={quote(ref)}" if ref else "")
         prev = ctx.stored(url)
+        stored = prev is not None and prev.content is not None
         resp = ctx.github.get(
             api_path,
-            etag=prev.etag if prev and prev.content is not None else None,
+            etag=prev.etag if stored else None,
+            last_modified=prev.last_modified if stored else None,
             params={"ref": ref} if ref else None,
         )
         if resp.not_modified and prev is not None:

@@ -56,7 +56,9 @@ def _get_doc(
     assert ctx.github is not None
     url = _api(ctx, path) + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
     prev = t.docs.get(url)
-    resp = ctx.github.get(path, etag=prev.etag if prev and prev.status == 200 else None, params=params)
+    fresh = prev is not None and prev.status == 200
+    resp = ctx.github.get(path, etag=prev.etag if fresh else None,
+                          last_modified=prev.last_modified if fresh else None, params=params)
     doc = Document(
         url=url, doc_kind=kind, source=ctx.source.name, fetched_at=now(), status=resp.status,
         etag=resp.etag, last_modified=resp.last_modified, project_id=t.project_id, path=file_path,
@@ -66,6 +68,7 @@ def _get_doc(
         doc.not_modified = True
         doc.status = prev.status if prev else 200
         doc.etag = resp.etag or (prev.etag if prev else None)
+        doc.last_modified = resp.last_modified or (prev.last_modified if prev else None)
         return doc, None
     if resp.status == 200 and resp.data is not None and kind in ("repo", "tree"):
         doc.content = json.dumps(resp.data, sort_keys=True).encode()
@@ -85,6 +88,19 @@ def _file_bytes(data: object, max_bytes: int) -> tuple[bytes | None, str | None]
         return base64.b64decode(data.get("content") or "", validate=False), None
     except (binascii.Error, ValueError) as exc:
         return None, f"bad base64 content: {exc}"
+
+
+def _same_instant(stored: str | None, fetched: object) -> bool:
+    """Whether two ISO timestamps (`Z` or an offset) name the same instant; False when either is missing."""
+    from datetime import UTC, datetime
+
+    if not stored or not isinstance(fetched, str) or not fetched:
+        return False
+    try:
+        a, b = (datetime.fromisoformat(v.replace("Z", "+00:00")) for v in (stored, fetched))
+    except ValueError:
+        return stored == fetched
+    return (a if a.tzinfo else a.replace(tzinfo=UTC)) == (b if b.tzinfo else b.replace(tzinfo=UTC))
 
 
 def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
@@ -112,16 +128,19 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
         res.outcome = "moved"
         res.problems.append(Problem(t.full_name, "moved", f"repository renamed or moved to {full}", repo_doc.url))
     tree_key = next((u for u, d in t.docs.items() if d.doc_kind == "tree"), None)
-    if t.pushed_at and t.pushed_at == data.get("pushed_at") and tree_key:
+    if tree_key and _same_instant(t.pushed_at, data.get("pushed_at")):
         res.outcome = "unchanged" if res.outcome != "moved" else res.outcome
         return res
     branch = data.get("default_branch") or "HEAD"
-    tree_doc, tree = _get_doc(ctx, t, f"/repos/{full}/git/trees/{quote(branch, safe='')}", "tree",
-                              params={"recursive": "1"})
+    # the tree and the README do not depend on each other: fetched side by side
+    (tree_doc, tree), (readme_doc, readme) = ctx.github.parallel([
+        lambda: _get_doc(ctx, t, f"/repos/{full}/git/trees/{quote(branch, safe='')}", "tree",
+                         params={"recursive": "1"}),
+        lambda: _get_doc(ctx, t, f"/repos/{full}/readme", "readme"),
+    ])
     res.documents.append(tree_doc)
     if tree_doc.error:
         res.problems.append(Problem(full, "fetch", f"tree not read: {tree_doc.error}", tree_doc.url))
-    readme_doc, readme = _get_doc(ctx, t, f"/repos/{full}/readme", "readme")
     if readme_doc.status == 404:
         readme_doc.error = None  # no README is a fact, not a failure
     elif readme_doc.status == 200:
@@ -139,9 +158,13 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
         paths = [e.get("path") for e in tree.get("tree", []) if e.get("type") == "blob" and e.get("path")]
     elif tree_doc.not_modified:
         paths = []  # unchanged tree: its files are unchanged too
-    for fp in wanted_files(paths):
-        fdoc, fdata = _get_doc(ctx, t, f"/repos/{full}/contents/{quote(fp)}", "file",
-                               params={"ref": quote(branch, safe="")}, file_path=fp)
+    wanted = wanted_files(paths)
+    fetched = ctx.github.parallel([
+        (lambda fp=fp: _get_doc(ctx, t, f"/repos/{full}/contents/{quote(fp)}", "file",
+                                params={"ref": quote(branch, safe="")}, file_path=fp))
+        for fp in wanted
+    ])
+    for fp, (fdoc, fdata) in zip(wanted, fetched, strict=True):
         if fdoc.status == 200 and not fdoc.not_modified:
             fdoc.content, err = _file_bytes(fdata, ctx.config.github.max_file_bytes)
             fdoc.sha = fdata.get("sha") if isinstance(fdata, dict) else None

@@ -1,23 +1,43 @@
 """Run a crawl: each source's adapter, then GitHub enrichment, written to the registry in short batches.
 
 The write lock is held only while a batch is written, so `ohr search` keeps working during a crawl.
+Every run is a `crawl_runs` row whose counters and heartbeat move at each batch; a run whose process
+died (kill -9, power cut) is closed as 'interrupted' when the next run starts, and what it left undone
+(repositories still 'pending') is fetched first.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from crawler.base import Context, Document, Problem, Record, adapter_for
+from crawler.base import Context, Document, Problem, Record, SourceUnreachable, adapter_for
 from crawler.config import Config, SourceConfig
-from crawler.github import GitHubClient, RateLimited, Unreachable
+from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
 
-__all__ = ["SourceSummary", "crawl"]
+__all__ = ["SourceSummary", "close_dead_runs", "crawl", "run_is_dead", "summary_line"]
 
-BATCH_DOCS = 50
+log = logging.getLogger("ohr.crawl")
+
+#: A batch is written when this many repositories are done, or this many seconds passed since the last write.
+BATCH_REPOS = 25
+BATCH_SECONDS = 1.0
+#: Counted requests a repository may cost (repo, tree, README, files): new work starts only while this is left.
+REQUESTS_PER_REPO = 5
+#: A 'running' row whose heartbeat is older than this (and whose process cannot be checked) is interrupted.
+STALE_AFTER = timedelta(hours=6)
+
+_ACTIVE_RUNS: set[str] = set()  # run ids of this process, so its own live rows are never closed
 
 
 @dataclass
@@ -26,20 +46,60 @@ class SourceSummary:
 
     source: str
     run_id: str
-    status: str = "running"  # ok | partial | unreachable | failed
+    status: str = "running"  # ok | partial | stopped | unreachable | failed | interrupted
+    trigger: str = "cli"
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
     records: int = 0
     new: int = 0
     repos: int = 0
     repos_new: int = 0
     repos_changed: int = 0
     repos_unchanged: int = 0
+    repos_skipped: int = 0
     repos_pending: int = 0
     failed: int = 0
     requests: int = 0
     not_modified: int = 0
     rate_remaining: int | None = None
+    rate_reset_at: float | None = None
+    rate_waited: float = 0.0
     message: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    def run_row(self, final: bool) -> dict:
+        """The `crawl_runs` columns this summary fills (all counters; the end only when final)."""
+        from registry.db import now
+
+        row = {
+            "run_id": self.run_id, "source": self.source, "status": self.status if final else "running",
+            "items_seen": self.records + self.repos, "items_new": self.new + self.repos_new,
+            "items_changed": self.repos_changed, "items_unchanged": self.repos_unchanged,
+            "items_skipped": self.repos_skipped, "items_failed": self.failed, "items_pending": self.repos_pending,
+            "requests": self.requests, "not_modified": self.not_modified, "rate_remaining": self.rate_remaining,
+            "rate_reset_at": datetime.fromtimestamp(self.rate_reset_at, UTC).replace(tzinfo=None)
+            if self.rate_reset_at else None,
+            "rate_waited": round(self.rate_waited, 3), "message": self.message, "heartbeat_at": now(),
+        }
+        if final:
+            row["finished_at"] = row["heartbeat_at"]
+        return row
+
+
+def summary_line(s: SourceSummary) -> str:
+    """One line saying what a source's run did (the CLI prints it, the scheduler logs it)."""
+    if s.status in ("unreachable", "failed"):
+        return f"{s.source}: {s.status} — {s.message}; the registry keeps what it held"
+    line = (f"{s.source}: {s.records} entries, {s.new} new projects; {s.repos} GitHub repositories "
+            f"({s.repos_new} new, {s.repos_changed} changed, {s.repos_unchanged} unchanged, "
+            f"{s.repos_pending} pending"
+            + (f", {s.repos_skipped} gone not re-checked" if s.repos_skipped else "")
+            + f"); {s.requests} requests ({s.not_modified} not modified)")
+    if s.rate_remaining is not None:
+        line += f"; rate limit left {s.rate_remaining}"
+    if s.rate_waited:
+        line += f"; waited {s.rate_waited:.0f} s for rate limits"
+    return line + f"; {s.seconds:.1f} s"
 
 
 Progress = Callable[[str, int, int], None]
@@ -48,25 +108,34 @@ Progress = Callable[[str, int, int], None]
 class _Batch:
     """Buffers what a source yields and writes it in one short write session."""
 
-    def __init__(self, cfg: Config, source: SourceConfig, run_id: str) -> None:
+    def __init__(self, cfg: Config, source: SourceConfig, run_id: str, summary: SourceSummary | None = None) -> None:
         self.cfg, self.source, self.run_id = cfg, source, run_id
+        self.summary = summary
         self.docs: list[Document] = []
         self.records: list[Record] = []
         self.problems: list[Problem] = []
         self.repo_projects: set[str] = set()
         self.project_ids: set[str] = set()
+        self.written_at = time.monotonic()
 
     def __len__(self) -> int:
         return len(self.docs) + len(self.records)
 
-    def flush(self) -> dict[str, int]:
+    def flush(self, final: bool = False, then: Callable[[Any], Any] | None = None) -> Any:
+        """Write what is buffered in one transaction; ``final`` also closes the run, ``then(con)`` reads after.
+
+        Returns what ``then`` returned (None without it). The run's counters and heartbeat move with its data.
+        """
         from registry import changes, derive
         from registry.db import now, writer
+        from registry.store import upsert
 
         counts = {"new": 0, "seen": 0}
-        if not (self.docs or self.records or self.problems or self.repo_projects):
-            return counts
+        self.written_at = time.monotonic()
+        if not (self.docs or self.records or self.problems or self.repo_projects or final or then):
+            return None
         ts = now()
+        result = None
         with writer(self.cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
             derive.store_documents(con, self.docs)
@@ -94,10 +163,20 @@ class _Batch:
                 derive.refresh_projects(con, touched)
             # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
             changes.record_changes(con, touched, run_id=self.run_id)
+            if self.summary is not None:
+                s = self.summary
+                s.new += counts["new"]
+                upsert(con, "crawl_runs", [s.run_row(final=final)], key=["run_id", "source"])
+                if final:
+                    upsert(con, "sources", [{"name": s.source, "kind": self.source.kind, "last_status": s.status,
+                                             "last_error": s.message if s.status != "ok" else None}], key=["name"])
             con.execute("COMMIT")
+            if then is not None:
+                result = then(con)
         self.docs, self.records, self.problems = [], [], []
         self.repo_projects = set()
-        return counts
+        self.written_at = time.monotonic()
+        return result
 
 
 def _stored_lookup(cfg: Config) -> Callable[[str], Document | None]:
@@ -121,142 +200,168 @@ def _stored_lookup(cfg: Config) -> Callable[[str], Document | None]:
     return lookup
 
 
-def _start_run(cfg: Config, source: SourceConfig, run_id: str, started: datetime) -> None:
-    from registry.db import writer
-    from registry.store import upsert
+# -- run bookkeeping ----------------------------------------------------------------------------
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child its parent has not reaped yet is a zombie: dead for our purpose
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
-    with writer(cfg.registry_path) as con:
-        upsert(con, "sources", [{"name": source.name, "kind": source.kind, "config": source.options,
-                                 "first_run": started, "last_run": started, "last_status": "running"}],
-               key=["name"], keep=["first_run"])
-        upsert(con, "crawl_runs", [{"run_id": run_id, "source": source.name, "started_at": started,
-                                    "status": "running"}], key=["run_id", "source"])
+
+def run_is_dead(run_id: str, pid: int | None, host: str | None, heartbeat: datetime | None, at: datetime) -> bool:
+    """Whether a 'running' crawl_runs row belongs to a process that is gone (checked by pid on this host)."""
+    if host == socket.gethostname() and pid:
+        if pid == os.getpid():
+            return run_id not in _ACTIVE_RUNS
+        return not _process_alive(pid)
+    return heartbeat is None or at - heartbeat > STALE_AFTER
 
 
-def _finish_run(cfg: Config, source: SourceConfig, s: SourceSummary) -> None:
+def close_dead_runs(con: object, at: datetime) -> list[tuple[str, str]]:
+    """Mark 'running' rows whose process is gone as 'interrupted'; returns their (run_id, source)."""
+    rows = con.execute(  # type: ignore[attr-defined]
+        "SELECT run_id, source, pid, host, heartbeat_at, started_at FROM crawl_runs WHERE status = 'running'"
+    ).fetchall()
+    dead = [(r[0], r[1], r[4] or r[5]) for r in rows if run_is_dead(r[0], r[2], r[3], r[4] or r[5], at)]
+    for run_id, source, last in dead:
+        con.execute(  # type: ignore[attr-defined]
+            "UPDATE crawl_runs SET status = 'interrupted', finished_at = $3, message = $4 "
+            "WHERE run_id = $1 AND source = $2",
+            [run_id, source, last, "the crawl process ended without finishing (killed or crashed); what its "
+                                   "batches wrote up to the last heartbeat is kept and the next run goes on"])
+        con.execute(  # type: ignore[attr-defined]
+            "UPDATE sources SET last_status = 'interrupted' WHERE name = $1 AND last_status = 'running'", [source])
+    return [(r, s) for r, s, _ in dead]
+
+
+def _start_run(cfg: Config, source: SourceConfig, s: SourceSummary) -> None:
     from registry.db import now, writer
     from registry.store import upsert
 
+    started = now()
     with writer(cfg.registry_path) as con:
-        upsert(con, "crawl_runs", [{
-            "run_id": s.run_id, "source": source.name, "finished_at": now(), "status": s.status,
-            "items_seen": s.records + s.repos, "items_new": s.new + s.repos_new,
-            "items_changed": s.repos_changed, "items_unchanged": s.repos_unchanged,
-            "items_failed": s.failed, "items_pending": s.repos_pending, "requests": s.requests,
-            "not_modified": s.not_modified, "rate_remaining": s.rate_remaining, "message": s.message,
-        }], key=["run_id", "source"])
-        upsert(con, "sources", [{"name": source.name, "kind": source.kind, "last_status": s.status,
-                                 "last_error": s.message if s.status != "ok" else None}],
-               key=["name"])
+        con.execute("BEGIN TRANSACTION")
+        for run_id, name in close_dead_runs(con, started):
+            log.warning("%s: run %s had been interrupted (its process is gone); marked 'interrupted'",
+                        name, run_id)
+        upsert(con, "sources", [{"name": source.name, "kind": source.kind, "config": source.options,
+                                 "first_run": started, "last_run": started, "last_status": "running"}],
+               key=["name"], keep=["first_run"])
+        upsert(con, "crawl_runs", [{"run_id": s.run_id, "source": source.name, "started_at": started,
+                                    "status": "running", "pid": os.getpid(), "host": socket.gethostname(),
+                                    "heartbeat_at": started, "trigger": s.trigger}], key=["run_id", "source"])
+        con.execute("COMMIT")
 
 
-def _repo_targets(cfg: Config, project_ids: set[str]) -> list:
+def _finish_run(batch: _Batch) -> None:
+    """Write what is left and close the run in one session; if the data cannot be written, still close it."""
+    try:
+        batch.flush(final=True)
+    except Exception:
+        log.warning("%s: the last batch could not be written; closing the run without it", batch.source.name,
+                    exc_info=log.isEnabledFor(logging.DEBUG))
+        batch.docs, batch.records, batch.repo_projects = [], [], set()
+        batch.flush(final=True)
+
+
+# -- GitHub enrichment ----------------------------------------------------------------------------
+def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, int]:
+    """Repositories to enrich (read in the session that stored the list), pending and least recently fetched
+    first; and how many gone ones are not asked again yet."""
     from crawler.github_repos import RepoTarget
     from registry import derive
-    from registry.db import writer
-
-    with writer(cfg.registry_path) as con:
-        pairs = derive.github_targets(con, project_ids)
-        ids = [p for p, _ in pairs]
-        docs: dict[str, dict[str, Document]] = {}
-        for url, kind, pid, status, etag, path in con.execute(
-            "SELECT url, doc_kind, project_id, status, etag, path FROM documents "
-            "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
-            [ids],
-        ).fetchall():
-            docs.setdefault(pid, {})[url] = Document(url=url, doc_kind=kind, source="", fetched_at=datetime.min,
-                                                     status=status, etag=etag, project_id=pid, path=path)
-        pushed = dict(con.execute(
-            "SELECT project_id, strftime(pushed_at, '%Y-%m-%dT%H:%M:%SZ') FROM repos "
-            "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall())
-        status = dict(con.execute(
-            "SELECT project_id, status FROM repos WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))",
-            [ids]).fetchall())
-    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid)) for pid, name in pairs]
-    # never-fetched (pending) repositories first, so a small budget finishes what the last run left
-    targets.sort(key=lambda t: (status.get(t.project_id) not in (None, "pending"), t.project_id))
-    return targets
-
-
-def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None) -> SourceSummary:
     from registry.db import now
 
-    run_id = uuid.uuid4().hex[:12]
-    s = SourceSummary(source.name, run_id)
-    _start_run(cfg, source, run_id, now())
-    gh = GitHubClient(cfg.github)
-    ctx = Context(config=cfg, source=source, github=gh, stored=_stored_lookup(cfg))
-    batch = _Batch(cfg, source, run_id)
-    adapter = adapter_for(source.kind)
-    try:
-        try:
-            for item in adapter.fetch(ctx):
-                if isinstance(item, Document):
-                    batch.docs.append(item)
-                elif isinstance(item, Record):
-                    batch.records.append(item)
-                    s.records += 1
-                else:
-                    batch.problems.append(item)
-                    s.problems.append(item)
-                    s.failed += 1
-                if len(batch) >= 500:
-                    s.new += batch.flush()["new"]
-            s.new += batch.flush()["new"]
-        except Unreachable as exc:
-            s.status, s.message = "unreachable", f"cannot reach {cfg.github.api_url}: {exc}"
-            batch.problems.append(Problem(source.name, "unreachable", s.message))
-            batch.flush()
-            return s
-        except RateLimited as exc:
-            s.status, s.message = "partial", f"GitHub rate limit reached before the list was read: {exc}"
-            batch.problems.append(Problem(source.name, "rate-limit", s.message))
-            batch.flush()
-            return s
-        _enrich(cfg, gh, ctx, batch, s, progress)
-    finally:
-        s.requests, s.not_modified = gh.requests, gh.not_modified
-        s.rate_remaining = gh.remaining
-        if s.status == "running":
-            s.status = "ok" if not s.failed else "partial"
-        _finish_run(cfg, source, s)
-    return s
+    pairs = derive.github_targets(con, project_ids)
+    ids = [p for p, _ in pairs]
+    docs: dict[str, dict[str, Document]] = {}
+    fetched: dict[str, datetime] = {}
+    gone: dict[str, datetime] = {}
+    for url, kind, pid, status, etag, last_modified, path, fetched_at in con.execute(
+        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at FROM documents "
+        "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
+        [ids],
+    ).fetchall():
+        docs.setdefault(pid, {})[url] = Document(url=url, doc_kind=kind, source="", fetched_at=fetched_at,
+                                                 status=status, etag=etag, last_modified=last_modified,
+                                                 project_id=pid, path=path)
+        if kind == "repo":
+            fetched[pid] = fetched_at
+            if status == 404:
+                gone[pid] = fetched_at
+    pushed = dict(con.execute(
+        "SELECT project_id, strftime(pushed_at, '%Y-%m-%dT%H:%M:%SZ') FROM repos "
+        "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall())
+    # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
+    horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
+    skip = {pid for pid, at in gone.items() if at > horizon}
+    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid)) for pid, name in pairs if pid not in skip]
+    # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
+    # finishes what the last run left and then rotates fairly through the rest
+    targets.sort(key=lambda t: (t.project_id in fetched, fetched.get(t.project_id) or datetime.min, t.project_id))
+    return targets, len(skip)
 
 
 def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary,
-            progress: Progress | None) -> None:
+            progress: Progress | None, stop: threading.Event) -> None:
     from crawler.github_repos import enrich_repo
 
-    targets = _repo_targets(cfg, batch.project_ids)
-    s.repos = len(targets)
+    # the rest of the list and the repositories to enrich: one write session
+    targets, s.repos_skipped = batch.flush(then=lambda con: _repo_targets(cfg, con, batch.project_ids))
+    log.info("%s: %d entries read, %d new projects; %d GitHub repositories to enrich", s.source, s.records, s.new,
+             len(targets))
+    s.repos = len(targets) + s.repos_skipped
     if not targets:
         return
     gh.refresh_budget()
+    queue = deque(targets)
     done = 0
     stop_reason: str | None = None
-    pending = list(targets)
-    workers = max(1, cfg.github.concurrency)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while pending and stop_reason is None:
-            wave = []
-            while pending and len(wave) < workers * 4:
-                if not gh.budget_left(need=3 * (len(wave) + 1)):
-                    stop_reason = (f"GitHub budget spent ({gh.remaining} requests left); "
-                                   f"{len(pending)} repositories pending until {gh.reset_text()}")
-                    break
-                wave.append(pending.pop(0))
-            results = []
-            futures = [pool.submit(enrich_repo, ctx, t) for t in wave]
-            for t, fut in zip(wave, futures, strict=True):
+    workers = max(1, cfg.github.concurrency) * 2  # more repositories than connections keeps every slot busy
+    running: dict[Future, Any] = {}
+    if progress:
+        progress(s.source, 0, len(targets))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool:
+        while queue or running:
+            while queue and len(running) < workers and stop_reason is None:
+                if stop.is_set():
+                    stop_reason = "stopped on request"
+                elif not gh.budget_left(need=REQUESTS_PER_REPO * (len(running) + 1)):
+                    stop_reason = gh.exhausted or (f"GitHub budget nearly spent ({gh.remaining} requests left); "
+                                                   f"it resets at {gh.reset_text()}")
+                else:
+                    t = queue.popleft()
+                    running[pool.submit(enrich_repo, ctx, t)] = t
+            if not running:
+                break
+            finished, _ = wait(list(running), timeout=BATCH_SECONDS, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                t = running.pop(fut)
                 try:
-                    results.append(fut.result())
-                except RateLimited as exc:
-                    stop_reason = f"{exc}; repositories left pending until {gh.reset_text()}"
-                    pending.insert(0, t)
+                    res = fut.result()
                 except Unreachable as exc:
-                    stop_reason = f"cannot reach {cfg.github.api_url}: {exc}"
-                    pending.insert(0, t)
-            for res in results:
+                    stop_reason = stop_reason or f"cannot reach {cfg.github.api_url}: {exc}"
+                    queue.appendleft(t)
+                    continue
+                except (RateLimited, Stopped) as exc:
+                    stop_reason = stop_reason or str(exc)
+                    queue.appendleft(t)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one repository's bug must not end the crawl
+                    log.debug("%s: enrichment failed", t.full_name, exc_info=True)
+                    p = Problem(t.full_name, "internal", f"{type(exc).__name__}: {exc}")
+                    batch.problems.append(p)
+                    s.problems.append(p)
+                    s.failed += 1
+                    done += 1
+                    continue
                 batch.docs.extend(res.documents)
                 batch.problems.extend(res.problems)
                 s.problems.extend(res.problems)
@@ -270,19 +375,95 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                 if res.outcome == "failed":
                     s.failed += 1
                 done += 1
-                if progress:
-                    progress(s.source, done, len(targets))
-            batch.flush()
-    s.repos_pending = len(pending)
+            if progress and finished:
+                progress(s.source, done, len(targets))
+            if len(batch.repo_projects) >= BATCH_REPOS or time.monotonic() - batch.written_at >= BATCH_SECONDS:
+                _note_client(s, gh)
+                s.repos_pending = len(queue) + len(running)
+                batch.flush()
+    s.repos_pending = len(queue)
     if stop_reason:
-        s.status = "partial"
-        s.message = stop_reason
+        s.status = "stopped" if stop.is_set() else "partial"
+        s.message = f"{stop_reason}; {len(queue)} repositories left pending for the next run"
+        log.warning("%s: %s", s.source, s.message)
 
 
-def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | None = None) -> list[SourceSummary]:
-    """Crawl the named sources (all when None), one after the other; never raises for a source's failure."""
+def _note_client(s: SourceSummary, gh: GitHubClient) -> None:
+    s.requests, s.not_modified = gh.requests, gh.not_modified
+    s.rate_remaining, s.rate_reset_at, s.rate_waited = gh.remaining, gh.reset_at, gh.rate_waited
+
+
+# -- one source -----------------------------------------------------------------------------------
+def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, stop: threading.Event,
+                  trigger: str) -> SourceSummary:
+    s = SourceSummary(source.name, uuid.uuid4().hex[:12], trigger=trigger)
+    _ACTIVE_RUNS.add(s.run_id)
+    _start_run(cfg, source, s)
+    log.info("%s: run %s started (%s)", source.name, s.run_id, source.kind)
+    gh = GitHubClient(cfg.github, stop=stop)
+    ctx = Context(config=cfg, source=source, github=gh, stored=_stored_lookup(cfg))
+    batch = _Batch(cfg, source, s.run_id, s)
+    try:
+        try:
+            for item in adapter_for(source.kind).fetch(ctx):
+                if isinstance(item, Document):
+                    batch.docs.append(item)
+                elif isinstance(item, Record):
+                    batch.records.append(item)
+                    s.records += 1
+                else:
+                    batch.problems.append(item)
+                    s.problems.append(item)
+                    s.failed += 1
+                if len(batch) >= 500:
+                    batch.flush()
+                if stop.is_set():
+                    raise Stopped("stopped on request")
+        except (Unreachable, SourceUnreachable) as exc:
+            where = cfg.github.api_url if isinstance(exc, Unreachable) else "the source"
+            s.status, s.message = "unreachable", f"cannot reach {where}: {exc}"
+        except RateLimited as exc:
+            s.status, s.message = "partial", f"GitHub rate limit reached before the list was read: {exc}"
+        except Stopped:
+            s.status, s.message = "stopped", "stopped on request before the list was read"
+        except Exception as exc:  # noqa: BLE001 - an adapter's failure is recorded, never raised
+            log.debug("%s: adapter failed", source.name, exc_info=True)
+            s.status, s.message = "failed", f"{type(exc).__name__}: {exc}"
+        if s.status != "running":
+            kind = {"unreachable": "unreachable", "partial": "rate-limit", "stopped": "stopped"}.get(s.status, "failed")
+            batch.problems.append(Problem(source.name, kind, s.message or s.status))
+            return s
+        _enrich(cfg, gh, ctx, batch, s, progress, stop)
+    except BaseException:  # KeyboardInterrupt, SystemExit, or a bug: the run is closed, then it goes on up
+        s.status = "interrupted"
+        s.message = s.message or "interrupted (Ctrl-C or an internal error); the next run goes on"
+        raise
+    finally:
+        gh.close()
+        _note_client(s, gh)
+        if s.status == "running":
+            s.status = "ok" if not s.failed else "partial"
+        s.seconds = time.monotonic() - s.started
+        try:
+            _finish_run(batch)
+        finally:
+            _ACTIVE_RUNS.discard(s.run_id)
+        log.info("%s: run %s %s in %.1f s", source.name, s.run_id, s.status, s.seconds)
+    return s
+
+
+def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | None = None,
+          stop: threading.Event | None = None, trigger: str = "cli") -> list[SourceSummary]:
+    """Crawl the named sources (all when None), one after the other; never raises for a source's failure.
+
+    ``stop`` (set by a signal handler) ends the run cleanly: work in flight finishes and is written, the
+    rest stays pending for the next run. ``trigger`` is recorded in `crawl_runs` (cli | schedule).
+    """
     chosen = [cfg.source(n) for n in sources] if sources else list(cfg.sources)
+    stop = stop or threading.Event()
     out = []
     for source in chosen:
-        out.append(_crawl_source(cfg, source, progress))
+        if stop.is_set():
+            break
+        out.append(_crawl_source(cfg, source, progress, stop, trigger))
     return out

@@ -2,13 +2,17 @@
 
 Exit codes: 0 ok; 1 internal error; 2 usage error; 3 user error (missing registry, unknown id or
 source, bad SQL, bad config); 4 crawl finished but a source failed, was unreachable or left work
-pending; 5 registry busy (another process held it too long).
+pending (also when SIGTERM/Ctrl-C stopped it cleanly); 5 registry busy (another process held it too long).
+`ohr schedule` exits 0 after a clean stop on SIGTERM/SIGINT and 3 when a schedule cannot be read or no
+source has one; `ohr runs` is a read command (0, 3 without a registry, 5 busy).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -83,9 +87,14 @@ def crawl(
 ) -> None:
     """Crawl the sources of the config into the registry and say what was found.
 
+    A progress bar on a terminal, timestamped log lines on stderr otherwise. SIGTERM or Ctrl-C stops
+    cleanly: requests in flight finish and are written, the rest is pending for the next run.
+
     Example: ohr crawl --source covid19-vent-list
     """
+    from crawler.progress import reporting
     from crawler.run import crawl as run_crawl
+    from crawler.run import summary_line
 
     cfg = load(config, db)
     if not cfg.sources:
@@ -95,41 +104,19 @@ def crawl(
         for n in names:
             if not _has_source(cfg, n):
                 _unknown_source(cfg, n)
-    progress = None
-    bar = None
-    if sys.stderr.isatty() and not quiet:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        bar.start()
-        tasks: dict[str, Any] = {}
-
-        def progress(src: str, done: int, total: int) -> None:
-            if src not in tasks:
-                tasks[src] = bar.add_task(f"{src}: repositories", total=total)
-            bar.update(tasks[src], completed=done)
-
-    try:
-        summaries = run_crawl(cfg, names, progress=progress)
-    finally:
-        if bar is not None:
-            bar.stop()
+    with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
+        summaries = run_crawl(cfg, names, progress=progress, stop=stop)
     bad = False
     for s in summaries:
-        if s.status == "unreachable":
-            typer.echo(f"{s.source}: unreachable — {s.message}; the registry keeps what it held", err=True)
+        if s.status in ("unreachable", "failed"):
+            typer.echo(summary_line(s), err=True)
             bad = True
             continue
         if not quiet or s.status != "ok":
-            typer.echo(
-                f"{s.source}: {s.records} entries, {s.new} new projects; {s.repos} GitHub repositories "
-                f"({s.repos_new} new, {s.repos_changed} changed, {s.repos_unchanged} unchanged, "
-                f"{s.repos_pending} pending); {s.requests} requests ({s.not_modified} not modified)"
-                + (f"; rate limit left {s.rate_remaining}" if s.rate_remaining is not None else "")
-            )
+            typer.echo(summary_line(s))
         if s.problems and not quiet:
             typer.echo(f"  {len(s.problems)} problem(s) recorded, e.g. {s.problems[0].item}: "
-                       f"{s.problems[0].message}")
+                       f"{s.problems[0].message} (see: ohr runs --errors --run {s.run_id})")
         if s.status != "ok":
             bad = True
             if s.message:
@@ -138,6 +125,132 @@ def crawl(
         typer.echo(f"registry: {cfg.registry_path}")
     if bad:
         raise typer.Exit(EXIT["partial"])
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[Any]:
+    """An event set by the first SIGTERM/SIGINT (a clean stop); the second one interrupts at once."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        typer.echo(f"{signal.Signals(signum).name}: stopping after the requests in flight "
+                   "(again to abort)", err=True)
+        stop.set()
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+@app.command()
+def runs(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="only runs of this source")] = None,
+    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="list the problems recorded by the runs instead")]
+    = False,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
+    fmt: FormatOpt = Format.table,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Show recent crawl runs (newest first): status, counts, requests, 304s, rate limit; or their errors.
+
+    A run whose process died shows as 'interrupted' (the next crawl records it so).
+    Example: ohr runs --source covid19-vent-list --limit 5   (or: ohr runs --errors --run 3f2a9c1b0d4e)
+    """
+    from queries.sqlfiles import load as load_sql
+
+    q = load_sql("_run_errors" if errors else "_runs")
+    params = q.bind({"source": source, "run": run, "lim": limit})
+    with open_reader(config, db) as con:
+        cur = con.execute(q.sql, params)
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    if not errors and rows:
+        from crawler.run import run_is_dead
+        from registry.db import now
+
+        at = now()
+        i, extra = cols.index("status"), [cols.index(c) for c in ("run_id", "pid", "host", "heartbeat_at")]
+        rows = [tuple("interrupted" if k == i and r[i] == "running"
+                      and run_is_dead(*(r[j] for j in extra), at) else v for k, v in enumerate(r)) for r in rows]
+    if not errors:  # a terminal table gets the columns that fit; json and csv get them all
+        keep = [c for c in cols if c not in ("pid", "host", "heartbeat_at")
+                and (fmt is not Format.table or c not in _RUNS_WIDE)]
+        idx = [cols.index(c) for c in keep]
+        rows = [tuple(r[i] for i in idx) for r in rows]
+        cols = keep
+    emit(cols, rows, fmt, title="crawl errors" if errors else "crawl runs")
+
+
+_RUNS_WIDE = ("trigger", "finished_at", "rate_reset_at", "rate_waited", "skipped")
+
+
+@app.command()
+def schedule(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="schedule only this source (repeatable)")]
+    = None,
+    now: Annotated[bool, typer.Option("--now", help="also crawl every scheduled source once at start")] = False,
+    check: Annotated[bool, typer.Option("--check", help="print each schedule and its next runs, then exit")]
+    = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Crawl each source on its schedule (config: schedule = "cron: 0 */6 * * *" or "interval: 6h").
+
+    Runs in the foreground and logs each run to stderr; SIGTERM or Ctrl-C stops it cleanly (exit 0).
+    Example: ohr schedule --check   (then: ohr schedule, under systemd or nohup)
+    """
+    from crawler.progress import plain_handler
+    from crawler.schedule import ScheduleError, next_runs, run_schedule, source_schedules
+
+    cfg = load(config, db)
+    names = list(source) if source else None
+    for n in names or []:
+        if not _has_source(cfg, n):
+            _unknown_source(cfg, n)
+    try:
+        pairs = source_schedules(cfg, names)
+        if not pairs:
+            raise ScheduleError("no source has a schedule: give a [[sources]] a schedule = \"interval: 6h\" "
+                                "(or set [schedule] default); see docs/config.md")
+        if check:
+            rows = [(s.name, str(sch), ", ".join(t.isoformat(timespec="minutes")
+                                                 for t in next_runs(sch, cfg.schedule.timezone)))
+                    for s, sch in pairs]
+            emit(["source", "schedule", "next runs"], rows, Format.table)
+            return
+    except ScheduleError as exc:
+        raise OhrError(str(exc)) from None
+    import logging
+
+    logger = logging.getLogger("ohr")
+    handler = plain_handler(sys.stderr)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        code = run_schedule(cfg, names, now=now)
+    except ScheduleError as exc:
+        raise OhrError(str(exc)) from None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+    if code:
+        raise typer.Exit(code)
 
 
 def _has_source(cfg: Any, name: str) -> bool:

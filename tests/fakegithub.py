@@ -66,6 +66,9 @@ class FakeGitHub:
         self.reset_at = int(time.time()) + 3600
         self.log: list[dict[str, Any]] = []
         self.fault: Callable[[str, dict[str, str], int], Reply | None] | None = None
+        self.latency = 0.0  # seconds slept before answering every request (a real network's round trip)
+        self.last_modified: str | None = None  # when set, 200s carry it and If-Modified-Since gets 304s
+        self.etags = True  # False: answer without ETag (so only Last-Modified can make a request conditional)
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -91,7 +94,7 @@ class FakeGitHub:
 
     def __enter__(self) -> FakeGitHub:
         handler = type("Handler", (_Handler,), {"gh": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -187,6 +190,14 @@ class FakeGitHub:
         return 404, {"message": "Not Found"}, {}
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError | ValueError):  # a dropped or cut connection is a fault
+            super().handle_error(request, client_address)  # we injected; anything else is a bug to show
+
+
 class _Handler(BaseHTTPRequestHandler):
     gh: FakeGitHub
     protocol_version = "HTTP/1.1"
@@ -203,6 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
         bucket = "token" if authed else "none"
         limit = gh.limit if authed else gh.anon_limit
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if gh.latency:
+            time.sleep(gh.latency)
         with gh.lock:
             nth = len(gh.log) + 1
         reply = gh.fault(path, headers, nth) if gh.fault else None
@@ -235,8 +248,13 @@ class _Handler(BaseHTTPRequestHandler):
             json.dumps(body).encode()
         if status == 200:
             tag = '"' + hashlib.sha1(raw).hexdigest() + '"'
-            extra.setdefault("ETag", tag)
-            if self.headers.get("If-None-Match") == extra["ETag"]:
+            if gh.etags:
+                extra.setdefault("ETag", tag)
+            if gh.last_modified:
+                extra.setdefault("Last-Modified", gh.last_modified)
+            if (gh.etags and self.headers.get("If-None-Match") == extra["ETag"]) or (
+                    gh.last_modified and self.headers.get("If-Modified-Since") == gh.last_modified
+                    and not (gh.etags and self.headers.get("If-None-Match"))):
                 status, raw = 304, b""
                 counted = counted and not authed
         with gh.lock:
