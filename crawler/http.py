@@ -96,7 +96,8 @@ def check_url(url: str, allow_hosts: Iterable[str] = ()) -> str:
     except ValueError:
         raise Refused(f"not a URL: {url[:200]!r}") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise Refused(f"only http and https URLs are fetched, not {parts.scheme or 'a relative'!s}: URL")
+        what = f"{parts.scheme}: URLs" if parts.scheme else "relative URLs"
+        raise Refused(f"only http(s) URLs are fetched, not {what}")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise Refused("URL without a host")

@@ -31,7 +31,14 @@ SOURCE = """[[sources]]
 name = "sheet"
 kind = "csv-list"
 url = "{url}/sheet.csv"
-columns = {{name = "Project", url = "Link", description = "Notes", category = "Type", licence = "License", country = "Country"}}
+
+[sources.columns]
+name = "Project"
+url = "Link"
+description = "Notes"
+category = "Type"
+licence = "License"
+country = "Country"
 """
 
 
