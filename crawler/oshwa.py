@@ -130,6 +130,7 @@ class OshwaAdapter:
         with fetcher_for(ctx, auth_headers={"Authorization": f"Bearer {token}"},
                          auth_hosts=[urlsplit(api).hostname or ""]) as http:
             offset, total, pages = 0, None, 0
+            seen: set[str] = set()  # a project that moves between pages while paging is read once
             while pages < max_pages:
                 url = f"{api}/api/projects?limit={limit}&offset={offset}"
                 pages += 1
@@ -153,9 +154,14 @@ class OshwaAdapter:
                 yield doc
                 records, problems, lean = read_document(doc, src)
                 yield from problems
-                yield from records
+                for r in records:
+                    if r.key not in seen:
+                        seen.add(r.key)
+                        yield r
                 for uid in lean:
-                    yield from self._detail(http, api, uid, src)
+                    if uid.upper() not in seen:
+                        seen.add(uid.upper())
+                        yield from self._detail(http, api, uid, src)
                 n = len(data.get("items") or [])
                 if n == 0 or total is None:
                     break
