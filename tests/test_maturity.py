@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -182,6 +183,19 @@ def test_long_sentence_phrase_is_clipped_around_the_match() -> None:
     text = "word " * 200 + "this is a work in progress " + "word " * 200
     [ev] = text_signals(text, "readme")
     assert "work in progress" in ev.phrase and len(ev.phrase) <= 245
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[x" * 30_000, "![" * 30_000, "not a prototype, " * 4_000, "[a](" * 15_000, "<" * 60_000,
+     "This is not intended for use on " * 2_000, "http://" * 9_000],
+    ids=["open brackets", "open images", "many matches in one sentence", "open links", "open tags", "caveat soup",
+         "url soup"],
+)
+def test_hostile_prose_stays_linear(text: str) -> None:
+    started = time.perf_counter()
+    text_signals(text, "readme")
+    assert time.perf_counter() - started < 3.0
 
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -47,7 +47,7 @@ _RANK = {s: i for i, s in enumerate(STAGES)}
 _STATE_OF = {"archived": "archived", "moved": "archived", "certified": "certified", "inactive": "inactive"}
 OTRL_STAGE = {"OTRL-1": "concept", "OTRL-2": "concept", "OTRL-3": "prototype", "OTRL-4": "tested",
               "OTRL-5": "production", "OTRL-6": "production"}
-MAX_TEXT = 400_000   # characters of prose read per text
+MAX_TEXT = 200_000   # characters of prose read per text (the registry stores READMEs up to this size too)
 
 
 @dataclass(frozen=True)
@@ -327,7 +327,7 @@ _WORD = re.compile(r"[\w'’-]+")
 
 def _polarity(sentence: str, m: re.Match[str], kind: str) -> str:
     """'pos', 'neg' or 'future' for a positive signal, judged from the few words around it in its clause."""
-    before = sentence[: m.start()]
+    before = sentence[max(0, m.start() - 160): m.start()]   # local look-back keeps long sentences linear
     cut = [b.end() for b in _BOUNDARY.finditer(before)]
     clause = before[cut[-1]:] if cut else before
     words = _WORD.findall(clause)[-(5 if kind == "verbal" else 3):]
@@ -362,8 +362,9 @@ def _about_something_else(sentence: str, m: re.Match[str]) -> bool:
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _RULE_LINE = re.compile(r"^[\s=\-~^*#_|:+]{3,}$")
 _STRUCT = re.compile(r"^(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+# Bounded, bracket-free spans keep these linear on hostile input ('[[[[…' must not backtrack quadratically).
+_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
 _OSHWA_URL = re.compile(r"certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}", re.I)
 _URL_IN_TEXT = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
@@ -376,16 +377,16 @@ def _link_text(m: re.Match[str]) -> str:
 
 
 def _clean(line: str) -> str:
-    line = re.sub(r"<(https?://[^>\s]+)>", r"\1", line)
+    line = re.sub(r"<(https?://[^<>\s]{1,2000})>", r"\1", line)
     line = _IMAGE.sub(_link_text, line)
     line = _LINK.sub(_link_text, line)
-    line = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", line)
+    line = re.sub(r"\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]", r"\1", line)
     line = re.sub(r"<[^>]{0,300}>", " ", line)
     line = html.unescape(line)
     line = re.sub(r"^(?:#{1,6}|[-*+]|\d+[.)])\s+", "", line.strip())
     line = line.replace("|", " ; ")
     line = re.sub(r"\*\*|__|~~|`", "", line)
-    line = re.sub(r"(?<!\w)[*_]([^*_]+)[*_](?!\w)", r"\1", line)
+    line = re.sub(r"(?<!\w)[*_]([^*_\n]{1,300})[*_](?!\w)", r"\1", line)
     return " ".join(line.split())
 
 
