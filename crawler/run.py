@@ -128,6 +128,7 @@ class _Batch:
         """
         from registry import changes, derive
         from registry.db import now, writer
+        from registry.normalized import derive_normalized
         from registry.store import upsert
 
         counts = {"new": 0, "seen": 0}
@@ -160,6 +161,7 @@ class _Batch:
                 touched.update(r[0] for r in rows)
             if touched:
                 derive.derive_repos(con, touched)
+                derive_normalized(con, touched)
                 derive.refresh_projects(con, touched)
             # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
             changes.record_changes(con, touched, run_id=self.run_id)
