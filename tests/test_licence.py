@@ -342,6 +342,9 @@ def test_identify_text_survives_reflow_and_edits(text, expected):
         (SHL051, "SHL-0.51"),  # quotes the Apache licence: not read as Apache
         (LGPL3 + "\n\n" + GPL3, "LGPL-3.0-only"),  # LGPL shipped with the GPL text it amends
         (CC_BY_SA_40 + "\n\n" + MIT, "CC-BY-SA-4.0 OR MIT"),  # two texts, scope unstated
+        (APACHE + "\nThis product bundles third-party software:\n" + MIT, "Apache-2.0"),  # a notice, not a choice
+        (GPL2 + "\n" + MIT + "\n" + BSD3, "GPL-2.0-only"),  # the first of many texts
+        ("et_thing is licensed under the MIT license; see LICENCE.\n" + "Appendix text. " * 300, "MIT"),
     ],
 )
 def test_identify_text_combinations(text, expected):
@@ -429,7 +432,29 @@ def _stmts(md):
         ),
         ("This program is free software under the GNU GPL, either version 2 of the License, or (at your option) "
          "any later version.", [("GPL-2.0-or-later", ("software",))]),
+        (
+            "This source describes Open Hardware and is licensed under the CERN-OHL-S v2.",
+            [("CERN-OHL-S-2.0", ())],
+        ),
+        (
+            "The source code is licensed under the MIT license, see LICENSE. The 3D models are licensed under "
+            "CC BY 4.0.",
+            [("CC-BY-4.0", ("hardware",)), ("MIT", ("software",))],
+        ),
+        (
+            "The electronics are licensed under the TAPR Open Hardware License, the firmware under the Apache "
+            "License 2.0.",
+            [("Apache-2.0", ("software",)), ("TAPR-OHL-1.0", ("hardware",))],
+        ),
+        ("License\n-------\nGPLv3\n", [("GPL-3.0-only", ())]),
+        (
+            '<h2>License</h2>\n<p>This project is licensed under the <a href="https://creativecommons.org/licenses/'
+            'by-nc/4.0/">Creative Commons license</a>.</p>',
+            [("CC-BY-NC-4.0", ())],
+        ),
         # not statements about this project's licence
+        ("This project uses KiCad, which is licensed under the GPL.", []),
+        ("Remixed from the X visor (CC BY-NC) by someone, licensed under CC BY-NC.", []),
         ("## Credits\nFan model based on a Thingiverse model by MiseryBot, CC license.", []),
         ("x-end.scad uses elements of the Prusa ones by Josef Prusa, GPL license.", []),
         ("This code is provided for reference use only.", []),

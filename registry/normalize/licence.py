@@ -622,8 +622,9 @@ _SIGNATURES: list[tuple[str, list[str]]] = [
     ]),
     ("ISC", [
         "Permission to use, copy, modify, and/or distribute this software for any purpose with or without fee "
-        "is hereby granted, provided that the above copyright notice and this permission notice appear in all "
-        "copies",
+        "is hereby granted",
+        "Permission to use, copy, modify, and distribute this software for any purpose with or without fee is "
+        "hereby granted, provided that the above copyright notice and this permission notice appear in all copies",
     ]),
     ("Zlib", [
         "This software is provided 'as-is', without any express or implied warranty. In no event will the "
@@ -640,6 +641,7 @@ _SIGNATURES: list[tuple[str, list[str]]] = [
         "the Copyright Holder maintains some semblance of artistic control over the development of the package",
     ]),
     ("BSL-1.0", ["Boost Software License - Version 1.0"]),
+    ("PSF-2.0", ["PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2"]),
     ("WTFPL", ["DO WHAT THE FUCK YOU WANT TO PUBLIC LICENSE"]),
     ("BSD", [
         "Redistribution and use in source and binary forms, with or without modification, are permitted provided "
@@ -672,12 +674,20 @@ _CC_LEGAL_RE = re.compile(
 )
 
 
-def _phrase_in_original(text: str, phrase: str) -> str:
-    """The phrase as it is written in `text` (original case and line breaks collapsed), else the phrase."""
+def _phrase_in_original(text: str, phrase: str) -> tuple[str, int]:
+    """The phrase as written in `text` (case kept, line breaks collapsed) and where it starts (-1: not found)."""
     words = re.findall(r"[A-Za-z0-9]+", phrase)
     pattern = r"[\W_]+".join(re.escape(w).replace("licens", "licen[cs]") for w in words)
     m = re.search(pattern, text, re.I)
-    return " ".join(m.group(0).split()) if m else phrase
+    return (" ".join(m.group(0).split()), m.start()) if m else (phrase, -1)
+
+
+_THIRD_PARTY_RE = re.compile(
+    r"third[\s-]+party|\bincludes?\s+(?:software|code|portions|the\s+following)|\bportions?\s+of\b|\bbundled\b|"
+    r"\bvendored\b|\bderived\s+from\b|\bcontains\s+(?:code|software)|\bdependenc(?:y|ies)\b|"
+    r"\b(?:this|the)\s+(?:product|project|software|package|distribution)\s+(?:includes|contains|uses|bundles)",
+    re.I,
+)
 
 
 def _gnu_later(text: str) -> bool:
@@ -713,7 +723,7 @@ def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
                     hits.pop(key, None)
     out: list[tuple[str, str, float, int]] = []
     later = None
-    for spdx, (phrase, conf, pos) in hits.items():
+    for spdx, (phrase, conf, _pos) in hits.items():
         expr = spdx
         if spdx == "BSD":
             if " all advertising materials mentioning features or use of this software " in norm:
@@ -725,8 +735,14 @@ def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
         elif re.fullmatch(r"(?:A|L)?GPL-\d\.\d|GFDL-\d\.\d", spdx):
             later = _gnu_later(text) if later is None else later
             expr = f"{spdx}-or-later" if later else f"{spdx}-only"
-        out.append((expr, _phrase_in_original(text, phrase), conf, pos))
-    return sorted(out, key=lambda h: h[3])
+        shown, where = _phrase_in_original(text, phrase)
+        out.append((expr, shown, conf, where if where >= 0 else len(text)))
+    out.sort(key=lambda h: h[3])
+    # texts appended after the project's own licence as third-party notices are not the project's licence
+    # (a third text, or one after a third-party notice, is read as a bundled dependency's licence)
+    if len(out) > 2 or (len(out) == 2 and _THIRD_PARTY_RE.search(text[out[0][3]:out[1][3]][-3000:])):
+        return out[:1]
+    return out
 
 
 def identify_text(text: str) -> tuple[str, str, float] | None:
@@ -770,7 +786,10 @@ def _short_file_statements(text: str) -> list[LicenceStatement] | None:
             return [LicenceStatement(expr or _ref(stripped), frozenset(), stripped, 0.8, vague, stripped)]
         return []
     if len(stripped) > 3000:
-        return None
+        # a long text we do not know: it may still open with a statement ("X is licensed under the MIT license")
+        head = readme_licences(stripped[:1500], _licence_file=True)
+        return [LicenceStatement(h.expression, h.scopes, h.phrase, h.confidence - 0.2, h.vague, h.original)
+                for h in head] or None
     return readme_licences(text, _licence_file=True)
 
 
@@ -780,7 +799,7 @@ _SCOPE_WORDS = {
     "hardware": re.compile(
         r"\b(?:hardware|hw|design[\s_-]files|pcbs?|schematics?|circuits?|circuit[\s_-]boards?|boards?|"
         r"cad|3d[\s_-]?(?:models?|prints?|printed[\s_-]parts|files)|mechanical|mechanics|electronics?|"
-        r"enclosures?|gerbers?|kicad|physical|stl|step[\s_-]files)\b",
+        r"enclosures?|gerbers?|physical|stl|step[\s_-]files)\b",
         re.I,
     ),
     "documentation": re.compile(
@@ -804,7 +823,8 @@ _CUE_RE = re.compile(
 )
 _GUARD_RE = re.compile(
     r"\b(?:based\s+on|derived\s+from|adapted\s+from|forked\s+from|fork\s+of|thingiverse|third[\s-]party|courtesy\s+of|"
-    r"originally\s+(?:by|from)|portions?\s+of)\b",
+    r"originally\s+(?:by|from)|portions?\s+of|remix(?:ed)?\s+(?:of|from)|inspired\s+by|"
+    r"(?:which|that)\s+(?:is|are)\s+(?:also\s+)?(?:licen[cs]ed|released|distributed|available))\b",
     re.I,
 )
 _STRONG_CONTEXT_RE = re.compile(
@@ -991,8 +1011,12 @@ def _sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+_OPEN_HW_RE = re.compile(r"\bopen[\s-]+(?:source[\s-]+)?hardware\b(?![\s-]+(?:designs?|files|parts))", re.I)
+
+
 def _scopes_in(text: str) -> set[str]:
-    """Content types named in a piece of text."""
+    """Content types named in a piece of text ('open hardware' names the kind of project, not a content type)."""
+    text = _OPEN_HW_RE.sub(" ", text)
     return {name for name, rx in _SCOPE_WORDS.items() if rx.search(text)}
 
 
