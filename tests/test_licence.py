@@ -534,6 +534,10 @@ def _exprs(result: LicenceResult):
          ("CERN-OHL-S-2.0", "CC-BY-SA-4.0", "GPL-3.0-only")),
         ({"files": {"LICENSE-hardware": CERN_W, "LICENSE-software": MIT}, "paths": ALL},
          ("CERN-OHL-W-2.0", None, "MIT")),
+        # a statement file at the root: scoped sentences decide their type, 'everything else' is repo-wide
+        ({"files": {"COPYRIGHT": "Copyright 2021 Jane Maker.\nThe hardware is licensed under CERN-OHL-S-2.0.\n"
+                                 "Everything else is licensed under CC-BY-4.0.\n"}, "paths": ALL},
+         ("CERN-OHL-S-2.0", "CC-BY-4.0", "CC-BY-4.0")),
         # a licence file in an unrelated sub-folder covers only that folder
         ({"files": {"thirdparty/LICENSE": MIT}, "paths": ALL}, (None, None, None)),
         # README scoped statements decide their fields; a vague 'GPL' takes the licence file's version
@@ -582,6 +586,8 @@ def _exprs(result: LicenceResult):
           "paths": ALL}, ("CERN-OHL-1.2", "CC-BY-SA-4.0", None)),
         ({"hub": {"hardwareLicense": "OHL", "softwareLicense": "GPL", "documentationLicense": "Other"},
           "files": {"COPYING": GPL2}, "paths": ALL}, ("TAPR-OHL-1.0", "GPL-2.0-only", "GPL-2.0-only")),
+        ({"manifest": {"title": "x", "license": {"HW": "CERN OHL v1.2", "docs": ["CC-BY-4.0"], "firmware": "MIT"}},
+          "paths": ALL}, ("CERN-OHL-1.2", "CC-BY-4.0", "MIT")),
         # manifest beats hub
         ({"manifest": {"license": {"hardware": "CERN-OHL-W-2.0"}}, "hub": {"hardwareLicense": "TAPR"},
           "paths": NO_SW}, ("CERN-OHL-W-2.0", None, None)),

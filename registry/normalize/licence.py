@@ -169,9 +169,7 @@ def _ref(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------- names
 
-_SEP = r"[\s_\-–]*"
 _VWORD = r"(?:v(?:er(?:sion)?)?\.?[\s_\-]*)?"
-_LIC = r"licen[cs]es?"
 
 
 @dataclass(frozen=True)
@@ -1345,28 +1343,28 @@ def _path_scope(path: str) -> tuple[frozenset[str] | None, bool]:
     return (frozenset(scopes) if scopes else None), len(parts) == 1
 
 
-def _file_claims(path: str, text: str) -> tuple[list[_Claim], bool]:
-    """Claims from one licence file: a recognised licence text, else the statements it makes; and whether it is
-    repository-wide (at the root, name and folder naming no content type)."""
+def _file_claims(path: str, text: str) -> tuple[list[_Claim], list[_Claim]]:
+    """Claims from one licence file — a recognised licence text, else the statements it makes — split into
+    (scoped or folder-local claims, repository-wide claims). A file is repository-wide when it sits at the root
+    and neither its name nor its own wording names a content type."""
     scopes, at_root = _path_scope(path)
     hits = _identify_full(text)
     claims: list[_Claim] = []
     if hits:
         expr = _combine([h[0] for h in hits], "OR")
-        if {h[0] for h in hits} in ({"GPL-3.0-only", "LGPL-3.0-only"}, {"GPL-3.0-or-later", "LGPL-3.0-or-later"}):
-            expr = next(h[0] for h in hits if h[0].startswith("LGPL"))
         claims.append(_Claim(expr, scopes, "file", f'{path}: "{hits[0][1]}"', min(h[2] for h in hits), path=path))
-        return claims, scopes is None and at_root
-    stmts = _short_file_statements(text)
-    if stmts is None:
-        title = _title(text) or path
-        stmts = [LicenceStatement(_ref(title), frozenset(), title, 0.35, None, title)]
-    for st in stmts:
-        fields = st.scopes or scopes
-        claims.append(_Claim(st.expression, fields or None, "file", f'{path}: "{st.phrase}"', st.confidence - 0.05,
-                             st.vague, st.original, path))
-    wide = scopes is None and at_root and all(c.fields is None for c in claims)
-    return claims, wide
+    else:
+        stmts = _short_file_statements(text)
+        if stmts is None:
+            title = _title(text) or path
+            stmts = [LicenceStatement(_ref(title), frozenset(), title, 0.35, None, title)]
+        for st in stmts:
+            fields = st.scopes or scopes
+            claims.append(_Claim(st.expression, fields or None, "file", f'{path}: "{st.phrase}"',
+                                 st.confidence - 0.05, st.vague, st.original, path))
+    if not at_root:
+        return claims, []
+    return [c for c in claims if c.fields], [c for c in claims if not c.fields]
 
 
 def _value_text(value: Any) -> str | None:
@@ -1385,7 +1383,14 @@ _SOFTWARE_ONLY = re.compile(r"^(?:GPL|LGPL|AGPL|MIT|BSD|APACHE|MPL|EPL|ISC|ZLIB|
 _CONTENT_ONLY = re.compile(r"^(?:CC-|CC0|CERN-OHL|TAPR|SHL|GFDL|FDL)", re.I)
 
 
-def _manifest_claims(manifest: dict[str, Any]) -> tuple[list[_Claim], str | None]:
+_OKH_KEYS = {
+    "hardware": ("hardware", "hw", "hardware-license", "hardware_license"),
+    "documentation": ("documentation", "docs", "doc", "documentation-license", "documentation_license"),
+    "software": ("software", "sw", "firmware", "software-license", "software_license"),
+}
+
+
+def _manifest_claims(manifest: dict[str, Any]) -> list[_Claim]:
     """Claims from an OKH manifest's licence mapping (or the whole manifest); swapped doc/software values are
     put back when the documentation value is a software-only licence and the software value a content licence."""
     lic = manifest
@@ -1393,22 +1398,22 @@ def _manifest_claims(manifest: dict[str, Any]) -> tuple[list[_Claim], str | None
         if key in manifest:
             lic = manifest[key]
             break
-    note = None
     if not isinstance(lic, dict):
         text = _value_text(lic)
         if not text:
-            return [], None
+            return []
         expr, vague = _normalize(text)
         if not expr:
-            return [], None
+            return []
         # one licence for the whole module (OKH-LOSH `license`, or a bare string): it covers the design and
         # its documentation; software keeps its own licence files
         return [_Claim(expr, frozenset({"hardware", "documentation"}), "okh", f"OKH manifest license: {text}", 0.85,
-                       vague, None if _spdx(text) else text)], None
+                       vague, None if _spdx(text) else text)]
     values: dict[str, str] = {}
-    for fld in FIELDS:
-        for key in (fld, fld[:3] if fld != "documentation" else "docs", fld.capitalize()):
-            v = _value_text(lic.get(key))
+    lowered = {str(k).lower(): v for k, v in lic.items()}
+    for fld, keys in _OKH_KEYS.items():
+        for key in keys:
+            v = _value_text(lowered.get(key))
             if v:
                 values[fld] = v
                 break
@@ -1418,7 +1423,6 @@ def _manifest_claims(manifest: dict[str, Any]) -> tuple[list[_Claim], str | None
     if swapped:
         exprs["documentation"], exprs["software"] = exprs["software"], exprs["documentation"]
         values["documentation"], values["software"] = values["software"], values["documentation"]
-        note = "documentation/software values looked swapped (a software licence for documents) and were swapped back"
     claims = []
     for fld, (expr, vague) in exprs.items():
         if not expr:
@@ -1429,7 +1433,7 @@ def _manifest_claims(manifest: dict[str, Any]) -> tuple[list[_Claim], str | None
                                                                else "")
         claims.append(_Claim(expr, frozenset({fld}), "okh", ev, 0.85 if swapped else 0.9, vague,
                              None if _spdx(values[fld]) else values[fld]))
-    return claims, note
+    return claims
 
 
 _HUB_KEYS = {
@@ -1512,9 +1516,10 @@ def resolve(
     file_claims: list[_Claim] = []
     wide_claims: list[_Claim] = []
     for path in sorted(files or {}, key=lambda p: (p.count("/"), p.lower())):
-        claims, wide = _file_claims(path, (files or {})[path])
-        (wide_claims if wide else file_claims).extend(claims)
-    okh_claims, _ = _manifest_claims(manifest) if manifest else ([], None)
+        local, wide_here = _file_claims(path, (files or {})[path])
+        file_claims.extend(local)
+        wide_claims.extend(wide_here)
+    okh_claims = _manifest_claims(manifest) if manifest else []
     hub_claims = _hub_claims(hub) if hub else []
     api_claims: list[_Claim] = []
     if api_spdx and api_spdx.strip().upper() not in ("NOASSERTION", "OTHER", "NONE"):
@@ -1593,7 +1598,7 @@ def _wide_claim(claims: list[_Claim]) -> _Claim | None:
 
 _STRONG = re.compile(
     r"^(?:GPL|AGPL|CERN-OHL-S|CERN-OHL-1\.|CC-BY-SA|CC-BY-NC-SA|OSL|EUPL|LICENSEREF-GPL|LICENSEREF-AGPL|"
-    r"LICENSEREF-CERN-OHL-2|SSPL|RPL|SLEEPYCAT)",
+    r"SSPL|RPL|SLEEPYCAT)",
     re.I,
 )
 _WEAK = re.compile(r"^(?:LGPL|MPL|EPL|CDDL|CERN-OHL-W|TAPR-OHL|LICENSEREF-LGPL|MS-RL|CPL|APSL)", re.I)
