@@ -618,6 +618,7 @@ _SIGNATURES: list[tuple[str, list[str]]] = [
         "The above copyright notice and this permission notice shall be included in all copies or substantial "
         "portions of the Software",
     ]),
+    ("MIT-0", ["MIT No Attribution"]),
     ("ISC", [
         "Permission to use, copy, modify, and/or distribute this software for any purpose with or without fee "
         "is hereby granted",
@@ -654,7 +655,7 @@ _SIG_NORM = [(spdx, [_norm_text(p) for p in phrases], phrases) for spdx, phrases
 _SHADOWS = {
     "SHL-0.51": {"Apache-2.0"}, "SHL-0.5": {"Apache-2.0"}, "SHL-2.0": {"Apache-2.0"}, "SHL-2.1": {"Apache-2.0"},
     "LGPL-3.0": {"GPL-3.0"}, "AGPL-3.0": {"GPL-3.0"}, "LGPL-2.1": {"GPL-2.0"}, "LGPL-2.0": {"GPL-2.0"},
-    "ISC": {"MIT"}, "GFDL-1.3": {"*CC"}, "GFDL-1.2": {"*CC"}, "GFDL-1.1": {"*CC"},
+    "ISC": {"MIT"}, "MIT-0": {"MIT"}, "GFDL-1.3": {"*CC"}, "GFDL-1.2": {"*CC"}, "GFDL-1.1": {"*CC"},
 }
 _GNU_APPENDIX_RE = re.compile(
     r"how\s+to\s+apply\s+these\s+terms\s+to\s+your\s+new\s+(?:programs|libraries)|"
@@ -1367,6 +1368,11 @@ def _file_claims(path: str, text: str) -> tuple[list[_Claim], list[_Claim]]:
     return [c for c in claims if c.fields], [c for c in claims if not c.fields]
 
 
+def _orig(text: str, expression: str) -> str | None:
+    """The licence as written, kept when it differs from the normalized expression."""
+    return None if text.strip() == expression else text.strip()
+
+
 def _value_text(value: Any) -> str | None:
     """A manifest/hub licence value as one string (lists are joined with AND)."""
     if value is None:
@@ -1408,7 +1414,7 @@ def _manifest_claims(manifest: dict[str, Any]) -> list[_Claim]:
         # one licence for the whole module (OKH-LOSH `license`, or a bare string): it covers the design and
         # its documentation; software keeps its own licence files
         return [_Claim(expr, frozenset({"hardware", "documentation"}), "okh", f"OKH manifest license: {text}", 0.85,
-                       vague, None if _spdx(text) else text)]
+                       vague, _orig(text, expr))]
     values: dict[str, str] = {}
     lowered = {str(k).lower(): v for k, v in lic.items()}
     for fld, keys in _OKH_KEYS.items():
@@ -1431,8 +1437,8 @@ def _manifest_claims(manifest: dict[str, Any]) -> list[_Claim]:
             fld == "software" else fld
         ev = f"OKH manifest license.{shown}: {values[fld]}" + (" (swapped back)" if swapped and fld != "hardware"
                                                                else "")
-        claims.append(_Claim(expr, frozenset({fld}), "okh", ev, 0.85 if swapped else 0.9, vague,
-                             None if _spdx(values[fld]) else values[fld]))
+        claims.append(_Claim(expr, frozenset({fld}), "okh", ev, (0.85 if swapped else 0.9) - (0.15 if vague else 0),
+                             vague, _orig(values[fld], expr)))
     return claims
 
 
@@ -1453,8 +1459,9 @@ def _hub_claims(hub: dict[str, Any]) -> list[_Claim]:
                 continue
             expr, vague = _normalize(text)
             if expr:
-                claims.append(_Claim(expr, frozenset({fld}), "hub", f"hub {key}: {text}", 0.85, vague,
-                                     None if _spdx(text) else text))
+                conf = 0.85 - (0.15 if vague else 0)
+                claims.append(_Claim(expr, frozenset({fld}), "hub", f"hub {key}: {text}", conf, vague,
+                                     _orig(text, expr)))
             break
     return claims
 
@@ -1511,7 +1518,7 @@ def resolve(
         if value:
             expr = normalize_name(value) or _ref(value)
             result[fld] = LicenceField(expr, f"curator correction: {value}", "curator", 1.0,
-                                       None if _spdx(value) else value)
+                                       _orig(value, expr))
 
     file_claims: list[_Claim] = []
     wide_claims: list[_Claim] = []
