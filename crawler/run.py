@@ -129,6 +129,7 @@ class _Batch:
         from registry import changes, derive
         from registry.db import now, writer
         from registry.normalized import derive_normalized
+        from registry.resolve import link_records
         from registry.store import upsert
 
         counts = {"new": 0, "seen": 0}
@@ -149,6 +150,7 @@ class _Batch:
                 for seen_at, recs in groups.items():
                     c = derive.store_records(con, recs, seen_at)
                     counts = {k: counts[k] + c[k] for k in counts}
+                link_records(con, self.records)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:

@@ -462,6 +462,30 @@ def stats(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt = N
     emit(cols, rows, fmt, title="registry")
 
 
+# -- sources --------------------------------------------------------------------------------------
+@app.command()
+def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """List the configured sources with their last run, its counts and errors, and the projects each lists.
+
+    Example: ohr sources --format json
+    """
+    from queries.sqlfiles import load as load_sql
+    from registry.db import RegistryMissing
+
+    cfg = load(config, db)
+    q = load_sql("_sources")
+    params = q.bind({"names": [s.name for s in cfg.sources], "kinds": [s.kind for s in cfg.sources]})
+    try:
+        with open_reader(config, db) as con:
+            cur = con.execute(q.sql, params)
+            cols = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+    except RegistryMissing:  # nothing crawled yet: the configured sources, never run
+        cols = ["source", "kind", "configured", "last_run", "last_status"]
+        rows = [(s.name, s.kind, True, None, "never run") for s in cfg.sources]
+    emit(cols, rows, fmt, title="sources")
+
+
 # -- renormalize ----------------------------------------------------------------------------------
 @app.command()
 def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:

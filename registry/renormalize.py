@@ -17,8 +17,10 @@ def renormalize(cfg: Config) -> dict[str, int]:
     from registry import changes, derive
     from registry.db import writer
     from registry.normalized import derive_normalized
+    from registry.resolve import link_records
 
     counts = {"documents": 0, "records": 0, "repositories": 0, "projects": 0}
+    all_records: list = []
     by_name = {s.name: s for s in cfg.sources}
     with writer(cfg.registry_path) as con:
         con.execute("BEGIN TRANSACTION")
@@ -35,9 +37,11 @@ def renormalize(cfg: Config) -> dict[str, int]:
                            content=content, etag=etag, path=path)
             records = adapter_for(source_kind).parse(doc, src)
             derive.store_records(con, records, fetched_at)
+            all_records.extend(records)
             counts["documents"] += 1
             counts["records"] += len(records)
         counts["repositories"] = derive.derive_repos(con)
+        counts["merged"] = len(link_records(con, all_records))
         normalized = derive_normalized(con)
         counts.update({k: v for k, v in normalized.items() if k in ("licences", "bom_lines")})
         derive.refresh_projects(con)
