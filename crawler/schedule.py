@@ -189,16 +189,13 @@ def build_scheduler(cfg: Config, stop: threading.Event, names: list[str] | None 
         raise ScheduleError("no source has a schedule: give a [[sources]] a schedule = \"interval: 6h\" "
                             "(or set [schedule] default)")
     tz = cfg.schedule.timezone
-    sched = BlockingScheduler(
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": max(1, int(cfg.schedule.misfire_grace_time))},
-        timezone=tz,
-    )
+    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": max(1, int(cfg.schedule.misfire_grace_time))}
+    sched = BlockingScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)}, job_defaults=options,
+                              timezone=tz)
     for source, schedule in pairs:
         extra = {"next_run_time": datetime.now(sched.timezone)} if now else {}
         sched.add_job(job, make_trigger(schedule, tz), args=(cfg, source.name, stop), id=source.name,
-                      name=f"crawl {source.name}", replace_existing=True, **extra)
+                      name=f"crawl {source.name}", replace_existing=True, **options, **extra)
 
     def on_event(event: Any) -> None:
         if event.code == EVENT_JOB_MISSED:

@@ -50,6 +50,7 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 SCHEMA_VERSION: int = max(v for v, _, _ in _migrations())
+_VERSIONS: frozenset[int] = frozenset(v for v, _, _ in _migrations())
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -94,6 +95,14 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0] or 0)
 
 
+def _pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether some migration file is not applied to this registry yet."""
+    if schema_version(con) == 0:
+        return True
+    applied = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+    return not _VERSIONS <= applied
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring a registry up to the current schema in place, one transaction per step; never drops data."""
     current = schema_version(con)
@@ -106,8 +115,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         raise RuntimeError(
             f"registry schema {current} is newer than this ohr understands ({SCHEMA_VERSION}); upgrade ohr"
         )
+    # every file not applied yet, not just those above the highest: numbers are reserved per feature,
+    # so 0005 may land after a registry already has 0006
+    applied = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
     for version, name, sql in _migrations():
-        if version <= current:
+        if version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -148,8 +160,7 @@ def reader(path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckD
         raise RegistryMissing(f"no registry at {p}; run `ohr crawl` first (or pass --db)")
     con = _open(p, read_only=True, wait=_wait_seconds(30.0) if wait is None else wait)
     try:
-        version = schema_version(con)
-        if version < SCHEMA_VERSION:
+        if _pending(con):
             con.close()
             with writer(p):
                 pass
