@@ -53,7 +53,8 @@ def _badges(p: Mapping[str, Any]) -> str:
     if p.get("maturity_state"):
         bits.append(md_text(p["maturity_state"]))
     if p.get("bom_lines"):
-        bits.append(f"BOM {int(p['bom_lines'])} lines")
+        n = int(p["bom_lines"])
+        bits.append(f"BOM {n} line{'' if n == 1 else 's'}")
     if p.get("stars"):
         bits.append(f"★ {int(p['stars'])}")
     return f" *({' · '.join(bits)})*" if bits else ""
@@ -74,11 +75,14 @@ def _entry(p: Mapping[str, Any]) -> str:
 
 
 def render_awesome(projects: Iterable[Mapping[str, Any]], title: str, intro: str) -> str:
-    """An awesome-style list: a contents section, then one section per category in list order."""
+    """An awesome-style list: a contents section, then one section per category in list order.
+
+    ``intro`` is Markdown written by ohr itself; every value from the registry is escaped.
+    """
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for p in projects:
         groups.setdefault(p.get("category") or "Other", []).append(p)
-    out = [f"# {md_text(title)}", "", md_text(intro), "", "## Contents", ""]
+    out = [f"# {md_text(title)}", "", intro, "", "## Contents", ""]
     seen: dict[str, int] = {}
     anchors = []
     for cat in groups:

@@ -107,8 +107,8 @@ def _licence(value: str) -> str:
         return str(info.normalized_expression)
     bad = [s for s in info.invalid_symbols if not str(s).startswith("LicenseRef-")]
     if bad or not info.invalid_symbols:
-        raise CurationError(f"unknown licence id(s) {', '.join(map(str, bad)) or value!r}: use SPDX ids "
-                            "(https://spdx.org/licenses/) or LicenseRef-…")
+        raise CurationError(f"unknown licence id(s) in {value!r}: use SPDX ids (https://spdx.org/licenses/) "
+                            "or LicenseRef-…")
     return str(lic.parse(value))
 
 
@@ -208,6 +208,13 @@ def unflag(con: duckdb.DuckDBPyConnection, pid: str, kind: str, by: str, note: s
     return entries[0]
 
 
+def _reindex(con: duckdb.DuckDBPyConnection, *pids: str) -> None:
+    """Rebuild the search rows a curation changed (and of the projects they now resolve to)."""
+    from registry.search import refresh_search
+
+    refresh_search(con, {p for pid in pids for p in (pid, follow_aliases(con, pid))})
+
+
 # -- corrections -----------------------------------------------------------------------------------
 def _current(con: duckdb.DuckDBPyConnection, view: str, pid: str, field: str) -> str | None:
     row = con.execute(f"SELECT {field} FROM {view} WHERE id = ?", [pid]).fetchone()  # field is from FIELDS
@@ -228,6 +235,7 @@ def set_field(con: duckdb.DuckDBPyConnection, pid: str, field: str, value: str, 
                                  "set_by": by, "set_at": at}], key=["project_id", "field"])
     entry = _entry("set", pid, by, at, field, old, clean, note.strip())
     _audit(con, [entry])
+    _reindex(con, pid)
     return entry | {"crawler_value": _current(con, "v_projects_crawled", pid, field)}
 
 
@@ -242,6 +250,7 @@ def unset_field(con: duckdb.DuckDBPyConnection, pid: str, field: str, by: str,
     con.execute("DELETE FROM corrections WHERE project_id = ? AND field = ?", [pid, field])
     entry = _entry("unset", pid, by, _now(), field, row[0], _current(con, "v_projects_crawled", pid, field), note)
     _audit(con, [entry])
+    _reindex(con, pid)
     return entry
 
 
@@ -261,6 +270,7 @@ def merge(con: duckdb.DuckDBPyConnection, keep: str, absorb: str, by: str, note:
                              "merged_at": at}])
     entry = _entry("merge", absorb, by, at, keep, absorb, keep, note)
     _audit(con, [entry])
+    _reindex(con, keep, absorb)
     return entry
 
 
@@ -275,6 +285,7 @@ def split(con: duckdb.DuckDBPyConnection, alias_id: str, by: str, note: str | No
     con.execute("DELETE FROM aliases WHERE alias_id = ?", [alias_id])
     entry = _entry("split", alias_id, by, _now(), row[0], row[0], alias_id, note)
     _audit(con, [entry])
+    _reindex(con, row[0], alias_id)
     return entry
 
 
@@ -363,20 +374,22 @@ def history(con: duckdb.DuckDBPyConnection, pid: str, only: str | None = None) -
     parts = []
     if only in (None, "curator"):
         parts.append(
-            "SELECT acted_at AS at, actor AS who, action, target AS field, old_value, new_value, note, project_id, "
+            "SELECT acted_at AS at_, actor AS who, action, target AS field, old_value, new_value, note, project_id, "
             "entry_id AS seq FROM audit_log WHERE list_contains($m, project_id) "
             "OR (action IN ('merge', 'split') AND list_contains($m, target))")
     if only in (None, "crawler"):
         parts.append(
-            "SELECT changed_at, 'crawler', CASE WHEN field = 'project' THEN 'first seen' ELSE 'changed' END, "
-            "CASE WHEN field = 'project' THEN NULL ELSE field END, old_value, new_value, "
+            "SELECT changed_at AS at_, 'crawler' AS who, "
+            "CASE WHEN field = 'project' THEN 'first seen' ELSE 'changed' END AS action, "
+            "CASE WHEN field = 'project' THEN NULL ELSE field END AS field, old_value, new_value, "
             "CASE WHEN run_id IS NULL THEN NULL WHEN run_id = 'renormalize' THEN 'renormalize' "
-            "ELSE 'crawl run ' || run_id END, project_id, 0 FROM project_changes WHERE list_contains($m, project_id)")
+            "ELSE 'crawl run ' || run_id END AS note, project_id, 0 AS seq "
+            "FROM project_changes WHERE list_contains($m, project_id)")
     if not parts:
         raise CurationError(f"--only must be crawler or curator, not {only!r}")
-    cur = con.execute(" UNION ALL ".join(parts) + " ORDER BY at, seq, field", {"m": members})
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols[:-1], r[:-1], strict=True)) for r in cur.fetchall()]
+    cur = con.execute(" UNION ALL ".join(parts) + " ORDER BY at_, seq, field", {"m": members})
+    cols = ["at"] + [d[0] for d in cur.description][1:-1]
+    return [dict(zip(cols, r[:-1], strict=True)) for r in cur.fetchall()]
 
 
 def curation_details(con: duckdb.DuckDBPyConnection, pid: str) -> dict[str, list[dict[str, Any]]]:
