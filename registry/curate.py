@@ -210,8 +210,10 @@ def unflag(con: duckdb.DuckDBPyConnection, pid: str, kind: str, by: str, note: s
 
 def _reindex(con: duckdb.DuckDBPyConnection, *pids: str) -> None:
     """Rebuild the search rows a curation changed (and of the projects they now resolve to)."""
-    from registry.search import refresh_search
-
+    try:
+        from registry.search import refresh_search
+    except ImportError:  # a checkout without the search index (migration 0005, registry/search.py)
+        return
     refresh_search(con, {p for pid in pids for p in (pid, follow_aliases(con, pid))})
 
 
