@@ -358,5 +358,7 @@ def history(
             raise OhrError(str(exc)) from None
     if limit:
         items = items[-limit:]
-    cols = ["at", "who", "action", "field", "old_value", "new_value", "note", "project_id"]
+    cols = ["at", "who", "action", "field", "old_value", "new_value", "note"]
+    if fmt is not Format.table or any(i["project_id"] != pid for i in items):
+        cols.append("project_id")  # which id an entry belongs to, when ids were merged into this one
     emit(cols, _rows(items, cols), fmt, title=f"history of {pid}")

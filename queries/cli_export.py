@@ -192,8 +192,9 @@ def export(
     query_name: Annotated[str | None, typer.Option("--query", "-q", help="export this curated query's rows "
                                                                          "(markdown/okh: its projects)")] = None,
     param: ParamOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (parquet: required; okh: a "
-                                                                 "directory gets one file per project)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (parquet: required; okh: FILE.yml "
+                                                                 "for one multi-document YAML, a folder for one "
+                                                                 "file per project)")] = None,
     flag: Annotated[list[str] | None, typer.Option("--flag", help="only projects flagged KIND (repeatable; 'any')")]
     = None,
     no_flag: Annotated[list[str] | None, typer.Option("--no-flag", help="leave out projects flagged KIND "
@@ -266,7 +267,7 @@ def export(
     from queries.export import okh_manifest, okh_yaml
 
     docs = [(p, okh_yaml(p, okh_manifest(p, today, extras.get(p["id"])))) for p in projects]
-    if out is not None and (out.is_dir() or str(out).endswith(("/", "\\"))):
+    if out is not None and (out.is_dir() or not out.suffix):  # a folder: one okh-<id>.yml per project
         out.mkdir(parents=True, exist_ok=True)
         used: set[str] = set()
         for p, text in docs:

@@ -401,10 +401,13 @@ def curation_details(con: duckdb.DuckDBPyConnection, pid: str) -> dict[str, list
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
-    corrections = rows_of("SELECT field, value, note, set_by, set_at FROM corrections WHERE project_id = ? "
-                          "ORDER BY field", [pid])
-    for c in corrections:
-        c["crawler_value"] = _current(con, "v_projects_crawled", pid, c["field"]) if c["field"] in FIELDS else None
+    corrections = [
+        {"field": c["field"], "value": c["value"],
+         "crawler_value": _current(con, "v_projects_crawled", pid, c["field"]) if c["field"] in FIELDS else None,
+         "note": c["note"], "set_by": c["set_by"], "set_at": c["set_at"]}
+        for c in rows_of("SELECT field, value, note, set_by, set_at FROM corrections WHERE project_id = ? "
+                         "ORDER BY field", [pid])
+    ]
     return {
         "flags": rows_of("SELECT kind, note, of_project, flagged_by, flagged_at, flagged_id FROM v_flags "
                          "WHERE project_id = ? ORDER BY kind", [pid]),

@@ -140,6 +140,13 @@ def test_okh_manifests(reg, run_ohr, tmp_path):
     assert "okh-github.com-a-openvent.yml" in names and len(names) == 8
     one = (folder / "okh-github.com-a-openvent.yml").read_text(encoding="utf-8")
     assert one.startswith("# Open Know-How manifest") and "# curator flags: unsafe" in one
+    # a path without an extension is a new folder; FILE.yml is one multi-document YAML
+    r = run_ohr("export", "-f", "okh", "-o", str(tmp_path / "new-folder"), "--db", str(reg))
+    assert r.code == 0 and len(list((tmp_path / "new-folder").iterdir())) == 8
+    r = run_ohr("export", "-f", "okh", "-q", "buildable", "-o", str(tmp_path / "okh.yml"), "--db", str(reg))
+    assert r.code == 0 and "wrote 2 manifests" in r.err
+    titles = [d["title"] for d in yaml.safe_load_all((tmp_path / "okh.yml").read_text(encoding="utf-8"))]
+    assert titles == ["OpenVent", "MaskMaker"]
 
 
 def test_md_helpers():
