@@ -117,9 +117,43 @@ class _Batch:
         self.repo_projects: set[str] = set()
         self.project_ids: set[str] = set()
         self.written_at = time.monotonic()
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
 
     def __len__(self) -> int:
         return len(self.docs) + len(self.records)
+
+    def flush_soon(self) -> None:
+        """Hand what is buffered to a writer thread, so fetching goes on while the batch is written.
+
+        One write is in flight at a time (order kept, memory bounded); its error surfaces at the next flush.
+        """
+        self._wait_pending()
+        self.written_at = time.monotonic()
+        if not (self.docs or self.records or self.problems or self.repo_projects):
+            return
+        part = _Batch(self.cfg, self.source, self.run_id, self.summary)
+        part.docs, part.records, part.problems, part.repo_projects = (
+            self.docs, self.records, self.problems, self.repo_projects)
+        part.project_ids = self.project_ids
+        self.docs, self.records, self.problems, self.repo_projects = [], [], [], set()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._pending = self._writer.submit(part.flush)
+
+    def _wait_pending(self) -> None:
+        fut, self._pending = self._pending, None
+        if fut is not None:
+            fut.result()
+
+    def close(self) -> None:
+        """Wait for a write in flight and stop the writer thread."""
+        try:
+            self._wait_pending()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def flush(self, final: bool = False, then: Callable[[Any], Any] | None = None) -> Any:
         """Write what is buffered in one transaction; ``final`` also closes the run, ``then(con)`` reads after.
@@ -132,6 +166,7 @@ class _Batch:
         from registry.resolve import link_records
         from registry.store import upsert
 
+        self._wait_pending()
         counts = {"new": 0, "seen": 0}
         self.written_at = time.monotonic()
         if not (self.docs or self.records or self.problems or self.repo_projects or final or then):
@@ -273,6 +308,8 @@ def _finish_run(batch: _Batch) -> None:
                     exc_info=log.isEnabledFor(logging.DEBUG))
         batch.docs, batch.records, batch.repo_projects = [], [], set()
         batch.flush(final=True)
+    finally:
+        batch.close()
 
 
 # -- GitHub enrichment ----------------------------------------------------------------------------
@@ -334,7 +371,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
         progress(s.source, 0, len(targets))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool:
         while queue or running:
-            while queue and len(running) < workers and stop_reason is None:
+            while queue and len(running) < 2 * workers and stop_reason is None:  # a queue covers flushes
                 if stop.is_set():
                     stop_reason = "stopped on request"
                 elif not gh.budget_left(need=REQUESTS_PER_REPO * (len(running) + 1)):
@@ -384,7 +421,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
             if len(batch.repo_projects) >= BATCH_REPOS or time.monotonic() - batch.written_at >= BATCH_SECONDS:
                 _note_client(s, gh)
                 s.repos_pending = len(queue) + len(running)
-                batch.flush()
+                batch.flush_soon()
     s.repos_pending = len(queue)
     if stop_reason:
         s.status = "stopped" if stop.is_set() else "partial"

@@ -177,12 +177,32 @@ def crawl_job(cfg: Config, name: str, stop: threading.Event) -> list:
     return summaries
 
 
+#: The scheduler's main thread wakes at least this often, so a signal's Python handler gets to run.
+WAKE_SECONDS = 0.5
+
+
+def _scheduler_class() -> type:
+    """BlockingScheduler whose main loop never sleeps longer than WAKE_SECONDS.
+
+    Python runs signal handlers in the main thread only, between bytecodes; when SIGTERM is delivered to
+    another thread (a busy crawl has many), the main thread's wait for the next fire time (hours) is not
+    interrupted, and the scheduler would not stop until then.
+    """
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    class _WakingScheduler(BlockingScheduler):
+        def _process_jobs(self) -> float:
+            wait = super()._process_jobs()
+            return WAKE_SECONDS if wait is None else min(wait, WAKE_SECONDS)
+
+    return _WakingScheduler
+
+
 def build_scheduler(cfg: Config, stop: threading.Event, names: list[str] | None = None, now: bool = False,
                     job: Callable[..., Any] = crawl_job) -> Any:
     """A BlockingScheduler with one job per scheduled source (one worker: crawls never overlap)."""
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
     from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
     pairs = source_schedules(cfg, names)
     if not pairs:
@@ -190,7 +210,7 @@ def build_scheduler(cfg: Config, stop: threading.Event, names: list[str] | None 
                             "(or set [schedule] default)")
     tz = cfg.schedule.timezone
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": max(1, int(cfg.schedule.misfire_grace_time))}
-    sched = BlockingScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)}, job_defaults=options,
+    sched = _scheduler_class()(executors={"default": ThreadPoolExecutor(max_workers=1)}, job_defaults=options,
                               timezone=tz)
     for source, schedule in pairs:
         extra = {"next_run_time": datetime.now(sched.timezone)} if now else {}
@@ -263,7 +283,8 @@ def run_schedule(cfg: Config, names: list[str] | None = None, now: bool = False)
         with idle:
             if active[0]:
                 log.info("waiting for the running crawl to stop")
-            idle.wait_for(lambda: active[0] <= 0)
+            while active[0] > 0:  # short waits: a second signal must get through (see _scheduler_class)
+                idle.wait(WAKE_SECONDS)
         log.info("scheduler stopped")
         return 0
     finally:

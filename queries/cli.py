@@ -107,6 +107,10 @@ def crawl(
     with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
         summaries = run_crawl(cfg, names, progress=progress, stop=stop)
     bad = False
+    skipped = [n for n in (names or [x.name for x in cfg.sources]) if n not in {x.source for x in summaries}]
+    if skipped:
+        typer.echo(f"stopped before crawling: {', '.join(skipped)}", err=True)
+        bad = True
     for s in summaries:
         if s.status in ("unreachable", "failed"):
             typer.echo(summary_line(s), err=True)

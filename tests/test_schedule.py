@@ -98,6 +98,12 @@ class _Lines:
         self.seen: list[str] = []
         threading.Thread(target=lambda: [self.q.put(line) for line in stream], daemon=True).start()
 
+    def text(self) -> str:
+        """Everything read so far (for failure messages)."""
+        while not self.q.empty():
+            self.seen.append(self.q.get())
+        return "".join(self.seen)
+
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -152,7 +158,12 @@ def test_sigterm_during_a_crawl_stops_it_with_work_pending(tmp_path, world):
     try:
         lines.wait_for("GitHub repositories to enrich")
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        try:
+            assert proc.wait(timeout=20) == 0
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGQUIT)
+            time.sleep(0.5)
+            raise AssertionError("did not stop:\n" + lines.text()) from None
         lines.wait_for("scheduled crawl stopped", timeout=5)
     finally:
         if proc.poll() is None:
