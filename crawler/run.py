@@ -375,8 +375,10 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                 if stop.is_set():
                     stop_reason = "stopped on request"
                 elif not gh.budget_left(need=REQUESTS_PER_REPO * (len(running) + 1)):
-                    stop_reason = gh.exhausted or (f"GitHub budget nearly spent ({gh.remaining} requests left); "
-                                                   f"it resets at {gh.reset_text()}")
+                    if not running or gh.exhausted:  # else: what is in flight may cost less; look again after
+                        stop_reason = gh.exhausted or (f"GitHub budget nearly spent ({gh.remaining} requests "
+                                                       f"left); it resets at {gh.reset_text()}")
+                    break
                 else:
                     t = queue.popleft()
                     running[pool.submit(enrich_repo, ctx, t)] = t
