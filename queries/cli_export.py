@@ -130,12 +130,17 @@ WHERE list_has_all(flags, list_filter($flag::VARCHAR[], lambda k: k <> 'any'))
 """
 
 _LISTED = """
-SELECT v.*, (SELECT min(s.position) FROM source_records s
-             WHERE s.project_id = v.id OR list_contains(v.merged_ids, s.project_id)) AS list_position
+WITH listed AS (
+    SELECT coalesce(a.project_id, s.project_id) AS project_id, min(s.position) AS list_position,
+           min(s.first_seen) AS listed_at
+    FROM source_records s LEFT JOIN v_aliases a ON a.alias_id = s.project_id
+    GROUP BY 1
+)
+SELECT v.*, l.list_position
 FROM v_projects v
+LEFT JOIN listed l ON l.project_id = v.id
 WHERE v.id IN (SELECT UNNEST($ids::VARCHAR[]))
-ORDER BY coalesce((SELECT min(s.first_seen) FROM source_records s WHERE s.project_id = v.id), v.first_seen),
-         list_position NULLS LAST, lower(v.name), v.id
+ORDER BY coalesce(l.listed_at, v.first_seen), l.list_position NULLS LAST, lower(v.name), v.id
 """
 
 

@@ -31,5 +31,6 @@ problems AS (
 )
 SELECT v.id, v.name, array_to_string(v.flags, ', ') AS flags, p.url, p.problem, p.since
 FROM problems p
-JOIN v_projects v ON v.id = coalesce((SELECT a.project_id FROM v_aliases a WHERE a.alias_id = p.id), p.id)
+LEFT JOIN v_aliases a ON a.alias_id = p.id
+JOIN v_projects v ON v.id = coalesce(a.project_id, p.id)
 ORDER BY p.since DESC NULLS LAST, v.id, p.problem

@@ -154,5 +154,6 @@ def okh_yaml(p: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
         head.append(_comment(f"curator-corrected fields: {', '.join(p['corrected'])}"))
     if not manifest.get("license"):
         head.append(_comment("licence unknown to ohr: the OKH-required 'license' field is missing"))
-    body = yaml.safe_dump(dict(manifest), sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10x faster
+    body = yaml.dump(dict(manifest), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     return "\n".join(head) + "\n" + body

@@ -17,8 +17,8 @@ events AS (
 SELECT e.at, v.id, v.name, array_to_string(v.flags, ', ') AS flags, e.who, e.field, e.old_value, e.new_value
 FROM events e
 CROSS JOIN t
-JOIN v_projects v
-  ON v.id = coalesce((SELECT a.project_id FROM v_aliases a WHERE a.alias_id = e.project_id), e.project_id)
+LEFT JOIN v_aliases a ON a.alias_id = e.project_id
+JOIN v_projects v ON v.id = coalesce(a.project_id, e.project_id)
 WHERE e.at > t.as_of - to_days($days::INTEGER) AND e.at <= t.as_of
   AND ($field IS NULL OR e.field = $field OR split_part(e.field, ' ', 1) = $field)
 ORDER BY e.at DESC, v.id, e.field

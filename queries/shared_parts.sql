@@ -11,8 +11,8 @@ WITH lines AS (
                                                      '\s+', ' ', 'g'))
            END AS part_key
     FROM bom_lines l
-    JOIN v_projects v
-      ON v.id = coalesce((SELECT a.project_id FROM v_aliases a WHERE a.alias_id = l.project_id), l.project_id)
+    LEFT JOIN v_aliases a ON a.alias_id = l.project_id
+    JOIN v_projects v ON v.id = coalesce(a.project_id, l.project_id)
     WHERE coalesce(nullif(trim(l.mpn), ''), nullif(trim(l.part), ''), nullif(trim(l.description), '')) IS NOT NULL
 )
 SELECT mode(part) AS part,

@@ -141,3 +141,14 @@ def test_record_changes_compares_with_the_last_snapshot(tmp_path):
         assert record_changes(con, None, "r5", t3) == 0
         con.execute("UPDATE repos SET stars = 7")
         assert record_changes(con, None, "r6", t3) == 1
+
+
+CURATION_COMMANDS = ["flag", "unflag", "flags", "set", "unset", "corrections", "merge", "split", "review", "history",
+                     "queries", "query", "export"]
+
+
+@pytest.mark.parametrize("cmd", CURATION_COMMANDS)
+def test_every_curation_command_has_help_with_an_example(run_ohr, cmd):
+    r = run_ohr(cmd, "--help")
+    assert r.code == 0
+    assert "Example:" in r.out and f"ohr {cmd}" in r.out
