@@ -321,7 +321,7 @@ SELECT v.id, v.name,
 FROM v_projects v
 LEFT JOIN last l ON l.project_id = v.id
 LEFT JOIN ch ON ch.project_id = v.id
-WHERE ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], v.id))
+WHERE ($ids::VARCHAR[] IS NULL OR v.id IN (SELECT UNNEST($ids::VARCHAR[])))
 GROUP BY v.id, v.name, l.reviewed_at, v.first_seen, v.flags
 HAVING l.reviewed_at IS NULL OR count(ch.field) > 0
 ORDER BY status, since DESC, v.id
@@ -350,13 +350,16 @@ def review_queue(con: duckdb.DuckDBPyConnection, ids: list[str] | None = None,
 def mark_reviewed(con: duckdb.DuckDBPyConnection, pids: Iterable[str], by: str,
                   note: str | None = None) -> list[str]:
     """Record that a curator reviewed these projects as they are now; they leave the queue until they change."""
-    resolved: list[str] = []
-    for p in pids:
-        r = _require_project(con, p)
-        if r not in resolved:
-            resolved.append(r)
-    if not resolved:
+    given = list(dict.fromkeys(pids))
+    if not given:
         return []
+    known = {r[0]: r[1] for r in con.execute(
+        "SELECT p.id, coalesce(a.project_id, p.id) FROM projects p LEFT JOIN v_aliases a ON a.alias_id = p.id "
+        "WHERE p.id IN (SELECT UNNEST($1::VARCHAR[]))", [given]).fetchall()}
+    missing = [p for p in given if p not in known]
+    if missing:
+        raise CurationError(f"no project {missing[0]!r}")
+    resolved = list(dict.fromkeys(known[p] for p in given))
     pending = {q["id"]: q for q in review_queue(con, resolved)}
     at = _now()
     insert(con, "reviews", [{"project_id": p, "reviewed_by": by, "reviewed_at": at, "note": note} for p in resolved])
