@@ -174,20 +174,60 @@ def _json(content: bytes | None) -> Any:
         return None
 
 
+#: Repositories derived per pass over the documents when deriving all of them (bounds memory at 1M projects).
+DERIVE_CHUNK = 20_000
+
+
+def _not_current(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The targets whose `repos` row is missing or older than their stored repository document."""
+    ids = [pid for pid, _ in targets]
+    repo_at = dict(con.execute(
+        "SELECT project_id, max(fetched_at) FROM documents WHERE doc_kind = 'repo' "
+        "AND project_id IN (SELECT UNNEST($1::VARCHAR[])) GROUP BY project_id", [ids]).fetchall())
+    rows = {pid: (name, status, at) for pid, name, status, at in con.execute(
+        "SELECT project_id, full_name, status, fetched_at FROM repos "
+        "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall()}
+    out = []
+    for pid, requested in targets:
+        row = rows.get(pid)
+        current = row is not None and row[2] == repo_at.get(pid) and (
+            row[0].lower() == requested.lower() or row[1] == "moved")
+        if not current:
+            out.append((pid, requested))
+    return out
+
+
 def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> int:
-    """Rebuild `repos` rows of the given projects (all when None) from their stored documents."""
+    """Rebuild `repos` rows of the given projects (all when None) from their stored documents.
+
+    With ids (a crawl batch), a row already derived from the stored repository document is left alone, and
+    only the row ranges holding the others' documents are read; all of them are derived in chunks of
+    DERIVE_CHUNK projects whose documents sit next to each other in the table.
+    """
+    from registry.rows import for_projects, physical_order
+
     targets = github_targets(con, project_ids)
+    if project_ids is not None:
+        targets = _not_current(con, targets)
     if not targets:
         return 0
-    ids = [pid for pid, _ in targets]
-    docs: dict[str, dict[str, tuple]] = {}
-    for pid, kind, status, content, error, fetched_at, path in con.execute(
-        "SELECT project_id, doc_kind, status, content, error, fetched_at, path FROM documents "
-        "WHERE doc_kind IN ('repo', 'tree', 'readme') AND project_id IN (SELECT UNNEST($1::VARCHAR[])) "
-        "ORDER BY fetched_at",
-        [ids],
-    ).fetchall():
-        docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
+    name = dict(targets)
+    order = physical_order(con, "documents", name) if len(targets) > DERIVE_CHUNK else sorted(name)
+    done = 0
+    for i in range(0, len(order), DERIVE_CHUNK):
+        chunk = [(pid, name[pid]) for pid in order[i:i + DERIVE_CHUNK]]
+        docs: dict[str, dict[str, tuple]] = {}
+        for pid, kind, status, content, error, fetched_at, path in for_projects(
+            con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path",
+            [pid for pid, _ in chunk], "doc_kind IN ('repo', 'tree', 'readme')", "ORDER BY fetched_at",
+        ):
+            docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
+        done += _derive_repo_rows(con, chunk, docs)
+    return done
+
+
+def _derive_repo_rows(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, str]],
+                      docs: dict[str, dict[str, tuple]]) -> int:
     rows = []
     moved_urls = []
     for pid, requested in targets:
@@ -289,6 +329,7 @@ FROM (
                first(sr.category ORDER BY TRUST, sr.first_seen, sr.source, sr.record_key)
                    FILTER (WHERE sr.category IS NOT NULL) AS category
         FROM source_records sr LEFT JOIN sources src ON src.name = sr.source
+        WHERE {records}
         GROUP BY sr.project_id
     ) s ON s.project_id = p.id
     LEFT JOIN repos r ON r.project_id = p.id
@@ -297,7 +338,7 @@ FROM (
                first(url ORDER BY first_seen, url)
                    FILTER (WHERE url_kind NOT IN ('github-repo', 'gitlab-repo')) AS site,
                first(url_kind ORDER BY first_seen, url) AS kind
-        FROM project_urls GROUP BY project_id
+        FROM project_urls WHERE {urls} GROUP BY project_id
     ) u ON u.project_id = p.id
     WHERE {where}
 ) d
@@ -306,10 +347,19 @@ WHERE projects.id = d.id
 
 
 def refresh_projects(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> None:
-    """Recompute each project's resolved fields from its source records, repository and URLs."""
+    """Recompute each project's resolved fields from its source records, repository and URLs, then its search row.
+
+    With ids, every aggregate is restricted to them, so a crawl batch costs what it touches, not the registry.
+    """
+    from registry.search import refresh_search
+
     if project_ids is None:
-        con.execute(_REFRESH_SQL.format(where="TRUE"))
+        con.execute(_REFRESH_SQL.format(where="TRUE", records="TRUE", urls="TRUE"))
+        refresh_search(con)
         return
-    ids = list(project_ids)
+    ids = sorted(set(project_ids))
     if ids:
-        con.execute(_REFRESH_SQL.format(where="p.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
+        some = "IN (SELECT UNNEST($1::VARCHAR[]))"
+        con.execute(_REFRESH_SQL.format(where=f"p.id {some}", records=f"sr.project_id {some}",
+                                        urls=f"project_id {some}"), [ids])
+        refresh_search(con, ids)

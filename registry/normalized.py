@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from registry.rows import for_projects, physical_order
 from registry.store import insert
 
 if TYPE_CHECKING:
@@ -87,18 +88,21 @@ def _text(data: bytes) -> str:
 
 def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
     out = {pid: _Inputs(pid) for pid in ids}
-    for pid, paths, readme, lic, archived, pushed, fetched, last_seen in con.execute(
-        "SELECT p.id, r.tree_paths, r.readme, r.api_licence, r.archived, r.pushed_at, r.fetched_at, p.last_seen "
-        "FROM projects p LEFT JOIN repos r ON r.project_id = p.id WHERE p.id IN (SELECT UNNEST($1::VARCHAR[]))",
-        [ids],
-    ).fetchall():
+    # wide columns (README, file content) are read through rows.for_projects: only the row ranges holding them
+    last_seen = dict(con.execute("SELECT id, last_seen FROM projects WHERE id IN (SELECT UNNEST($1::VARCHAR[]))",
+                                 [ids]).fetchall())
+    for pid in out:
+        out[pid].observed_at = last_seen.get(pid)
+    for pid, paths, readme, lic, archived, pushed, fetched in for_projects(
+        con, "repos", "project_id, tree_paths, readme, api_licence, archived, pushed_at, fetched_at", ids,
+    ):
         inp = out[pid]
         inp.paths, inp.readme, inp.api_licence = list(paths or []), readme, lic
-        inp.archived, inp.pushed_at, inp.observed_at = bool(archived), pushed, fetched or last_seen
-    for pid, path, content in con.execute(
-        "SELECT project_id, path, content FROM documents WHERE doc_kind = 'file' AND status = 200 "
-        "AND content IS NOT NULL AND project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]
-    ).fetchall():
+        inp.archived, inp.pushed_at, inp.observed_at = bool(archived), pushed, fetched or last_seen.get(pid)
+    for pid, path, content in for_projects(
+        con, "documents", "project_id, path, content", ids,
+        "doc_kind = 'file' AND status = 200 AND content IS NOT NULL",
+    ):
         out[pid].files[path] = bytes(content)
     for pid, kind, source, fields, desc in con.execute(
         "SELECT sr.project_id, coalesce(s.kind, ''), sr.source, sr.fields, sr.description FROM source_records sr "
@@ -200,8 +204,8 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
 
     A normalizer failing on one project is recorded in `crawl_errors` (run `normalize`) and the others go on.
     """
-    if project_ids is None:
-        ids = [r[0] for r in con.execute("SELECT id FROM projects ORDER BY id").fetchall()]
+    if project_ids is None:  # chunks of projects whose documents are neighbours: each chunk reads few row ranges
+        ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
     else:
         ids = sorted(set(project_ids))
     counts = dict.fromkeys(_TABLES, 0)

@@ -1,4 +1,9 @@
-"""Batch writes: one `INSERT … SELECT UNNEST(…)` per table and batch, never row by row."""
+"""Batch writes: one `INSERT … SELECT` per table and batch, never row by row.
+
+Rows reach DuckDB through its appender into a temporary staging table, then one statement moves them into
+the table (with the upsert's conflict rules). The appender copies text and blobs at memory speed; binding
+them as list parameters (`UNNEST($1::BLOB[])`) converts value by value, ~100 MB/s and ~1 µs per string.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["column_types", "insert", "upsert"]
 
 _types_cache: dict[tuple[int, str], dict[str, str]] = {}
+_STAGE = "__ohr_store_stage"
 
 
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -39,24 +45,35 @@ def _prepare(value: Any, typ: str) -> Any:
 
 def _columns(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]
-) -> tuple[list[str], list[str], list[list[Any]]]:
+) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     types = column_types(con, table)
     cols = [c for c in types if any(c in r for r in rows)]
     unknown = {k for r in rows for k in r} - set(types)
     if unknown:
         raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
-    data = [[_prepare(r.get(c), types[c]) for r in rows] for c in cols]
-    return cols, [types[c] for c in cols], data
+    typs = [types[c] for c in cols]
+    data = [tuple(_prepare(r.get(c), t) for c, t in zip(cols, typs, strict=True)) for r in rows]
+    return cols, typs, data
 
 
-def _select(cols: list[str], typs: list[str]) -> str:
-    parts = []
-    for i, t in enumerate(typs, start=1):
-        if t == "JSON":
-            parts.append(f"UNNEST(${i}::VARCHAR[])::JSON")
-        else:
-            parts.append(f"UNNEST(${i}::{t}[])")
-    return "SELECT " + ", ".join(parts)
+def _execute(con: duckdb.DuckDBPyConnection, head: str, typs: list[str], data: list[tuple[Any, ...]],
+             tail: str = "") -> None:
+    """Append the rows to a temporary staging table, then run `head SELECT … FROM stage tail` once."""
+    import duckdb
+
+    stage_cols = ", ".join(f"c{i} {'VARCHAR' if t == 'JSON' else t}" for i, t in enumerate(typs, start=1))
+    select = ", ".join(f"c{i}::JSON" if t == "JSON" else f"c{i}" for i, t in enumerate(typs, start=1))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} ({stage_cols})")
+    try:
+        appender = con.appender(_STAGE)
+        appender.append_rows(data)
+        appender.flush()
+        con.execute(f"{head} SELECT {select} FROM {_STAGE} {tail}")
+    finally:
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        except duckdb.Error:
+            pass  # an aborted transaction drops it with its rollback
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -65,7 +82,7 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[st
     if not rows:
         return 0
     cols, typs, data = _columns(con, table, rows)
-    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) {_select(cols, typs)}", data)
+    _execute(con, f"INSERT INTO {table} ({', '.join(cols)})", typs, data)
     return len(rows)
 
 
@@ -103,5 +120,5 @@ def upsert(
         sets.append(f"{c} = coalesce(excluded.{c}, {table}.{c})" if c in coalesce else f"{c} = excluded.{c}")
     sets += [f"{c} = {e}" for c, e in exprs.items()]
     conflict = f"ON CONFLICT ({', '.join(key)}) " + (f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING")
-    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) {_select(cols, typs)} {conflict}", data)
+    _execute(con, f"INSERT INTO {table} ({', '.join(cols)})", typs, data, conflict)
     return len(rows)

@@ -1,5 +1,7 @@
 -- 0007 resolution: a fork links to its origin project (fork_of_project) instead of being merged into it.
 -- Same v_projects_crawled as 0003 plus that column; v_projects (0004) selects c.* from it, so it follows.
+-- Sources, URLs and the fork's origin come from joins, not correlated subqueries: under v_projects a filter on
+-- id is then pushed into every table (a point lookup at 1M projects reads ~30 ms instead of the whole view).
 
 CREATE OR REPLACE VIEW v_projects_crawled AS
 SELECT
@@ -19,8 +21,7 @@ SELECT
     r.archived,
     r.is_fork,
     r.parent                                                   AS fork_of,
-    (SELECT f.project_id FROM project_urls f
-     WHERE r.parent IS NOT NULL AND f.url = 'https://github.com/' || lower(r.parent))  AS fork_of_project,
+    fo.project_id                                              AS fork_of_project,
     r.topics,
     r.api_licence,
     lh.expression                                              AS hardware_licence,
@@ -34,12 +35,17 @@ SELECT
     coalesce(b.files, 0)                                       AS bom_files,
     coalesce(b.lines, 0)                                       AS bom_lines,
     b.cost                                                     AS bom_cost,
-    (SELECT list(DISTINCT s.source ORDER BY s.source) FROM source_records s WHERE s.project_id = p.id) AS sources,
-    (SELECT list(DISTINCT u.url ORDER BY u.url) FROM project_urls u WHERE u.project_id = p.id)         AS urls,
+    ps.sources,
+    pu.urls,
     p.first_seen,
     p.last_seen
 FROM projects p
 LEFT JOIN repos r     ON r.project_id = p.id
+LEFT JOIN project_urls fo ON r.parent IS NOT NULL AND fo.url = 'https://github.com/' || lower(r.parent)
+LEFT JOIN (SELECT project_id, list(DISTINCT source ORDER BY source) AS sources FROM source_records GROUP BY project_id
+) ps ON ps.project_id = p.id
+LEFT JOIN (SELECT project_id, list(DISTINCT url ORDER BY url) AS urls FROM project_urls GROUP BY project_id
+) pu ON pu.project_id = p.id
 LEFT JOIN licences lh ON lh.project_id = p.id AND lh.scope = 'hardware'
 LEFT JOIN licences ld ON ld.project_id = p.id AND ld.scope = 'documentation'
 LEFT JOIN licences ls ON ls.project_id = p.id AND ls.scope = 'software'
