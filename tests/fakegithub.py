@@ -201,6 +201,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     gh: FakeGitHub
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle on, the body waits for the client's delayed ACK
+    # (~40 ms on Linux) on every kept-alive request — a delay no real server adds
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: object) -> None:
         pass
