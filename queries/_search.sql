@@ -8,6 +8,7 @@
 -- param: source = NULL        source name that lists the project
 -- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
 -- param: has_bom = false      only projects with at least one bill of materials
+-- param: maturity = NULL      only projects at least this far on concept < prototype < tested < production
 -- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
 -- param: no_flag = []         hide projects carrying any of these curator flags ('any': every flagged project)
 -- param: lim = 20             maximum rows
@@ -32,6 +33,8 @@ scored AS (
       AND ($licence IS NULL OR s.openness = lower($licence)
            OR list_bool_or(list_transform(s.licences_lc, lambda x: starts_with(x, lower($licence)))))
       AND (NOT $has_bom::BOOLEAN OR s.bom_files > 0)
+      AND ($maturity IS NULL OR list_position(['concept', 'prototype', 'tested', 'production'], s.maturity)
+                                >= list_position(['concept', 'prototype', 'tested', 'production'], lower($maturity)))
 )
 SELECT project_id AS id, name, array_to_string(flags, ', ') AS flags, category, hardware_licence, openness, maturity,
        stars, bom_lines, array_to_string(sources, ', ') AS sources, score

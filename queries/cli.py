@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -74,6 +75,15 @@ def open_reader(config: Path | None, db: Path | None) -> Any:
     from registry.db import reader
 
     return reader(db_path(config, db))
+
+
+class Stage(StrEnum):
+    """The ordered maturity scale."""
+
+    concept = "concept"
+    prototype = "prototype"
+    tested = "tested"
+    production = "production"
 
 
 # -- crawl ----------------------------------------------------------------------------------------
@@ -272,9 +282,13 @@ def search(
     text: Annotated[str, typer.Argument(help="words to look for (all must match); '' lists everything")] = "",
     category: Annotated[str | None, typer.Option(help="only projects listed under this heading")] = None,
     source: Annotated[str | None, typer.Option(help="only projects from this source")] = None,
-    licence: Annotated[str | None, typer.Option("--licence", "--license", help="licence id prefix, e.g. MIT")]
+    licence: Annotated[str | None, typer.Option(
+        "--licence", "--license",
+        help="openness verdict (open, restricted, proprietary, unknown) or a licence id prefix, e.g. CERN-OHL")]
     = None,
     has_bom: Annotated[bool, typer.Option("--has-bom", help="only projects with a bill of materials")] = False,
+    maturity: Annotated[Stage | None, typer.Option(
+        help="only projects at least this mature: concept < prototype < tested < production")] = None,
     flag: Annotated[list[str] | None, typer.Option("--flag", help="only projects flagged KIND (repeatable; 'any')")]
     = None,
     no_flag: Annotated[list[str] | None, typer.Option("--no-flag", help="hide projects flagged KIND (repeatable; "
@@ -286,6 +300,7 @@ def search(
 ) -> None:
     """Search projects by name, description, category and README; best matches first.
 
+    Example: ohr search ventilator --licence open --has-bom --maturity tested
     Example: ohr search ventilator --category "Most Buildable" --format json
     Example: ohr search ventilator --no-flag unsafe --no-flag duplicate
     """
@@ -295,7 +310,8 @@ def search(
     q = load_sql("_search")
     terms = [t.lower() for t in text.split() if t]
     params = q.bind({"terms": terms, "category": category, "source": source, "licence": licence,
-                     "has_bom": has_bom, "lim": limit, "flag": flag_kinds(flag), "no_flag": flag_kinds(no_flag)})
+                     "has_bom": has_bom, "maturity": maturity.value if maturity else None, "lim": limit,
+                     "flag": flag_kinds(flag), "no_flag": flag_kinds(no_flag)})
     with open_reader(config, db) as con:
         cur = con.execute(q.sql, params)
         cols = [d[0] for d in cur.description]
@@ -363,6 +379,15 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
             "urls, document_url, position, first_seen, last_seen FROM source_records WHERE project_id = ? "
             "ORDER BY source, record_key", [pid]),
         "repository": repo[0] if repo else None,
+        "licences": rows_of("SELECT scope, expression, openness, copyleft, source, confidence, evidence, original "
+                            "FROM licences WHERE project_id = ? ORDER BY list_position(['hardware', "
+                            "'documentation', 'software'], scope)", [pid]),
+        "maturity": rows_of("SELECT stage, declared, derived, state, medical_caution, declared_evidence, "
+                            "derived_evidence, state_evidence, caveats FROM maturity WHERE project_id = ?", [pid]),
+        "manifests": rows_of("SELECT path, format, title, version, licence, development_stage, otrl, odrl, bom, "
+                             "issues, error FROM manifests WHERE project_id = ? ORDER BY path", [pid]),
+        "boms": rows_of("SELECT path, format, line_count, cost, error FROM bom_files WHERE project_id = ? "
+                        "ORDER BY path", [pid]),
         "documents": rows_of("SELECT doc_kind, path, url, status, size, error, fetched_at FROM documents "
                              "WHERE project_id = ? ORDER BY doc_kind, path", [pid]),
         "problems": rows_of("SELECT source, kind, message, url, occurred_at FROM crawl_errors WHERE item IN "
@@ -399,12 +424,21 @@ def show(
         rows += [("repository", k, v) for k, v in (details["repository"] or {}).items()]
         rows += [("url", u["url_kind"], u["url"]) for u in details["urls"]]
         rows += [("provenance", p["source"], f"{p['heading_path']}: {p['name']}") for p in details["provenance"]]
+        rows += [("licence", lic["scope"], f"{lic['expression']} ({lic['evidence']})") for lic in details["licences"]]
+        rows += [("maturity", k, v) for m in details["maturity"] for k, v in m.items()]
+        rows += [("bom", b["path"], b["error"] or b["line_count"]) for b in details["boms"]]
         emit(["section", "field", "value"], rows, fmt)
         return
     emit(["field", "value"], list(details["project"].items()), fmt, title=f"project {pid}")
     if details["repository"]:
         emit(["field", "value"], list(details["repository"].items()), fmt, title="GitHub repository")
-    for section in ("flags", "corrections", "merged", "urls", "provenance", "documents", "problems"):
+    for section in ("flags", "corrections", "merged", "licences"):
+        items = details[section]
+        if items:
+            emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)
+    for m in details["maturity"]:
+        emit(["field", "value"], list(m.items()), fmt, title="maturity")
+    for section in ("manifests", "boms", "urls", "provenance", "documents", "problems"):
         items = details[section]
         if items:
             emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)

@@ -134,3 +134,34 @@ def test_anonymous_budget_marks_rest_pending_and_finishes_next_run(tmp_path, run
         r = run_ohr("crawl", "--config", str(cfg))
         # the budget resets; pending repositories are fetched first and finished
         assert _rows(db, "SELECT count(*) FROM repos WHERE status = 'pending'")[0][0] < pending
+
+
+def test_search_filters_on_normalized_fields(world, run_ohr):
+    """--licence (verdict or SPDX prefix), --has-bom and --maturity read what the normalizers derived."""
+    cfg, db, gh = world
+    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+
+    def ids(*args):
+        r = run_ohr("search", "", "--config", str(cfg), "-f", "json", *args)
+        assert r.code == 0, r.err
+        return {row["id"] for row in json.loads(r.out)}
+
+    # AmboVent ships an MIT licence file; VentMon's BOM has two parts; Zephyr's README says prototype
+    assert ids("--licence", "MIT") == {"github.com/amb/ambovent"}
+    assert "github.com/amb/ambovent" in ids("--licence", "open")
+    assert ids("--has-bom") == {"github.com/pub/ventmon"}
+    assert _rows(db, "SELECT bom_lines FROM v_projects WHERE id = 'github.com/pub/ventmon'") == [(2,)]
+    assert "github.com/jul/zephyr" in ids("--maturity", "prototype")
+    assert "github.com/jul/zephyr" not in ids("--maturity", "tested")
+    r = run_ohr("search", "", "--maturity", "finished", "--config", str(cfg))
+    assert r.code == 2 and "Traceback" not in r.err
+    shown = json.loads(run_ohr("show", "Amb/AmboVent", "--config", str(cfg), "-f", "json").out)
+    assert shown["project"]["hardware_licence"] == "MIT" and shown["project"]["openness"] == "open"
+    hw = next(lic for lic in shown["licences"] if lic["scope"] == "hardware")
+    assert hw["source"] == "file" and "LICENSE" in hw["evidence"]
+    vm = json.loads(run_ohr("show", "Pub/VentMon", "--config", str(cfg), "-f", "json").out)
+    assert vm["boms"] == [{"path": "design/VentMon BOM.csv", "format": "csv", "line_count": 2, "cost": None,
+                           "error": None}]
+    zephyr = json.loads(run_ohr("show", "Jul/Zephyr", "--config", str(cfg), "-f", "json").out)
+    assert zephyr["maturity"][0]["stage"] == "prototype" and "prototype" in json.dumps(zephyr["maturity"])
+    assert run_ohr("show", "Pub/VentMon", "--config", str(cfg)).code == 0
