@@ -216,6 +216,40 @@ class World:
 
 
 # -- building a registry ---------------------------------------------------------------------------------
+class Stopwatch:
+    """Time spent inside chosen functions of the write path (patched in place for the bench only)."""
+
+    PARTS = (("registry.store", "_execute", "store statements (appender + INSERT/upsert)"),
+             ("registry.normalized", "derive_normalized", "normalizers (licence, maturity, BOM, OKH)"),
+             ("registry.derive", "derive_repos", "derive_repos"),
+             ("registry.derive", "refresh_projects", "refresh_projects + search_index"),
+             ("registry.changes", "record_changes", "record_changes (history)"))
+
+    def __init__(self) -> None:
+        import functools
+        import importlib
+
+        self.spent: dict[str, float] = dict.fromkeys((label for _, _, label in self.PARTS), 0.0)
+        self.depth = 0
+        for module, name, label in self.PARTS:
+            try:
+                mod = importlib.import_module(module)
+            except ImportError:
+                continue
+            fn = getattr(mod, name, None)
+            if fn is None:
+                continue
+
+            def timed_fn(*a: Any, _fn: Any = fn, _label: str = label, **k: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    self.spent[_label] += time.perf_counter() - t0
+
+            setattr(mod, name, functools.wraps(fn)(timed_fn))
+
+
 def write_config(d: Path, n_sources: int) -> Path:
     cfg = d / "config.toml"
     srcs = "".join(f'[[sources]]\nname = "list-{k:03d}"\nkind = "github-list"\nrepo = "bench/list-{k:03d}"\n'
@@ -226,6 +260,7 @@ def write_config(d: Path, n_sources: int) -> Path:
 
 def build(world: World, d: Path, batch_items: int) -> dict[str, Any]:
     """Write a registry of world.n projects through the crawler's batches; returns timings and counts."""
+    watch = Stopwatch()
     n = world.n
     n_sources = max(1, math.ceil(n * 1.2 / ENTRIES_PER_LIST))
     cfg = load_config(write_config(d, n_sources))
@@ -291,7 +326,8 @@ def build(world: World, d: Path, batch_items: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     synthetic = fill_missing_derived(cfg.registry_path, world)
     t_store += time.perf_counter() - t0
-    return {"cfg": cfg, "gen": t_gen + t_docs, "parse": t_parse, "store": t_store, "synthetic": synthetic}
+    return {"cfg": cfg, "gen": t_gen + t_docs, "parse": t_parse, "store": t_store, "synthetic": synthetic,
+            "parts": dict(watch.spent)}
 
 
 def fill_missing_derived(path: Path, world: World) -> list[str]:
@@ -416,8 +452,12 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int) -> None:
     total = sum(rows.values())
     size = db.stat().st_size + (db.with_suffix(".duckdb.wal").stat().st_size
                                 if db.with_suffix(".duckdb.wal").exists() else 0)
-    print(f"  write: {total:,} rows stored in {built['store']:.1f} s = {total / built['store']:,.0f} rows/s "
+    stmt = built["parts"]["store statements (appender + INSERT/upsert)"]
+    print(f"  write: {total:,} rows; crawl batches took {built['store']:.1f} s = {total / built['store']:,.0f} rows/s "
           f"(generating {built['gen']:.1f} s and list parsing {built['parse']:.1f} s not counted)")
+    print(f"         store statements alone {stmt:.1f} s = {total / max(stmt, 1e-9):,.0f} rows/s; batch time by part: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in built["parts"].items())
+          + f", other (open/commit/lookups) {built['store'] - sum(built['parts'].values()):.1f} s")
     print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items() if n))
     if built["synthetic"]:
         print("  synthetic derived rows (normalizers not in the crawl path yet): " + "; ".join(built["synthetic"]))

@@ -24,8 +24,8 @@ INSERT INTO search_index
 SELECT v.id,
        lower(coalesce(v.name, '')),
        lower(coalesce(v.description, '')),
-       coalesce(array_to_string(list_distinct(string_split_regex(lower(left(r.readme, {SEARCH_README_CHARS})),
-                                                                 '\\s+')), ' '), ''),
+       coalesce(array_to_string(list_sort(list_distinct(
+           string_split_regex(lower(left(r.readme, {SEARCH_README_CHARS})), '\\s+'))), ' '), ''),
        lower(concat_ws(' ', v.category, v.id, array_to_string(v.topics, ' '))),
        coalesce(c.categories, ''),
        coalesce(v.sources, []::VARCHAR[]),
@@ -36,7 +36,7 @@ SELECT v.id,
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
 LEFT JOIN (
-    SELECT project_id, lower(string_agg(DISTINCT h, chr(31))) AS categories
+    SELECT project_id, lower(string_agg(DISTINCT h, chr(31) ORDER BY h)) AS categories
     FROM (SELECT project_id, unnest(list_append(coalesce(heading_path, []), category)) AS h
           FROM source_records WHERE {{records}})
     WHERE h IS NOT NULL

@@ -85,7 +85,8 @@ INSERT INTO search_index
 SELECT v.id,
        lower(coalesce(v.name, '')),
        lower(coalesce(v.description, '')),
-       coalesce(array_to_string(list_distinct(string_split_regex(lower(left(r.readme, 4000)), '\s+')), ' '), ''),
+       coalesce(array_to_string(list_sort(list_distinct(
+           string_split_regex(lower(left(r.readme, 4000)), '\s+'))), ' '), ''),
        lower(concat_ws(' ', v.category, v.id, array_to_string(v.topics, ' '))),
        coalesce(c.categories, ''),
        coalesce(v.sources, []::VARCHAR[]),
@@ -96,7 +97,7 @@ SELECT v.id,
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
 LEFT JOIN (
-    SELECT project_id, lower(string_agg(DISTINCT h, chr(31))) AS categories
+    SELECT project_id, lower(string_agg(DISTINCT h, chr(31) ORDER BY h)) AS categories
     FROM (SELECT project_id, unnest(list_append(coalesce(heading_path, []), category)) AS h FROM source_records)
     WHERE h IS NOT NULL
     GROUP BY project_id
