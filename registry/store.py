@@ -8,6 +8,7 @@ them as list parameters (`UNNEST($1::BLOB[])`) converts value by value, ~100 MB/
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +17,15 @@ if TYPE_CHECKING:
 
 __all__ = ["column_types", "insert", "upsert"]
 
-_types_cache: dict[tuple[int, str], dict[str, str]] = {}
+# per live connection (weakly held: a closed connection's id may be reused by one to another file)
+_types_cache: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = weakref.WeakKeyDictionary()
 _STAGE = "__ohr_store_stage"
 
 
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → DuckDB type of a table, in table order."""
-    key = (id(con), table)
-    if key not in _types_cache:
+    tables = _types_cache.setdefault(con, {})
+    if table not in tables:
         rows = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_name = ? ORDER BY ordinal_position",
@@ -31,8 +33,8 @@ def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
         ).fetchall()
         if not rows:
             raise KeyError(f"no table {table}")
-        _types_cache[key] = dict(rows)
-    return _types_cache[key]
+        tables[table] = dict(rows)
+    return tables[table]
 
 
 def _prepare(value: Any, typ: str) -> Any:
