@@ -446,7 +446,7 @@ def compare(db: Path, args: list[str], repeat: int) -> tuple[float, float]:
     return t_ohr, t_bare
 
 
-def measure(world: World, d: Path, built: dict[str, Any], repeat: int) -> None:
+def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormalize: bool = True) -> None:
     db = built["cfg"].registry_path
     rows = table_rows(db)
     total = sum(rows.values())
@@ -486,6 +486,8 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int) -> None:
     for label, args in cases:
         a, b = compare(db, [*args, "--format", "json"], repeat)
         print(f"  {label[:52]:<52} {a:7.3f} {b:7.3f} {a / b:6.2f}", flush=True)
+    if not renormalize:
+        return
     ohr = str(ROOT / ".venv" / "bin" / "ohr")
     t0 = time.perf_counter()
     r = subprocess.run([ohr, "renormalize", "--config", str(built["cfg"].path)], capture_output=True, text=True)
@@ -504,7 +506,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=5, help="runs per timed command (median)")
     ap.add_argument("--keep", action="store_true", help="keep the registries afterwards")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--stub-normalizers", action="store_true",
+                    help="skip licence/maturity/BOM normalizers while building (their rows are then synthetic); "
+                         "for sizes where their CPU time (~25 ms per README) would take hours")
+    ap.add_argument("--no-renormalize", action="store_true", help="do not time `ohr renormalize`")
     args = ap.parse_args(argv)
+    if args.stub_normalizers:
+        import registry.normalized
+
+        registry.normalized.derive_normalized = lambda con, project_ids=None: {}
     os.environ.pop("GITHUB_TOKEN", None)
     for n in (int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()):
         d = Path(args.dir) / f"n{n}"
@@ -513,7 +523,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"== {n:,} projects ({os.cpu_count()} cores; {args.batch} records per write session) ==", flush=True)
         world = World(n, args.seed)
         built = build(world, d, args.batch)
-        measure(world, d, built, args.repeat)
+        measure(world, d, built, args.repeat, renormalize=not args.no_renormalize)
         if not args.keep:
             shutil.rmtree(d, ignore_errors=True)
 

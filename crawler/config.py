@@ -35,6 +35,8 @@ class GitHubConfig:
     seconds_between_requests: float = 0.0
     concurrency: int = 4
     max_file_bytes: int = 2_000_000
+    max_response_bytes: int = 20_000_000
+    request_seconds: float = 120.0
     secondary_rate_wait: float = 60.0
     recheck_gone_days: float = 7.0
 

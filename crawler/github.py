@@ -18,7 +18,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -135,6 +135,7 @@ class GitHubClient:
                 per_page=100,
             )
             req = self._local.requester = gh.requester
+            _cap_responses(req, self.cfg.max_response_bytes, self.cfg.request_seconds)
             if hasattr(req, "_Requester__timeout"):  # requests takes fractions of a second; PyGithub does not
                 req._Requester__timeout = timeout
             with self._lock:
@@ -213,7 +214,7 @@ class GitHubClient:
                 with self._lock:
                     self.remaining, self.limit = int(core["remaining"]), int(core["limit"])
                     self.reset_at = float(core.get("reset") or 0) or None
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 pass
         return self.remaining
 
@@ -333,6 +334,9 @@ class GitHubClient:
                 return self._transport_failure(path, f"no answer after {self.cfg.retries} retries: {_short(exc)}")
             except requests.exceptions.Timeout as exc:
                 return self._transport_failure(path, f"timed out: {_short(exc)}")
+            except TooLarge as exc:
+                self._note({}, 0)
+                return Response(path, 0, error=str(exc))
             except requests.exceptions.RequestException as exc:  # truncated or undecodable body
                 broken += 1
                 if broken <= max(0, self.cfg.retries):
@@ -347,6 +351,9 @@ class GitHubClient:
                 self._note({}, 0)
                 return Response(path, 0, error=str(exc)[:300])
             hdrs = {k.lower(): v for k, v in (raw_headers or {}).items()}
+            token = self.cfg.token or ""
+            if len(token) >= 8 and body and token in body:  # a host echoing the token back (not a toy "t")
+                body = body.replace(token, "***")
             self._note(hdrs, status)
             if status in (403, 429):
                 limit = self._limit_wait(status, hdrs, body, attempt)
@@ -362,7 +369,7 @@ class GitHubClient:
         if body:
             try:
                 data = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 resp.error = f"malformed JSON ({len(body)} bytes, HTTP {status})"
                 resp.status = status if status >= 400 else 598
                 return resp
@@ -370,6 +377,63 @@ class GitHubClient:
             resp.error = f"HTTP {status}: {_message(data)}"
         resp.data = data
         return resp
+
+
+class TooLarge(Exception):
+    """An answer over `[github] max_response_bytes` (not read, or read no further) or slower than
+    `request_seconds` (a server dripping bytes never trips the per-read timeout)."""
+
+
+class _CappedRaw:
+    """A urllib3 response whose body stops with TooLarge past the size cap or the time cap (requests reads
+    it through stream())."""
+
+    def __init__(self, raw: Any, cap: int, deadline: float, seconds: float) -> None:
+        self._raw, self._cap, self._deadline, self._seconds = raw, cap, deadline, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+    def stream(self, amt: int = 2 ** 16, decode_content: bool | None = None) -> Iterator[bytes]:
+        size = 0
+        while True:  # read1 returns what has arrived, so a dripping server is noticed between its bytes
+            chunk = self._raw.read1(min(amt or 2 ** 16, 2 ** 16), decode_content=decode_content)
+            if not chunk:
+                return
+            size += len(chunk)
+            if size > self._cap:
+                self._raw.close()
+                raise TooLarge(f"answer larger than {self._cap} bytes; stopped reading")
+            if time.monotonic() > self._deadline:
+                self._raw.close()
+                raise TooLarge(f"answer took longer than {self._seconds:.0f} s; stopped reading")
+            yield chunk
+
+
+def _cap_responses(requester: Any, cap: int, seconds: float) -> None:
+    """Make one PyGithub requester refuse answers over ``cap`` bytes or ``seconds`` (a session response hook)."""
+
+    def hook(r: Any, *args: Any, **kwargs: Any) -> Any:
+        declared = r.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            r.close()
+            raise TooLarge(f"answer larger than {cap} bytes ({declared} declared); not read")
+        r.raw = _CappedRaw(r.raw, cap, time.monotonic() + seconds, seconds)
+        return r
+
+    for attr in ("_Requester__connectionClass", "_Requester__httpConnectionClass", "_Requester__httpsConnectionClass"):
+        base = getattr(requester, attr, None)
+        if base is None or getattr(base, "_ohr_capped", False):
+            continue
+
+        class Capped(base):  # type: ignore[misc, valid-type]
+            _ohr_capped = True
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.session.hooks["response"].append(hook)
+
+        setattr(requester, attr, Capped)
 
 
 def _host_down(exc: BaseException) -> bool:
@@ -383,7 +447,7 @@ def _host_down(exc: BaseException) -> bool:
 def _loads(body: str) -> Any:
     try:
         return json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return body
 
 

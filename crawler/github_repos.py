@@ -84,10 +84,16 @@ def _file_bytes(data: object, max_bytes: int) -> tuple[bytes | None, str | None]
         return None, f"file of {size} bytes is over the {max_bytes}-byte limit; not read"
     if data.get("encoding") != "base64":
         return None, f"file of {size} bytes not inlined by the contents API"
+    encoded = data.get("content") or ""
+    if not isinstance(encoded, str) or len(encoded) > max_bytes * 4 // 3 + 4096:  # the declared size may lie
+        return None, f"file content over the {max_bytes}-byte limit; not read"
     try:
-        return base64.b64decode(data.get("content") or "", validate=False), None
+        content = base64.b64decode(encoded, validate=False)
     except (binascii.Error, ValueError) as exc:
         return None, f"bad base64 content: {exc}"
+    if len(content) > max_bytes:
+        return None, f"file of {len(content)} bytes is over the {max_bytes}-byte limit; not read"
+    return content, None
 
 
 def _same_instant(stored: str | None, fetched: object) -> bool:

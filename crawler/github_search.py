@@ -78,7 +78,7 @@ def read_document(doc: Document, source: SourceConfig) -> tuple[list[Record], li
         return [], []
     try:
         data = json.loads(doc.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [], [Problem(doc.url, "parse", f"search answer is not JSON: {exc}", doc.url)]
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):

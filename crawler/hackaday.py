@@ -86,7 +86,7 @@ def read_document(doc: Document, source: SourceConfig) -> tuple[list[Record], li
         return [], []
     try:
         data = json.loads(doc.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [], [Problem(doc.url, "parse", f"Hackaday answer is not JSON: {exc}", doc.url)]
     projects = data.get("projects") if isinstance(data, dict) else None
     if not isinstance(projects, list):

@@ -41,6 +41,27 @@ __all__ = [
 
 log = logging.getLogger("ohr.http")
 
+#: Credential values of every Fetcher made in this process, kept out of third-party log lines too.
+_SECRETS: set[str] = set()
+
+
+class _ScrubSecrets(logging.Filter):
+    """Replace credential values in a log record (httpx logs each request URL, api_key parameter included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRETS:
+            msg = record.getMessage()
+            clean = msg
+            for secret in _SECRETS:
+                clean = clean.replace(secret, "***")
+            if clean != msg:
+                record.msg, record.args = clean, ()
+        return True
+
+
+for _name in ("httpx", "httpcore.http11", "httpcore.connection", "ohr.http"):
+    logging.getLogger(_name).addFilter(_ScrubSecrets())
+
 _REDIRECTS = (301, 302, 303, 307, 308)
 _RETRY_STATUSES = (429, 502, 503, 504)
 
@@ -174,7 +195,7 @@ class Fetched:
             raise ValueError(self.error or "no body")
         try:
             return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             kind = "HTML" if self.content.lstrip()[:1] == b"<" else "not JSON"
             raise ValueError(f"answer is {kind} ({len(self.content)} bytes): {exc}") from None
 
@@ -274,6 +295,7 @@ class Fetcher:
         for v in list(self.secrets):
             if v.lower().startswith(("bearer ", "token ")):
                 self.secrets.append(v.split(None, 1)[1])
+        _SECRETS.update(v for v in self.secrets if len(v) >= 8)
         self.delay = cfg.per_host_delay if delay is None else delay
         self.host_delays: dict[str, float] = {}  # host -> a longer pause it asked for (robots.txt Crawl-delay)
         self.max_bytes = max_bytes or cfg.max_bytes
@@ -478,11 +500,16 @@ class Fetcher:
                                 False
                         chunks.append(chunk)
                     body = b"".join(chunks)
+                    for secret in self.secrets:  # a server echoing a credential back does not get it stored
+                        if len(secret) >= 8:
+                            body = body.replace(secret.encode(), b"***")
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
                     httpx.ProxyError, httpx.UnsupportedProtocol) as exc:
                 raise Unreachable(self.scrub(f"{self.public(url)}: {type(exc).__name__}: {exc}")[:500]) from None
             except httpx.DecodingError as exc:
                 return 0, {}, None, self.scrub(f"undecodable answer: {exc}")[:300], False
+            except httpx.InvalidURL as exc:  # e.g. an octal-looking host httpx will not parse
+                raise Refused(self.scrub(f"not a valid URL: {exc}")[:300]) from None
             finally:
                 self._last[host] = time.monotonic()
         error = None

@@ -86,7 +86,7 @@ def read_document(doc: Document, source: SourceConfig) -> tuple[list[Record], li
         return [], [], set()
     try:
         data = json.loads(doc.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [], [Problem(doc.url, "parse", f"api.php answer is not JSON: {exc}", doc.url)], set()
     pages = _pages(data)
     if pages is None:

@@ -95,7 +95,7 @@ def list_entries(content: bytes, base_url: str) -> tuple[list[str], list[str]]:
     text = content.decode("utf-8-sig", errors="replace")
     try:
         data: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if isinstance(data, dict):
         data = next((data[k] for k in _LIST_KEYS if isinstance(data.get(k), list)), None)
@@ -113,8 +113,13 @@ def list_entries(content: bytes, base_url: str) -> tuple[list[str], list[str]]:
         if not url:
             bad.append(f"entry {i}: no manifest URL ({type(entry).__name__})")
             continue
-        full = urljoin(base_url, url)
-        if urlsplit(full).scheme not in ("http", "https"):
+        try:
+            full = urljoin(base_url, url)
+            scheme = urlsplit(full).scheme
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            bad.append(f"entry {i}: malformed URL: {url[:100]}")
+            continue
+        if scheme not in ("http", "https"):
             bad.append(f"entry {i}: not an http(s) URL: {url[:100]}")
             continue
         if full not in urls:

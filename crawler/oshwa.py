@@ -89,7 +89,7 @@ def read_document(doc: Document, source: SourceConfig) -> tuple[list[Record], li
         return [], [], []
     try:
         data = json.loads(doc.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [], [Problem(doc.url, "parse", f"OSHWA answer is not JSON: {exc}", doc.url)], []
     items = _items(data)
     if items is None:

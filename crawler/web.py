@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from crawler.base import Context, Document, Problem, Record
 from crawler.config import SourceConfig
-from crawler.http import Fetcher, FetchError, fetcher_for
+from crawler.http import Fetcher, FetchError, check_url, fetcher_for
 from crawler.links import FORGE_HOSTS, repo_urls
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _jsonld(soup: Any) -> list[dict[str, Any]]:
     for tag in soup.find_all("script", attrs={"type": re.compile(r"application/ld\+json", re.I)}):
         try:
             data = json.loads(tag.string or tag.get_text() or "null")
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         stack = data if isinstance(data, list) else [data]
         for obj in stack:
@@ -104,19 +104,30 @@ def _jsonld(soup: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _join(base: str, href: str) -> str | None:
+    """An absolute link, or None for one urllib cannot parse (e.g. an unclosed IPv6 bracket)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def read_page(content: bytes, url: str, source: SourceConfig, base: str | None = None) -> Record | None:
     """The record of one stored HTML page (None when it holds no HTML); links resolve against ``base``."""
     from bs4 import BeautifulSoup
 
     if not content:
         return None
-    soup = BeautifulSoup(content, "html.parser")
+    try:
+        soup = BeautifulSoup(content, "html.parser")
+    except Exception:  # noqa: BLE001 - bs4 rejects some broken markup (ParserRejectedMarkup): not readable HTML
+        return None
     if soup.find() is None:
         return None
     base = base or url
     base_tag = soup.find("base", href=True)
     if base_tag is not None:
-        base = urljoin(base, str(base_tag["href"]))
+        base = _join(base, str(base_tag["href"])) or base
 
     def meta(*names: str) -> str | None:
         for n in names:
@@ -132,10 +143,10 @@ def read_page(content: bytes, url: str, source: SourceConfig, base: str | None =
     name = meta("og:title") or _text(main.get("name")) or (_text(title_tag.get_text()) if title_tag else None) or \
         (_text(h1.get_text()) if h1 else None)
     description = meta("description", "og:description", "twitter:description") or _text(main.get("description"))
-    licences = [urljoin(base, str(a["href"])) for a in soup.find_all(["a", "link"], href=True)
-                if "license" in [r.lower() for r in (a.get("rel") or [])]]
-    hrefs = [urljoin(base, str(a["href"]).strip()) for a in soup.find_all("a", href=True)]
-    hrefs = [h for h in hrefs if h.startswith(("http://", "https://"))]
+    licences = [j for a in soup.find_all(["a", "link"], href=True)
+                if "license" in [r.lower() for r in (a.get("rel") or [])] and (j := _join(base, str(a["href"])))]
+    hrefs = [_join(base, str(a["href"]).strip()) for a in soup.find_all("a", href=True)]
+    hrefs = [h for h in hrefs if h and h.startswith(("http://", "https://"))]
     for key in ("codeRepository", "url", "sameAs"):
         for obj in ld:
             val = obj.get(key)
@@ -150,7 +161,7 @@ def read_page(content: bytes, url: str, source: SourceConfig, base: str | None =
         "title": _text(title_tag.get_text()) if title_tag else None,
         "og": {k: v for k in ("og:title", "og:description", "og:url", "og:site_name", "og:type", "og:image")
                if (v := meta(k))},
-        "canonical": urljoin(base, str(canonical["href"])) if canonical is not None else None,
+        "canonical": _join(base, str(canonical["href"])) if canonical is not None else None,
         "licence": {"documentation": licences[0]} if licences else {},
         "licence_links": licences,
         "keywords": [k.strip() for k in re.split(r"[,;]", keywords) if k.strip()] if keywords else [],
@@ -244,6 +255,7 @@ class WebAdapter:
             robots = _Robots(http, agent.split("/")[0], float(src.get("max_crawl_delay", 10)))
             for _pid, url in targets:
                 try:
+                    check_url(url, ctx.config.http.allow_hosts)  # another scheme asks nothing, not even robots.txt
                     target, why = robots.check(url)
                     if target is None:
                         kind, message = why or ("skipped", "skipped")

@@ -170,7 +170,7 @@ def _json(content: bytes | None) -> Any:
         return None
     try:
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

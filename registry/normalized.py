@@ -111,7 +111,7 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
     ).fetchall():
         try:
             parsed = json.loads(fields) if isinstance(fields, str) else (fields or {})
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = {}
         out[pid].records.append((kind, source, parsed if isinstance(parsed, dict) else {}, desc))
     return out

@@ -514,11 +514,11 @@ def read_ibom(text: str, limits: Limits) -> dict:
         raw = raw.encode("utf-16", "surrogatepass").decode("utf-16", errors="replace")
         try:
             return json.loads(raw)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise BomReadError(f"ibom pcbdata is not JSON after decompression: {e}") from e
     try:
         obj, _ = json.JSONDecoder().raw_decode(rest)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise BomReadError(f"ibom pcbdata is not JSON: {e}") from e
     if not isinstance(obj, dict):
         raise BomReadError("ibom pcbdata is not an object")

@@ -261,6 +261,15 @@ def _text_result(path: str, ext: str, text: str, limits: Limits, issues: list[st
 def parse_bom(path: str, data: bytes, *, max_bytes: int = 20_000_000, max_unzipped: int = 200_000_000,
               max_rows: int = 20_000, max_cell_chars: int = 4_000) -> BomResult:
     """Parse one BOM file's bytes into line items; never raises, failures come back in `error`."""
+    res = _parse_bom(path, data, max_bytes=max_bytes, max_unzipped=max_unzipped, max_rows=max_rows,
+                     max_cell_chars=max_cell_chars)
+    if not (res.lines or res.error or res.issues):
+        res.error = "no line items found"  # a file read to nothing is said so, never silently empty
+    return res
+
+
+def _parse_bom(path: str, data: bytes, *, max_bytes: int, max_unzipped: int, max_rows: int,
+               max_cell_chars: int) -> BomResult:
     ext = _ext(posixpath.basename(path))
     limits = Limits(max_bytes=max_bytes, max_unzipped=max_unzipped, max_rows=max_rows,
                     max_cell_chars=max_cell_chars)
