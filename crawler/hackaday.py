@@ -31,7 +31,10 @@ def _plain(text: Any) -> str | None:
 def _when(value: Any) -> str | None:
     """An ISO timestamp from epoch seconds or an ISO string."""
     if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (ValueError, OverflowError, OSError):  # out of datetime's range: not a date
+            return None
     return value if isinstance(value, str) and value else None
 
 

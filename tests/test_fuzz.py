@@ -70,7 +70,7 @@ def _is_json(content: bytes) -> bool:
     try:
         json.loads(content)
         return True
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
