@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import SOURCES, small_world, write_config
+from fakegithub import FakeGitHub
 
 from queries.fast import main as fast_main
 from queries.fast import parse_search
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """One crawl of the small world for the whole module (searches only read it)."""
+    from queries.cli import main
+
+    tmp = tmp_path_factory.mktemp("fast")
+    saved = os.environ.get("GITHUB_TOKEN")
+    os.environ["GITHUB_TOKEN"] = "test-token-not-secret"
+    try:
+        with FakeGitHub(small_world()) as gh:
+            cfg = write_config(tmp, gh.url, SOURCES)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+                main(["crawl", "--config", str(cfg)])
+    finally:
+        if saved is None:
+            os.environ.pop("GITHUB_TOKEN", None)
+        else:
+            os.environ["GITHUB_TOKEN"] = saved
+    return cfg, tmp / "registry.duckdb"
 
 
 @pytest.fixture
@@ -41,9 +67,8 @@ def run_fast(capsys):
     ["search", "vent", "--no-flag", "unsafe", "--flag", "ANY", "--format", "json"],
     ["search", "--format", "json", "nothing-matches-this"],
 ])
-def test_fast_path_answers_like_the_full_cli(world, run_ohr, run_fast, args):
-    cfg, db, _ = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+def test_fast_path_answers_like_the_full_cli(crawled, run_ohr, run_fast, args):
+    cfg, db = crawled
     full = run_ohr(*args, "--config", str(cfg))
     assert parse_search([*args[1:], "--config", str(cfg)]) is not None
     assert run_fast(*args, "--config", str(cfg)) == (full.code, full.out, full.err)
@@ -67,9 +92,8 @@ def test_errors_read_the_same(tmp_path, run_ohr, run_fast):
     assert run_fast("search", "x", "--limit", "0", "--db", missing) == (full.code, full.out, full.err)
 
 
-def test_search_process_loads_no_crawler_or_cli_framework(world, run_ohr):
-    cfg, db, _ = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+def test_search_process_loads_no_crawler_or_cli_framework(crawled):
+    cfg, db = crawled
     code = (
         "import sys\nfrom queries.fast import main\n"
         f"sys.argv = ['ohr', 'search', 'ventilator', '--db', {str(db)!r}, '--format', 'json']\n"
