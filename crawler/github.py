@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -478,7 +479,14 @@ def _message(data: Any) -> str:
 
 
 def _short(exc: BaseException) -> str:
+    """One readable line for a transport failure (DNS, refused, timeout), else the library's own words."""
     text = str(exc)
+    host = re.search(r"host='([^']+)'", text)
+    where = f" {host.group(1)}" if host else ""
+    if "NameResolutionError" in text or "Name or service not known" in text or "nodename nor servname" in text:
+        return f"DNS lookup failed for{where or ' the host'} (no network?)"
+    if "Connection refused" in text:
+        return f"connection refused by{where or ' the host'}"
     for marker in ("Caused by ", "NewConnectionError", "NameResolutionError", "Read timed out",
                    "IncompleteRead", "Connection broken"):
         if marker in text:
