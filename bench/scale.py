@@ -9,6 +9,10 @@ file size, `ohr search` / `ohr show` cold-process times beside the same SQL run 
 
     .venv/bin/python bench/scale.py                       # 10,000 projects
     .venv/bin/python bench/scale.py --sizes 100000,1000000
+    .venv/bin/python bench/scale.py --sizes 1000000 --batch 50000 --stub-normalizers --no-renormalize
+
+The normalizers cost ~25 ms per GitHub project (README regexes), so a full 1M build and renormalize take
+hours on 2 cores; `--stub-normalizers` measures everything else (their rows are then synthetic).
 
 Proportions (per project): primary URL on GitHub 25 %, hackaday.io 45 %, OSHWA 5 %, other web 25 %;
 12 % of non-GitHub projects also link a GitHub repository; 20 % are listed by a second source under
