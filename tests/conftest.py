@@ -107,6 +107,26 @@ exclude_sections = ["Articles"]
 """
 
 
+def rows(db: Path, sql: str, params: list | tuple | None = None) -> list[tuple]:
+    """Rows of a query on a registry file, through a short read-only connection."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params or [])).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def crawled(world, run_ohr):
+    """(config path, db path, server) after one crawl of the small world."""
+    cfg, db, gh = world
+    r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 0, r.out + r.err
+    return cfg, db, gh
+
+
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     """A loopback GitHub serving the small world."""

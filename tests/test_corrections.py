@@ -6,7 +6,7 @@ import json
 
 import duckdb
 import pytest
-from conftest import LIST_MD
+from conftest import LIST_MD, rows
 from fakegithub import FakeRepo
 
 from registry import db as regdb
@@ -14,25 +14,12 @@ from registry import db as regdb
 ZEPHYR = "github.com/jul/zephyr"
 
 
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    return cfg, db, gh
 
 
 def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
     cfg, db, gh = crawled
     # what the crawler derived (the normalizers may know more or less about Zephyr as they improve)
-    (hw, mat, opn), = _rows(db, "SELECT hardware_licence, maturity, openness FROM v_projects WHERE id = ?", [ZEPHYR])
+    (hw, mat, opn), = rows(db, "SELECT hardware_licence, maturity, openness FROM v_projects WHERE id = ?", [ZEPHYR])
     r = run_ohr("set", "Jul/Zephyr", "name", "Zephyr (curated)", "--note", "the authors' name", "--by", "ana",
                 "--config", str(cfg))
     assert r.code == 0, r.err
@@ -50,9 +37,9 @@ def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
                     pushed_at="2021-04-04T13:35:26Z", licence_spdx="MIT"))
     r = run_ohr("crawl", "--config", str(cfg))
     assert r.code == 0, r.err
-    assert _rows(db, "SELECT name, api_licence FROM v_projects_crawled WHERE id = ?", [ZEPHYR]) == [
+    assert rows(db, "SELECT name, api_licence FROM v_projects_crawled WHERE id = ?", [ZEPHYR]) == [
         ("Zephyr Mk2", "MIT")]
-    assert _rows(db, "SELECT name, hardware_licence, maturity, openness, corrected FROM v_projects WHERE id = ?",
+    assert rows(db, "SELECT name, hardware_licence, maturity, openness, corrected FROM v_projects WHERE id = ?",
                  [ZEPHYR]) == [("Zephyr (curated)", "CERN-OHL-S-2.0", "tested", "open",
                                 ["hardware_licence", "maturity", "name", "openness"])]
 
@@ -70,8 +57,8 @@ def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
     r = run_ohr("unset", ZEPHYR, "name", "--note", "list has the right name now", "--by", "bo", "--config", str(cfg))
     assert r.code == 0, r.err
     assert r.out.strip() == f"{ZEPHYR} name: Zephyr (curated) → Zephyr Mk2 (the crawler's value again)"
-    assert _rows(db, "SELECT name FROM v_projects WHERE id = ?", [ZEPHYR]) == [("Zephyr Mk2",)]
-    log = _rows(db, "SELECT actor, action, target, old_value, new_value FROM audit_log ORDER BY entry_id")
+    assert rows(db, "SELECT name FROM v_projects WHERE id = ?", [ZEPHYR]) == [("Zephyr Mk2",)]
+    log = rows(db, "SELECT actor, action, target, old_value, new_value FROM audit_log ORDER BY entry_id")
     assert log == [
         ("ana", "set", "name", "Zephyr Ventilator", "Zephyr (curated)"),
         ("ana", "set", "hardware_licence", hw, "CERN-OHL-S-2.0"),
@@ -84,9 +71,9 @@ def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
 def test_a_correction_can_clear_a_field(crawled, run_ohr):
     cfg, db, _ = crawled
     amb = "github.com/amb/ambovent"
-    assert _rows(db, "SELECT homepage FROM v_projects WHERE id = ?", [amb]) == [("https://ambovent.example.org",)]
+    assert rows(db, "SELECT homepage FROM v_projects WHERE id = ?", [amb]) == [("https://ambovent.example.org",)]
     assert run_ohr("set", amb, "homepage", "", "--note", "domain expired", "--config", str(cfg)).code == 0
-    assert _rows(db, "SELECT homepage, corrected FROM v_projects WHERE id = ?", [amb]) == [(None, ["homepage"])]
+    assert rows(db, "SELECT homepage, corrected FROM v_projects WHERE id = ?", [amb]) == [(None, ["homepage"])]
 
 
 @pytest.mark.parametrize("field, value, needle", [
@@ -103,7 +90,7 @@ def test_bad_corrections_are_refused(crawled, run_ohr, field, value, needle):
     assert r.code == 3, (r.code, r.err)
     lines = [ln for ln in r.err.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0], r.err
-    assert _rows(db, "SELECT count(*) FROM corrections") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM corrections") == [(0,)]
 
 
 def test_licence_ref_and_unset_without_correction(crawled, run_ohr):
@@ -111,7 +98,7 @@ def test_licence_ref_and_unset_without_correction(crawled, run_ohr):
     r = run_ohr("set", ZEPHYR, "documentation-license", "LicenseRef-Zephyr-Terms", "-n", "custom terms",
                 "--config", str(cfg))
     assert r.code == 0, r.err
-    assert _rows(db, "SELECT documentation_licence FROM v_projects WHERE id = ?", [ZEPHYR]) == [
+    assert rows(db, "SELECT documentation_licence FROM v_projects WHERE id = ?", [ZEPHYR]) == [
         ("LicenseRef-Zephyr-Terms",)]
     r = run_ohr("unset", ZEPHYR, "maturity", "--config", str(cfg))
     assert r.code == 3 and "has no correction of maturity" in r.err

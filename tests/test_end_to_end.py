@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import json
 
-import duckdb
-
-
-def _rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from conftest import rows
 
 
 def test_crawl_search_show_sql(world, run_ohr):
@@ -22,13 +14,13 @@ def test_crawl_search_show_sql(world, run_ohr):
     assert "vent-list: 5 entries, 5 new projects" in r.out
     assert "3 GitHub repositories (3 new" in r.out
 
-    ids = {row[0] for row in _rows(db, "SELECT id FROM projects")}
+    ids = {row[0] for row in rows(db, "SELECT id FROM projects")}
     assert ids == {
         "github.com/amb/ambovent", "github.com/jul/zephyr", "maskmaker.example.com/index",
         "news.example.net/story/low-cost-ventilator-prototype", "github.com/pub/ventmon",
     }
     # the entry with a site and a repository is one project with both URLs
-    urls = {row[0] for row in _rows(db, "SELECT url FROM project_urls WHERE project_id = 'github.com/amb/ambovent'")}
+    urls = {row[0] for row in rows(db, "SELECT url FROM project_urls WHERE project_id = 'github.com/amb/ambovent'")}
     assert urls == {"https://ambovent.example.org", "https://github.com/amb/ambovent"}
 
     r = run_ohr("search", "ventilator", "--config", str(cfg), "--format", "json")
@@ -61,14 +53,14 @@ def test_second_crawl_adds_no_rows_and_keeps_ids(world, run_ohr):
     cfg, db, gh = world
     assert run_ohr("crawl", "--config", str(cfg)).code == 0
     tables = ["projects", "project_urls", "source_records", "repos", "documents"]
-    before = {t: _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
-    ids_before = _rows(db, "SELECT id, first_seen FROM projects ORDER BY id")
+    before = {t: rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    ids_before = rows(db, "SELECT id, first_seen FROM projects ORDER BY id")
     counted_before = gh.counted
     r = run_ohr("crawl", "--config", str(cfg))
     assert r.code == 0, r.err
-    after = {t: _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    after = {t: rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     assert after == before
-    assert _rows(db, "SELECT id, first_seen FROM projects ORDER BY id") == ids_before
+    assert rows(db, "SELECT id, first_seen FROM projects ORDER BY id") == ids_before
     assert "0 new projects" in r.out and "3 unchanged" in r.out
     # authenticated conditional requests answered 304 do not count against the limit
     assert gh.counted == counted_before
@@ -84,24 +76,24 @@ def test_deleted_and_renamed_repos_are_recorded(world, run_ohr):
                                      pushed_at="2021-02-02T00:00:00Z"))
     r = run_ohr("crawl", "--config", str(cfg))
     assert r.code == 0, r.err
-    status = dict(_rows(db, "SELECT project_id, status FROM repos"))
+    status = dict(rows(db, "SELECT project_id, status FROM repos"))
     assert status["github.com/pub/ventmon"] == "gone"
     assert status["github.com/jul/zephyr"] == "moved"
-    assert _rows(db, "SELECT moved_to FROM repos WHERE project_id = 'github.com/jul/zephyr'") == \
+    assert rows(db, "SELECT moved_to FROM repos WHERE project_id = 'github.com/jul/zephyr'") == \
         [("Jul/Zephyr-Ventilator",)]
     # the project keeps its id and now also answers to the new URL
-    assert _rows(db, "SELECT project_id FROM project_urls WHERE url = 'https://github.com/jul/zephyr-ventilator'") \
+    assert rows(db, "SELECT project_id FROM project_urls WHERE url = 'https://github.com/jul/zephyr-ventilator'") \
         == [("github.com/jul/zephyr",)]
     # what was stored before the deletion is still there
-    assert _rows(db, "SELECT stars FROM repos WHERE project_id = 'github.com/pub/ventmon'") == [(3,)]
-    kinds = {k for (k,) in _rows(db, "SELECT kind FROM crawl_errors")}
+    assert rows(db, "SELECT stars FROM repos WHERE project_id = 'github.com/pub/ventmon'") == [(3,)]
+    kinds = {k for (k,) in rows(db, "SELECT kind FROM crawl_errors")}
     assert {"gone", "moved"} <= kinds
 
 
 def test_unreachable_source_keeps_registry(world, run_ohr, tmp_path):
     cfg, db, gh = world
     assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    n = _rows(db, "SELECT count(*) FROM projects")[0][0]
+    n = rows(db, "SELECT count(*) FROM projects")[0][0]
     # a port nothing listens on
     import socket
 
@@ -115,7 +107,7 @@ def test_unreachable_source_keeps_registry(world, run_ohr, tmp_path):
     assert r.code == 4
     assert "vent-list: unreachable" in r.err
     assert "Traceback" not in r.err + r.out
-    assert _rows(db, "SELECT count(*) FROM projects")[0][0] == n
+    assert rows(db, "SELECT count(*) FROM projects")[0][0] == n
 
 
 def test_anonymous_budget_marks_rest_pending_and_finishes_next_run(tmp_path, run_ohr):
@@ -128,12 +120,12 @@ def test_anonymous_budget_marks_rest_pending_and_finishes_next_run(tmp_path, run
         assert r.code == 4
         assert "pending" in r.out + r.err
         db = tmp_path / "registry.duckdb"
-        pending = _rows(db, "SELECT count(*) FROM repos WHERE status = 'pending'")[0][0]
+        pending = rows(db, "SELECT count(*) FROM repos WHERE status = 'pending'")[0][0]
         assert pending >= 1
         gh.used = {"token": 0, "none": 0}  # the hour has passed
         r = run_ohr("crawl", "--config", str(cfg))
         # the budget resets; pending repositories are fetched first and finished
-        assert _rows(db, "SELECT count(*) FROM repos WHERE status = 'pending'")[0][0] < pending
+        assert rows(db, "SELECT count(*) FROM repos WHERE status = 'pending'")[0][0] < pending
 
 
 def test_search_filters_on_normalized_fields(world, run_ohr):
@@ -150,7 +142,7 @@ def test_search_filters_on_normalized_fields(world, run_ohr):
     assert ids("--licence", "MIT") == {"github.com/amb/ambovent"}
     assert "github.com/amb/ambovent" in ids("--licence", "open")
     assert ids("--has-bom") == {"github.com/pub/ventmon"}
-    assert _rows(db, "SELECT bom_lines FROM v_projects WHERE id = 'github.com/pub/ventmon'") == [(2,)]
+    assert rows(db, "SELECT bom_lines FROM v_projects WHERE id = 'github.com/pub/ventmon'") == [(2,)]
     assert "github.com/jul/zephyr" in ids("--maturity", "prototype")
     assert "github.com/jul/zephyr" not in ids("--maturity", "tested")
     r = run_ohr("search", "", "--maturity", "finished", "--config", str(cfg))

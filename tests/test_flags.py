@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
+from conftest import rows
 from fakegithub import FakeRepo
 
 ZEPHYR = "github.com/jul/zephyr"
 
 
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    r = run_ohr("crawl", "--config", str(cfg))
-    assert r.code == 0, r.err
-    return cfg, db, gh
 
 
 def _search(run_ohr, cfg, *args):
@@ -56,8 +42,8 @@ def test_flag_filters_search_and_survives_recrawl(crawled, run_ohr):
                     stars=99, archived=True, licence_spdx="CERN-OHL-S-2.0", pushed_at="2021-04-04T13:35:26Z"))
     r = run_ohr("crawl", "--config", str(cfg))
     assert r.code == 0, r.err
-    assert _rows(db, "SELECT stars, archived FROM v_projects WHERE id = ?", [ZEPHYR]) == [(99, True)]
-    assert _rows(db, "SELECT flags, unsafe FROM v_projects WHERE id = ?", [ZEPHYR]) == [(["unsafe"], True)]
+    assert rows(db, "SELECT stars, archived FROM v_projects WHERE id = ?", [ZEPHYR]) == [(99, True)]
+    assert rows(db, "SELECT flags, unsafe FROM v_projects WHERE id = ?", [ZEPHYR]) == [(["unsafe"], True)]
 
     r = run_ohr("flags", "--config", str(cfg), "--format", "json")
     listed = json.loads(r.out)
@@ -85,16 +71,16 @@ def test_reflag_replaces_note_and_unflag_keeps_the_audit(crawled, run_ohr):
     cfg, db, _ = crawled
     run_ohr("flag", ZEPHYR, "-k", "needs-review", "-n", "first look", "--by", "ana", "--config", str(cfg))
     run_ohr("flag", ZEPHYR, "-k", "needs-review", "-n", "second look", "--by", "bo", "--config", str(cfg))
-    assert _rows(db, "SELECT note, flagged_by FROM flags") == [("second look", "bo")]
+    assert rows(db, "SELECT note, flagged_by FROM flags") == [("second look", "bo")]
     r = run_ohr("unflag", ZEPHYR, "--kind", "needs-review", "--note", "done", "--by", "cy", "--config", str(cfg))
     assert r.code == 0, r.err
-    assert _rows(db, "SELECT count(*) FROM flags") == [(0,)]
-    assert _rows(db, "SELECT actor, action, target, old_value, new_value, note FROM audit_log ORDER BY entry_id") == [
+    assert rows(db, "SELECT count(*) FROM flags") == [(0,)]
+    assert rows(db, "SELECT actor, action, target, old_value, new_value, note FROM audit_log ORDER BY entry_id") == [
         ("ana", "flag", "needs-review", None, "needs-review", "first look"),
         ("bo", "flag", "needs-review", "needs-review", "needs-review", "second look"),
         ("cy", "unflag", "needs-review", "needs-review", None, "done"),
     ]
-    assert _rows(db, "SELECT count(*) FROM projects") == [(5,)]
+    assert rows(db, "SELECT count(*) FROM projects") == [(5,)]
 
 
 def test_duplicate_flag_points_at_the_other_project(crawled, run_ohr):
@@ -103,7 +89,7 @@ def test_duplicate_flag_points_at_the_other_project(crawled, run_ohr):
                 "--config", str(cfg))
     assert r.code == 0, r.err
     assert f"ohr merge {ZEPHYR} news.example.net/story/low-cost-ventilator-prototype" in r.out
-    assert _rows(db, "SELECT of_project FROM flags") == [(ZEPHYR,)]
+    assert rows(db, "SELECT of_project FROM flags") == [(ZEPHYR,)]
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -122,7 +108,7 @@ def test_flag_user_errors_are_one_line(crawled, run_ohr, args, needle):
     assert r.code == 3, (r.code, r.err)
     lines = [ln for ln in r.err.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0], r.err
-    assert _rows(db, "SELECT count(*) FROM audit_log") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM audit_log") == [(0,)]
 
 
 def test_flags_survive_renormalize(crawled, run_ohr):
@@ -131,7 +117,7 @@ def test_flags_survive_renormalize(crawled, run_ohr):
     r = run_ohr("renormalize", "--config", str(cfg))
     assert r.code == 0, r.err
     assert "changes: 0" in r.out
-    assert _rows(db, "SELECT flags FROM v_projects WHERE id = ?", [ZEPHYR]) == [(["medical-claim"],)]
+    assert rows(db, "SELECT flags FROM v_projects WHERE id = ?", [ZEPHYR]) == [(["medical-claim"],)]
 
 
 def test_flag_on_missing_registry_is_a_user_error(run_ohr, tmp_path):

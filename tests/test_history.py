@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import duckdb
 import pytest
+from conftest import rows
 from fakegithub import FakeRepo
 
 from registry.changes import record_changes
@@ -15,19 +15,6 @@ from registry.db import writer
 ZEPHYR = "github.com/jul/zephyr"
 
 
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    return cfg, db, gh
 
 
 def _history(run_ohr, cfg, ref, *args):
@@ -87,16 +74,16 @@ def test_every_curator_action_is_in_the_audit_log(crawled, run_ohr):
     table = run_ohr("history", ZEPHYR, "--config", str(cfg)).out
     assert "history of github.com/jul/zephyr" in table and "no relief valve" in table
     # failed actions leave no trace
-    before = _rows(db, "SELECT count(*) FROM audit_log")
+    before = rows(db, "SELECT count(*) FROM audit_log")
     assert run_ohr("set", ZEPHYR, "maturity", "great", "--note", "x", "--config", str(cfg)).code == 3
-    assert _rows(db, "SELECT count(*) FROM audit_log") == before
+    assert rows(db, "SELECT count(*) FROM audit_log") == before
 
 
 def test_curator_actor_defaults_to_env(crawled, run_ohr, monkeypatch):
     cfg, db, _ = crawled
     monkeypatch.setenv("OHR_CURATOR", "curator-from-env")
     assert run_ohr("flag", ZEPHYR, "-k", "verified", "-n", "ok", "--config", str(cfg)).code == 0
-    assert _rows(db, "SELECT actor FROM audit_log") == [("curator-from-env",)]
+    assert rows(db, "SELECT actor FROM audit_log") == [("curator-from-env",)]
 
 
 def test_history_option_errors(crawled, run_ohr):

@@ -6,7 +6,7 @@ import json
 
 import duckdb
 import pytest
-from conftest import LIST_MD
+from conftest import LIST_MD, rows
 from fakegithub import FakeRepo
 
 ZEPHYR = "github.com/jul/zephyr"
@@ -14,19 +14,6 @@ NEWS = "news.example.net/story/low-cost-ventilator-prototype"
 AMB = "github.com/amb/ambovent"
 
 
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    return cfg, db, gh
 
 
 def _ids(run_ohr, cfg):
@@ -35,7 +22,7 @@ def _ids(run_ohr, cfg):
 
 def test_merge_survives_recrawl_and_split_undoes_it(crawled, run_ohr):
     cfg, db, gh = crawled
-    before = {t: _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("projects", "project_urls", "source_records")}
+    before = {t: rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in ("projects", "project_urls", "source_records")}
     r = run_ohr("merge", ZEPHYR, "news.example.net", "--note", "the news story is about Zephyr", "--by", "ana",
                 "--config", str(cfg))
     assert r.code == 0, r.err
@@ -54,9 +41,9 @@ def test_merge_survives_recrawl_and_split_undoes_it(crawled, run_ohr):
         b"(https://news.example.net/story/low-cost-ventilator-prototype)",
         b"[Low-cost ventilator story](https://news.example.net/story/low-cost-ventilator-prototype)")}))
     assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    assert _rows(db, "SELECT name FROM projects WHERE id = ?", [NEWS]) == [("Low-cost ventilator story",)]
+    assert rows(db, "SELECT name FROM projects WHERE id = ?", [NEWS]) == [("Low-cost ventilator story",)]
     assert _ids(run_ohr, cfg) == {AMB, ZEPHYR, "github.com/pub/ventmon", "maskmaker.example.com/index"}
-    assert _rows(db, "SELECT merged_ids FROM v_projects WHERE id = ?", [ZEPHYR]) == [([NEWS],)]
+    assert rows(db, "SELECT merged_ids FROM v_projects WHERE id = ?", [ZEPHYR]) == [([NEWS],)]
 
     r = run_ohr("split", NEWS, "--note", "different designs", "--by", "bo", "--config", str(cfg))
     assert r.code == 0, r.err
@@ -64,9 +51,9 @@ def test_merge_survives_recrawl_and_split_undoes_it(crawled, run_ohr):
     assert NEWS in _ids(run_ohr, cfg)
     assert json.loads(run_ohr("show", NEWS, "--config", str(cfg), "-f", "json").out)["project"]["id"] == NEWS
     # nothing was deleted along the way
-    after = {t: _rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in before}
+    after = {t: rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in before}
     assert after == before
-    assert _rows(db, "SELECT actor, action, project_id, target, note FROM audit_log ORDER BY entry_id") == [
+    assert rows(db, "SELECT actor, action, project_id, target, note FROM audit_log ORDER BY entry_id") == [
         ("ana", "merge", NEWS, ZEPHYR, "the news story is about Zephyr"),
         ("bo", "split", NEWS, ZEPHYR, "different designs"),
     ]
@@ -81,15 +68,15 @@ def test_chained_merges_resolve_to_the_last_survivor(crawled, run_ohr):
     assert run_ohr("merge", ZEPHYR, NEWS, "--config", str(cfg)).code == 0
     assert run_ohr("merge", AMB, ZEPHYR, "--config", str(cfg)).code == 0
     assert json.loads(run_ohr("show", NEWS, "--config", str(cfg), "-f", "json").out)["project"]["id"] == AMB
-    assert _rows(db, "SELECT merged_ids FROM v_projects WHERE id = ?", [AMB]) == [([ZEPHYR, NEWS],)]
-    assert _rows(db, "SELECT count(*) FROM v_projects") == [(3,)]
+    assert rows(db, "SELECT merged_ids FROM v_projects WHERE id = ?", [AMB]) == [([ZEPHYR, NEWS],)]
+    assert rows(db, "SELECT count(*) FROM v_projects") == [(3,)]
     # flags on an absorbed id apply to the survivor
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO flags VALUES (?, 'unsafe', NULL, 'x', 'ana', now())", [NEWS])
     con.close()
-    assert _rows(db, "SELECT unsafe FROM v_projects WHERE id = ?", [AMB]) == [(True,)]
+    assert rows(db, "SELECT unsafe FROM v_projects WHERE id = ?", [AMB]) == [(True,)]
     assert run_ohr("unflag", AMB, "--kind", "unsafe", "--config", str(cfg)).code == 0
-    assert _rows(db, "SELECT count(*) FROM flags") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM flags") == [(0,)]
     assert run_ohr("split", ZEPHYR, "--config", str(cfg)).code == 0
     assert json.loads(run_ohr("show", NEWS, "--config", str(cfg), "-f", "json").out)["project"]["id"] == ZEPHYR
 
@@ -114,4 +101,4 @@ def test_merging_an_absorbed_id_again_or_in_a_cycle_is_refused(crawled, run_ohr)
     assert r.code == 3 and "into itself" in r.err
     r = run_ohr("split", ZEPHYR, "--config", str(cfg))
     assert r.code == 3 and f"it absorbed {NEWS}" in r.err
-    assert _rows(db, "SELECT count(*) FROM aliases") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM aliases") == [(1,)]

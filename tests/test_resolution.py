@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
+from conftest import rows
 from fakegithub import FakeGitHub, FakeRepo
 from loopback import serve
 from werkzeug import Response
@@ -86,13 +86,6 @@ kind = "web"
     return hub_config(tmp_path, sources, github_url=gh_url)
 
 
-def _q(db, sql, params=()):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
 
 def test_one_design_four_sources_and_a_linked_fork(tmp_path, hub, run_ohr, monkeypatch):
     server, site = hub
@@ -103,23 +96,23 @@ def test_one_design_four_sources_and_a_linked_fork(tmp_path, hub, run_ohr, monke
         r = run_ohr("crawl", "--config", str(cfg))
         assert r.code == 0, r.out + r.err
         db = tmp_path / "registry.duckdb"
-        rows = _q(db, "SELECT source FROM source_records WHERE project_id = 'github.com/org/breathe' ORDER BY 1")
-        assert [s for (s,) in rows] == ["oshwa", "pages", "search", "vents"]
-        v = _q(db, "SELECT name, sources, hardware_licence, maturity_state FROM v_projects "
+        found = rows(db, "SELECT source FROM source_records WHERE project_id = 'github.com/org/breathe' ORDER BY 1")
+        assert [s for (s,) in found] == ["oshwa", "pages", "search", "vents"]
+        v = rows(db, "SELECT name, sources, hardware_licence, maturity_state FROM v_projects "
                    "WHERE id = 'github.com/org/breathe'")
         assert v == [("Breathe", ["oshwa", "pages", "search", "vents"], "CERN-OHL-S-2.0", "certified")]
         # every source record keeps its own fields
-        fields = dict(_q(db, "SELECT source, fields FROM source_records WHERE project_id = 'github.com/org/breathe'"))
+        fields = dict(rows(db, "SELECT source, fields FROM source_records WHERE project_id = 'github.com/org/breathe'"))
         assert json.loads(fields["oshwa"])["oshwa_uid"] == "FR000001"
         # the fork is its own project, linked to its origin
-        fork = _q(db, "SELECT id, fork_of, fork_of_project FROM v_projects WHERE id = 'github.com/fork/breathe'")
+        fork = rows(db, "SELECT id, fork_of, fork_of_project FROM v_projects WHERE id = 'github.com/fork/breathe'")
         assert fork == [("github.com/fork/breathe", "Org/Breathe", "github.com/org/breathe")]
         # the OSHWA record links Puff's site and its firmware repository, listed apart: the resolver merges them
-        merged = _q(db, "SELECT alias_id, project_id, merged_by FROM aliases")
+        merged = rows(db, "SELECT alias_id, project_id, merged_by FROM aliases")
         site_id = (site.replace("http://", "") + "/puff")
         assert merged == [("github.com/org/puff", site_id, "resolver")] or \
             merged == [(site_id, "github.com/org/puff", "resolver")]
-        listed = _q(db, "SELECT sources FROM v_projects WHERE id IN (?, 'github.com/org/puff')", [site_id])
+        listed = rows(db, "SELECT sources FROM v_projects WHERE id IN (?, 'github.com/org/puff')", [site_id])
         assert listed == [(["oshwa", "pages", "vents"],)]  # one row, with the sources of both
         kept, absorbed = merged[0][1], merged[0][0]
 
@@ -127,10 +120,10 @@ def test_one_design_four_sources_and_a_linked_fork(tmp_path, hub, run_ohr, monke
         r = run_ohr("split", absorbed, "--note", "different designs", "--by", "ana", "--config", str(cfg))
         assert r.code == 0, r.err
         assert run_ohr("crawl", "--config", str(cfg)).code == 0
-        assert _q(db, "SELECT count(*) FROM aliases")[0][0] == 0
-        assert _q(db, "SELECT count(*) FROM v_projects WHERE id IN (?, ?)", [kept, absorbed])[0][0] == 2
+        assert rows(db, "SELECT count(*) FROM aliases")[0][0] == 0
+        assert rows(db, "SELECT count(*) FROM v_projects WHERE id IN (?, ?)", [kept, absorbed])[0][0] == 2
         # a second crawl adds no source records
-        assert _q(db, "SELECT count(*) FROM source_records WHERE project_id = 'github.com/org/breathe'")[0][0] == 4
+        assert rows(db, "SELECT count(*) FROM source_records WHERE project_id = 'github.com/org/breathe'")[0][0] == 4
 
 
 def test_sources_lists_configured_sources_with_last_run(world, run_ohr):

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
-from conftest import LIST_MD
+from conftest import LIST_MD, rows
 from fakegithub import FakeRepo
 
 ZEPHYR = "github.com/jul/zephyr"
 VENTMON = "github.com/pub/ventmon"
 AMB = "github.com/amb/ambovent"
 
-
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _queue(run_ohr, cfg, *args):
@@ -60,7 +52,7 @@ def test_queue_shows_exactly_what_changed(reviewed, run_ohr):
     # from the licence and the archived flag: openness, maturity state…), and never the star count
     from registry.changes import REVIEW_FIELDS
 
-    recorded = _rows(db, "SELECT field, old_value, new_value FROM project_changes WHERE project_id = ? "
+    recorded = rows(db, "SELECT field, old_value, new_value FROM project_changes WHERE project_id = ? "
                          "AND changed_at > (SELECT max(reviewed_at) FROM reviews WHERE project_id = ?)",
                      [ZEPHYR, ZEPHYR])
     review_fields = {f for fs in REVIEW_FIELDS.values() for f in fs}
@@ -81,7 +73,7 @@ def test_queue_shows_exactly_what_changed(reviewed, run_ohr):
     assert r.code == 0 and r.out.strip() == f"reviewed 1 project(s): {ZEPHYR}"
     assert set(_queue(run_ohr, cfg)) == {VENTMON, "github.com/new/vent"}
     # the audit log says who reviewed what, with the changes they saw
-    assert _rows(db, "SELECT actor, target, old_value, note FROM audit_log WHERE action = 'review' "
+    assert rows(db, "SELECT actor, target, old_value, note FROM audit_log WHERE action = 'review' "
                      "AND project_id = ? ORDER BY entry_id", [ZEPHYR]) == [
         ("ana", "new", None, "first pass"),
         ("bo", ", ".join(queue[ZEPHYR]["what"]), "; ".join(queue[ZEPHYR]["changes"]), "licence checked"),
@@ -99,7 +91,7 @@ def test_a_change_back_and_forth_needs_no_review(reviewed, run_ohr):
     assert run_ohr("crawl", "--config", str(cfg)).code == 0
     assert _queue(run_ohr, cfg) == {}
     # but the history keeps both changes
-    assert _rows(db, "SELECT old_value, new_value FROM project_changes WHERE project_id = ? AND field = 'archived' "
+    assert rows(db, "SELECT old_value, new_value FROM project_changes WHERE project_id = ? AND field = 'archived' "
                      "AND changed_at > (SELECT max(reviewed_at) FROM reviews) ORDER BY changed_at",
                  [ZEPHYR]) == [("false", "true"), ("true", "false")]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import rows
 
 from registry import db as regdb
 from registry.rows import for_projects, physical_order
@@ -18,19 +19,6 @@ from registry.store import insert, upsert
 MIGRATION = Path(__file__).resolve().parents[1] / "registry" / "migrations" / "0005_search.sql"
 
 
-def _rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
-    return cfg, db, gh
 
 
 def _search(run_ohr, cfg, *args):
@@ -81,10 +69,10 @@ def test_filters(crawled, run_ohr):
     cfg, db, _ = crawled
     assert [r["id"] for r in _search(run_ohr, cfg, "", "--category", "test EQUIPMENT")] == ["github.com/pub/ventmon"]
     assert {r["id"] for r in _search(run_ohr, cfg, "", "--source", "vent-list")} == \
-        {i for (i,) in _rows(db, "SELECT id FROM projects")}
+        {i for (i,) in rows(db, "SELECT id FROM projects")}
     assert _search(run_ohr, cfg, "", "--source", "other") == []
     assert [r["id"] for r in _search(run_ohr, cfg, "", "--licence", "mit")] == ["github.com/amb/ambovent"]
-    has_bom = {i for (i,) in _rows(db, "SELECT id FROM v_projects WHERE bom_files > 0")}
+    has_bom = {i for (i,) in rows(db, "SELECT id FROM v_projects WHERE bom_files > 0")}
     assert {r["id"] for r in _search(run_ohr, cfg, "", "--has-bom")} == has_bom
 
 
@@ -142,7 +130,7 @@ def now() -> datetime:
     return datetime(2024, 3, 1)
 
 
-def test_row_ranges_read_the_same_rows(tmp_path):
+def test_row_ranges_read_the_samerows(tmp_path):
     path = tmp_path / "rows.duckdb"
     with regdb.writer(path) as con:
         rows = [{"url": f"u{i}", "project_id": f"p{i % 97:03d}", "doc_kind": "file", "fetched_at": now(),
