@@ -72,7 +72,8 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: Format | st
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(columns)
         for row in rows:
-            w.writerow([escape_formula(_cell(v)) for v in row])
+            # a bare CR is not quoted by csv (lineterminator is LF) but spreadsheets break rows on it
+            w.writerow([escape_formula(_cell(v).replace("\r\n", "\n").replace("\r", "\n")) for v in row])
         out.write(buf.getvalue())
         return
     from rich.console import Console

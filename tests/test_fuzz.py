@@ -373,3 +373,36 @@ def test_fuzz_budget_is_reported():
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__, "-q"])
+
+
+# -- what ohr writes from outside data: exports stay inert -------------------------------------------------
+@FUZZ
+@given(st.text(max_size=200) | documents(LIST_SEEDS + HTML_SEEDS).map(lambda b: b.decode("utf-8", "replace")))
+def test_markdown_export_renders_literally(value):
+    from markdown_it import MarkdownIt
+
+    from queries.export import md_text, md_url
+
+    text = md_text(value)
+    assert "\n" not in text and "<" not in text and ">" not in text
+    html = MarkdownIt("commonmark").render(f"- {text}")
+    assert not any(tag in html for tag in ("<a ", "<img", "<script", "<em>", "<strong>", "<code>", "<h1", "<table"))
+    url = md_url(value)
+    assert url is None or (url.startswith(("http://", "https://")) and not any(c in url for c in " ()<>\n\"`"))
+
+
+@FUZZ
+@given(st.lists(st.text(max_size=40) | st.sampled_from(["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)",
+                                                          "\t=1", "\r=1"]), min_size=1, max_size=6))
+def test_csv_output_cells_never_start_a_formula(cells):
+    import csv
+    import io as _io
+
+    from queries.output import emit
+
+    out = _io.StringIO()
+    emit([f"c{i}" for i in range(len(cells))], [cells], "csv", out=out)
+    rows = list(csv.reader(_io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == 2  # no cell breaks into a new row (a bare CR would, in a spreadsheet)
+    assert "\r" not in out.getvalue()
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in rows[1])
