@@ -264,3 +264,13 @@ def test_crawl_records_files_over_the_limit(tmp_path, run_ohr, monkeypatch):
                            "AND doc_kind = 'readme'").fetchone() == (None,)
     finally:
         con.close()
+
+
+def test_csv_list_with_a_huge_row_is_read_quickly():
+    from crawler.csv_list import read_document
+
+    for content in (b"Name,URL\n" + b"," * 50_000 + b"\n", b'"' * 20_000 + b"\nName,URL\nx,https://x.example.org\n"):
+        t0 = time.monotonic()
+        read_document(Document(url="u", doc_kind="csv", source="s", fetched_at=datetime.now(), content=content),
+                      SourceConfig("s", "csv-list"))
+        assert time.monotonic() - t0 < 1
