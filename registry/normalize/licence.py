@@ -16,6 +16,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
+from registry.normalize._prefilter import any_of, gate
+
 __all__ = [
     "FIELDS",
     "LicenceField",
@@ -285,6 +287,18 @@ _PD_RE = re.compile(r"\bpublic[\s_\-]+domain\b", re.I)
 _SPDX_ID_RE = re.compile(r"SPDX-License-Identifier:\s*(?P<expr>[A-Za-z0-9.+\-() ]+)", re.I)
 
 
+# Each mention pattern runs only on sentences holding one of its literal words: most sentences hold none.
+(_SPDX_ID_RE, _GNU_RE, _GNU_SHORT_RE, _CERN_RE, _OHL_VER_RE, _TAPR_RE, _SHL_RE, _CC0_RE, _CC_URL_RE, _CC_RE,
+ _CC_TITLE_RE, _CC_BARE_RE, _MIT_RE, _BSD_RE, _APACHE_RE, _MPL_RE, _EPL_RE, _EUPL_RE, _PD_RE) = (  # type: ignore[assignment]
+    gate(rx) for rx in (_SPDX_ID_RE, _GNU_RE, _GNU_SHORT_RE, _CERN_RE, _OHL_VER_RE, _TAPR_RE, _SHL_RE, _CC0_RE,
+                        _CC_URL_RE, _CC_RE, _CC_TITLE_RE, _CC_BARE_RE, _MIT_RE, _BSD_RE, _APACHE_RE, _MPL_RE,
+                        _EPL_RE, _EUPL_RE, _PD_RE))
+_SIMPLE = [(gate(rx), expr, strong) for rx, expr, strong in _SIMPLE]  # type: ignore[misc]
+_ANY_MENTION = any_of([_SPDX_ID_RE, _GNU_RE, _GNU_SHORT_RE, _CERN_RE, _OHL_VER_RE, _TAPR_RE, _SHL_RE, _CC0_RE,  # type: ignore[list-item]
+                       _CC_URL_RE, _CC_RE, _CC_TITLE_RE, _CC_BARE_RE, _MIT_RE, _BSD_RE, _APACHE_RE, _MPL_RE,
+                       _EPL_RE, _EUPL_RE, _PD_RE] + [rx for rx, _, _ in _SIMPLE])
+
+
 def _gnu_expr(kind: str | None, ver: str | None, later: bool, only: bool) -> tuple[str, str | None]:
     """SPDX id for a GNU licence name, or a family placeholder (and its family key) when unversioned."""
     k = (kind or "").lower()
@@ -320,6 +334,8 @@ def _cc_code_expr(code: str, ver: str) -> tuple[str, str | None]:
 def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
     """Every licence name in `text`, non-overlapping, in order; `loose` also reads bare tokens (MIT, CERN…)."""
     found: list[_Mention] = []
+    if not loose and not _ANY_MENTION.may_match(text):
+        return found
 
     def add(expr: str, m: re.Match[str], vague: str | None = None, strong: bool = True) -> None:
         found.append(_Mention(expr, m.start(), m.end(), vague, strong))
@@ -1205,13 +1221,15 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         if unit.cells is not None:
             _table_row(unit, in_licence, emit)
             continue
-        para_scope: set[str] = set()
+        # content types named by the paragraph's earlier sentences (masked), read only when an anaphora needs them
+        earlier: list[tuple[str, list[_Mention]]] = []
         for sentence in _sentences(unit.text):
-            mentions = _accept(sentence, _find_mentions(sentence), in_licence)
+            found = _find_mentions(sentence)
+            mentions = _accept(sentence, found, in_licence) if found else []
             if credits and not _SELF_RE.search(sentence):
                 mentions = []  # credits name other people's licences unless the line is about this project
             if not mentions:
-                para_scope |= _scopes_in(_mask(sentence, [(m.start, m.end) for m in _find_mentions(sentence)]))
+                earlier.append((sentence, found))
                 continue
             mentions = _merge_url_mentions(sentence, mentions)
             conf = 0.85 if in_licence else 0.75
@@ -1219,13 +1237,22 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
             for group, scopes in _assign_scopes(sentence, mentions):
                 expr, vague = _group_expression(sentence, group)
                 if not scopes and not says_all:
-                    scopes = (para_scope if _ANAPHORA_RE.match(sentence) else set()) or heading_scope
+                    para_scope = _para_scope(earlier) if _ANAPHORA_RE.match(sentence) else set()
+                    scopes = para_scope or heading_scope
                 orig = sentence[group[0].start:group[-1].end]
                 emit(expr, scopes, sentence, conf, vague, orig)
-            para_scope |= _scopes_in(_mask(sentence, [(m.start, m.end) for m in mentions]))
+            earlier.append((sentence, mentions))
     for alt, url in badges:
         for m in _badge_licence(alt, url):
             emit(m.expression, set(), f"badge: {alt or url}", 0.6, m.vague, alt)
+    return out
+
+
+def _para_scope(earlier: list[tuple[str, list[_Mention]]]) -> set[str]:
+    """Content types the earlier sentences of a paragraph name, outside their licence names and URLs."""
+    out: set[str] = set()
+    for sentence, mentions in earlier:
+        out |= _scopes_in(_mask(sentence, [(m.start, m.end) for m in mentions]))
     return out
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
 __all__ = [
@@ -149,13 +150,13 @@ Value = str | Callable[[re.Match[str]], str | None]
 @dataclass(frozen=True)
 class _Rule:
     value: Value
-    pattern: re.Pattern[str]
+    pattern: Gated   # run only on sentences holding one of its literal words (most hold none)
     kind: str   # 'verbal' (participle, wider negation window) | 'nominal' | 'caveat'
     medical_upgrade: bool = False   # caveat turns into medical-caution when the sentence is about medical use
 
 
 def _r(value: Value, kind: str, *patterns: str, medical: bool = False) -> _Rule:
-    return _Rule(value, re.compile("|".join(f"(?:{p})" for p in patterns), re.I), kind, medical)
+    return _Rule(value, gate(re.compile("|".join(f"(?:{p})" for p in patterns), re.I)), kind, medical)
 
 
 def _by_count(m: re.Match[str]) -> str | None:
@@ -173,10 +174,10 @@ def _by_version(m: re.Match[str]) -> str:
     return "production" if int(m.group("major")) >= 1 else "prototype"
 
 
-_MEDICAL = re.compile(
+_MEDICAL = gate(re.compile(
     r"\b(?:medical|medicine|clinical|clinic|hospitals?|patients?|humans?|people|persons?|animals|FDA|MHRA|"
     r"health\w*|therap\w*|diagnos\w*|injur\w*|death|life|lives|lungs?|respirat\w*|ventilat\w*|surgical|"
-    r"doctors?|physicians?|nurses?)\b", re.I)
+    r"doctors?|physicians?|nurses?)\b", re.I))
 
 _CAVEAT_RULES = (
     _r("medical-caution", "caveat",
@@ -366,7 +367,7 @@ _STRUCT = re.compile(r"^(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
 _IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
 _LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
 _OSHWA_URL = re.compile(r"certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}", re.I)
-_URL_IN_TEXT = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_URL_IN_TEXT = gate(re.compile(r"\b(?:https?://|www\.)\S+", re.I))
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
 
 
@@ -440,11 +441,22 @@ def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
 def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
-    for sentence in _sentences(text or ""):
+    sentences = _sentences(text or "")
+    with Scope(sentences) as scope:
+        caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
+        rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
+        if caveat_rules or rules:
+            _signals(sentences, source, found, caveat_rules, rules)
+    return list(found.values())
+
+
+def _signals(sentences: list[str], source: str, found: dict[tuple[str, str], Evidence],
+             caveat_rules: list[_Rule], rules: list[_Rule]) -> None:
+    for sentence in sentences:
         medical = bool(_MEDICAL.search(sentence))
         urls = [u.span() for u in _URL_IN_TEXT.finditer(sentence)]   # words inside links are not prose
         claimed: list[tuple[int, int]] = list(urls)
-        for rule in _CAVEAT_RULES:
+        for rule in caveat_rules:
             if rule.kind == "warning" and not medical:
                 continue
             for m in rule.pattern.finditer(sentence):
@@ -455,7 +467,7 @@ def text_signals(text: str, source: str) -> list[Evidence]:
                     value = "medical-caution"
                 claimed.append(m.span())
                 found.setdefault((value, sentence), Evidence(value, _phrase(sentence, m), source))
-        for rule in _STATE_RULES + _STAGE_RULES:
+        for rule in rules:
             for m in rule.pattern.finditer(sentence):
                 if _overlaps(m.span(), claimed):
                     continue
@@ -468,7 +480,6 @@ def text_signals(text: str, source: str) -> list[Evidence]:
                 elif polarity == "future":
                     value = f"planned-{value}"
                 found.setdefault((value, sentence), Evidence(value, _phrase(sentence, m), source))
-    return list(found.values())
 
 
 # ---------------------------------------------------------------- assess

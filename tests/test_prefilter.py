@@ -1,0 +1,110 @@
+"""The literal gates in front of the prose normalizers' patterns never hide a match (normalize/_prefilter.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.normalize import _prefilter, licence, maturity
+from registry.normalize._prefilter import Gated, Scope, gate, required_literals
+
+EXAMPLES = int(os.environ.get("OHR_FUZZ_EXAMPLES", "300"))
+
+
+@pytest.mark.parametrize(("pattern", "flags", "expected"), [
+    (r"\bmit\b", re.I, {"mit"}),
+    (r"e(?:clipse|pl)\b", re.I, {"eclipse", "epl"}),           # the parser factors the 'e' out of the group
+    (r"\bcc[\s_\-]*(?:0|zero)|creative[\s_\-]*commons", re.I, {"cc", "creative"}),
+    (r"(?-i:\bWIP\b)", re.I, {"wip"}),
+    (r"\bun-?tested\b", re.I, {"tested"}),                      # 'un' and 'tested' both required; the longer wins
+    (r"licen[cs]e", 0, {"licen"}),
+    (r"(?:ab)+x", 0, {"ab"}),
+    (r"\d+ units", 0, {" units"}),
+    (r"a|b", 0, None),                                          # one-letter literals gate nothing
+    (r"(?:foo)?bar?", 0, {"ba"}),
+    (r"\w+", 0, None),
+])
+def test_required_literals(pattern: str, flags: int, expected: set[str] | None) -> None:
+    found = required_literals(re.compile(pattern, flags))
+    assert (set(found) if found is not None else None) == expected
+
+
+def _all_gates() -> list[Gated]:
+    gates = [g for g in _prefilter._GATES if g.keys is not None and g.pattern.pattern]
+    assert len(gates) > 30  # licence mentions, maturity rules and their helpers are all gated
+    return gates
+
+
+FOLDS = ["\u017f", "\u0131", "\u0130", "\u212a", "K", "S", "I"]
+
+
+@st.composite
+def near_miss_text(draw: st.DrawFn) -> str:
+    """Text made of gate literals (some cut, re-cased or with look-alike letters) and filler."""
+    keys = sorted({k for g in _all_gates() for k in g.keys or ()})
+    parts = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.integers(0, 4))
+        if kind == 0:
+            parts.append(draw(st.sampled_from(keys)))
+        elif kind == 1:
+            key = draw(st.sampled_from(keys))
+            parts.append(key.upper() if draw(st.booleans()) else key.title())
+        elif kind == 2:
+            key = draw(st.sampled_from(keys))
+            i = draw(st.integers(0, max(0, len(key) - 1)))
+            parts.append(key[:i] + draw(st.sampled_from(FOLDS)) + key[i + 1:])
+        elif kind == 3:
+            parts.append(draw(st.text(alphabet="abcdefghilmnoprstuv -_.,:;()0123456789/", max_size=30)))
+        else:
+            parts.append(draw(st.sampled_from([" ", "  ", "\n", "-", "_", ". ", ", ", " of the ", " version "])))
+    return "".join(parts)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(near_miss_text())
+def test_a_gate_only_skips_text_its_pattern_cannot_match(text: str) -> None:
+    for g in _all_gates():
+        if not g.may_match(text):
+            assert g.pattern.search(text) is None, (g.pattern.pattern[:80], sorted(g.keys or ())[:10], text)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(near_miss_text(), min_size=1, max_size=5))
+def test_a_scope_only_drops_rules_no_sentence_can_match(sentences: list[str]) -> None:
+    scope = Scope(sentences)
+    for g in _all_gates():
+        if not scope.admits(g):
+            assert not any(g.pattern.search(s) for s in sentences)
+
+
+def test_gated_normalizers_give_the_ungated_answers() -> None:
+    """The licence and maturity readers find the same statements with gates as with every pattern run."""
+    text = ("# Ventilator\n\nStatus: prototype. This project is not yet tested on patients and is not a medical "
+            "device.\n\n## Licence\n\nHardware is licensed under the CERN OHL-S v2, software under GPL-3.0-or-later "
+            "and the documentation under CC BY-SA 4.0. It has been tested by independent labs.\n\n"
+            "Built and sold 200 kits on Tindie. Some text with a long s; the ORIGINAL design is ARCHIVED.\n")
+    gated = (licence.readme_licences(text), maturity.text_signals(text, "readme"))
+    saved = [(g, g.keys) for g in _prefilter._GATES]
+    try:
+        for g, _ in saved:
+            g.keys = None
+        ungated = (licence.readme_licences(text), maturity.text_signals(text, "readme"))
+    finally:
+        for g, keys in saved:
+            g.keys = keys
+    assert gated == ungated
+    assert {s.expression for s in gated[0]} >= {"CERN-OHL-S-2.0", "GPL-3.0-or-later", "CC-BY-SA-4.0"}
+
+
+def test_gate_wraps_search_finditer_and_sub() -> None:
+    g = gate(re.compile(r"\bopen[\s-]+hardware\b", re.I))
+    assert g.search("Open Hardware rocks") is not None
+    assert g.search("nothing here") is None
+    assert [m.group(0) for m in g.finditer("open hardware, Open-Hardware")] == ["open hardware", "Open-Hardware"]
+    assert g.sub("X", "an open hardware design") == "an X design"
+    assert g.sub("X", "no match") == "no match"
