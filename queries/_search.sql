@@ -1,9 +1,11 @@
--- title: Search projects
+-- title: Search projects (through the word index)
 -- description: Projects whose name, description, category, topics or README contain every term,
 --   ranked by where the terms match: name > description > README; then by stars.
---   Reads search_index (registry/search.py): the README counts by the words of its head; terms and the
---   category and licence filters match literally (no LIKE wildcards), case-insensitively.
--- param: terms = []           list of lower-cased search terms
+--   Each term is matched against the distinct words of those texts (search_vocab), and the rows and
+--   where they hold the words come from search_postings (migration 0008), so no text is scanned. A term
+--   has no whitespace, so it is inside a text exactly when it is inside one of its words: the rows,
+--   scores and order are those of _search_scan.sql (tests/test_search_index.py compares them).
+-- param: terms = []           list of lower-cased search terms (at least one)
 -- param: category = NULL      heading or category the project is listed under (substring)
 -- param: source = NULL        source name that lists the project
 -- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
@@ -12,23 +14,33 @@
 -- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
 -- param: no_flag = []         hide projects carrying any of these curator flags ('any': every flagged project)
 -- param: lim = 20             maximum rows
-WITH fl AS (
+WITH terms AS (
+    SELECT unnest($terms::VARCHAR[]) AS term, generate_subscripts($terms::VARCHAR[], 1) AS i
+),
+words AS (
+    SELECT terms.i, v.word_id FROM search_vocab v JOIN terms ON contains(v.word, terms.term)
+),
+hits AS (   -- per term and row: the fields holding a word that contains the term
+    SELECT w.i, p.doc, bit_or(p.fields) AS fields
+    FROM search_postings p JOIN words w ON w.word_id = p.word_id
+    GROUP BY w.i, p.doc
+),
+matched AS (   -- rows holding every term; 100 per term in the name, 10 in the description, 1 in the README
+    SELECT doc, sum((CASE WHEN fields & 1 <> 0 THEN 100 ELSE 0 END) + (CASE WHEN fields & 2 <> 0 THEN 10 ELSE 0 END)
+                    + (CASE WHEN fields & 4 <> 0 THEN 1 ELSE 0 END)) AS score
+    FROM hits
+    GROUP BY doc
+    HAVING count(*) = len($terms::VARCHAR[])
+),
+fl AS (
     SELECT project_id, list(DISTINCT kind ORDER BY kind) AS flags FROM v_flags GROUP BY project_id
 ),
 scored AS (
-    SELECT
-        s.*,
-        coalesce(fl.flags, []::VARCHAR[]) AS flags,
-        list_sum(list_transform($terms::VARCHAR[], lambda t:
-            (CASE WHEN contains(s.name_lc, t) THEN 100 ELSE 0 END) +
-            (CASE WHEN contains(s.description_lc, t) THEN 10 ELSE 0 END) +
-            (CASE WHEN contains(s.readme_lc, t) THEN 1 ELSE 0 END))) AS score
-    FROM search_index s
+    SELECT s.*, coalesce(fl.flags, []::VARCHAR[]) AS flags, m.score
+    FROM matched m
+    JOIN search_index s ON s.doc = m.doc
     LEFT JOIN fl ON fl.project_id = s.project_id
-    WHERE (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
-               contains(s.name_lc, t) OR contains(s.description_lc, t) OR contains(s.other_lc, t)
-               OR contains(s.readme_lc, t))))
-      AND ($category IS NULL OR contains(s.categories_lc, lower($category)))
+    WHERE ($category IS NULL OR contains(s.categories_lc, lower($category)))
       AND ($source IS NULL OR list_contains(s.sources, $source))
       AND ($licence IS NULL OR s.openness = lower($licence)
            OR list_bool_or(list_transform(s.licences_lc, lambda x: starts_with(x, lower($licence)))))

@@ -1,9 +1,13 @@
-"""Keep `search_index` in step with v_projects, so `ohr search` scans one narrow table instead of every README.
+"""Keep `search_index` and its word index in step with v_projects, so `ohr search` reads small tables, not READMEs.
 
 A project's row is rebuilt whenever its fields are (derive.refresh_projects, from crawl batches and
 renormalize) and when a curator changes it (registry/curate.py). The README counts by the distinct words
 of its first SEARCH_README_CHARS characters: a term is matched as a substring of a word, so distinct
 words give the same answer as the full text for any term without whitespace, at a fraction of the bytes.
+
+The same argument lets search skip the text altogether (migration 0008): `search_vocab` holds every
+distinct word of the text columns and `search_postings` which rows hold each word, and in which fields,
+so a term is matched against the vocabulary and the rows come from the postings of the matching words.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["SEARCH_README_CHARS", "refresh_search"]
+__all__ = ["FIELD_BITS", "SEARCH_README_CHARS", "refresh_search"]
 
 #: How much of a README the search reads (title, badges, summary and usually the first sections).
 SEARCH_README_CHARS = 4000
+#: search_postings.fields: where a word occurs in a search row.
+FIELD_BITS = {"name_lc": 1, "description_lc": 2, "readme_lc": 4, "other_lc": 8}
 
 _ROWS_SQL = f"""
 INSERT INTO search_index
@@ -32,7 +38,8 @@ SELECT v.id,
        list_filter([lower(v.hardware_licence), lower(v.documentation_licence), lower(v.software_licence)],
                    lambda x: x IS NOT NULL),
        v.openness, v.bom_files,
-       v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines
+       v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines,
+       (SELECT coalesce(max(doc), 0) FROM search_index) + row_number() OVER (ORDER BY v.id)
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
 LEFT JOIN (
@@ -45,16 +52,42 @@ LEFT JOIN (
 WHERE {{projects}}
 """
 
+# The words of the search rows numbered above $1, their new vocabulary entries and their postings
+# (migration 0008 runs the same statements with $1 = 0).
+_WORDS_SQL = [
+    "CREATE OR REPLACE TEMP TABLE search_new_words AS SELECT doc, word, bit_or(f)::UTINYINT AS fields FROM ("
+    + " UNION ALL ".join(f"SELECT doc, unnest(string_split_regex({col}, '\\s+')) AS word, {bit} AS f "
+                         f"FROM search_index WHERE doc > $1" for col, bit in FIELD_BITS.items())
+    + ") WHERE word <> '' GROUP BY doc, word",
+    "INSERT INTO search_vocab "
+    "SELECT (SELECT coalesce(max(word_id), 0) FROM search_vocab) + row_number() OVER (ORDER BY word), word "
+    "FROM (SELECT DISTINCT word FROM search_new_words) w "
+    "WHERE NOT EXISTS (SELECT 1 FROM search_vocab v WHERE v.word = w.word)",
+    "INSERT INTO search_postings "
+    "SELECT v.word_id, n.doc, n.fields FROM search_new_words n JOIN search_vocab v ON v.word = n.word",
+    "DROP TABLE search_new_words",
+]
+
+
+def _index_words(con: duckdb.DuckDBPyConnection, above: int) -> None:
+    for sql in _WORDS_SQL:
+        con.execute(sql, [above] if "$1" in sql else None)
+
 
 def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> None:
-    """Rebuild the search rows of the given projects (all when None) from v_projects and their README."""
+    """Rebuild the search rows (and their words) of the given projects (all when None) from v_projects."""
     if project_ids is None:
-        con.execute("DELETE FROM search_index")
+        for table in ("search_postings", "search_vocab", "search_index"):
+            con.execute(f"DELETE FROM {table}")
         con.execute(_ROWS_SQL.format(records="TRUE", projects="TRUE"))
+        _index_words(con, 0)
         return
     ids = sorted(set(project_ids))
     if not ids:
         return
     where = "project_id IN (SELECT UNNEST($1::VARCHAR[]))"
+    con.execute(f"DELETE FROM search_postings WHERE doc IN (SELECT doc FROM search_index WHERE {where})", [ids])
     con.execute(f"DELETE FROM search_index WHERE {where}", [ids])
+    (above,) = con.execute("SELECT coalesce(max(doc), 0) FROM search_index").fetchone()  # type: ignore[misc]
     con.execute(_ROWS_SQL.format(records=where, projects="v.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
+    _index_words(con, above)

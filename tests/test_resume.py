@@ -46,6 +46,14 @@ def _unordered(value: str | None) -> str | None:
     return "\x1f".join(sorted(value.split("\x1f"))) if value and "\x1f" in value else value
 
 
+WORD_INDEX = {
+    # words no row holds any more stay in the vocabulary until a full rebuild (harmless: they have no postings)
+    "search_vocab": "SELECT DISTINCT word FROM search_vocab JOIN search_postings USING (word_id)",
+    "search_postings": "SELECT s.project_id, v.word, p.fields FROM search_postings p "
+                       "JOIN search_index s USING (doc) JOIN search_vocab v USING (word_id)",
+}
+
+
 def _content(db: Path) -> dict[str, list]:
     """Every crawled table's rows without timestamps (which say when, not what)."""
     con = duckdb.connect(str(db), read_only=True)
@@ -54,10 +62,15 @@ def _content(db: Path) -> dict[str, list]:
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
         for t in sorted(set(tables) - RUN_TABLES - CURATOR_TABLES):
+            if t in WORD_INDEX:  # numbered in the order words and rows were indexed: compare what they stand for
+                rows = con.execute(WORD_INDEX[t]).fetchall()
+                out[t] = sorted(rows)
+                continue
             cols = [c for c, typ in con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
                 "ORDER BY ordinal_position", [t]).fetchall()
-                if not typ.startswith(("TIMESTAMP", "DATE")) and c not in ("fetched_at", "changed_at")]
+                if not typ.startswith(("TIMESTAMP", "DATE")) and c not in ("fetched_at", "changed_at")
+                and (t, c) != ("search_index", "doc")]
             sel = ", ".join(f'"{c}"::VARCHAR' for c in cols)
             rows = con.execute(f'SELECT {sel} FROM "{t}"').fetchall()
             out[t] = sorted(tuple(_unordered(v) for v in r) for r in rows)

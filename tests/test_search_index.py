@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import rows
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry import db as regdb
 from registry.rows import for_projects, physical_order
@@ -17,6 +19,7 @@ from registry.search import SEARCH_README_CHARS, refresh_search
 from registry.store import insert, upsert
 
 MIGRATION = Path(__file__).resolve().parents[1] / "registry" / "migrations" / "0005_search.sql"
+WORDS_MIGRATION = MIGRATION.with_name("0008_search_words.sql")
 
 
 
@@ -27,30 +30,49 @@ def _search(run_ohr, cfg, *args):
     return json.loads(r.out)
 
 
+COLUMNS = ("project_id, name_lc, description_lc, readme_lc, other_lc, categories_lc, sources, licences_lc, openness, "
+           "bom_files, name, category, hardware_licence, maturity, stars, bom_lines")
+ROWS = "SELECT * EXCLUDE (doc) FROM search_index ORDER BY project_id"
+POSTINGS = ("SELECT s.project_id, v.word, p.fields FROM search_postings p JOIN search_index s USING (doc) "
+            "JOIN search_vocab v USING (word_id) ORDER BY ALL")
+
+
 def test_index_matches_a_full_rebuild_and_the_migration_backfill(crawled):
     cfg, db, _ = crawled
-    order = "ORDER BY project_id"
     with regdb.writer(db) as con:
-        after_crawl = con.execute(f"SELECT * FROM search_index {order}").fetchall()
+        after_crawl = con.execute(ROWS).fetchall()
+        postings = con.execute(POSTINGS).fetchall()
         assert len(after_crawl) == con.execute("SELECT count(*) FROM v_projects").fetchone()[0]
+        assert len(postings) > 30 and {f for _, _, f in postings} >= {2, 4, 7, 8}
         refresh_search(con)
-        assert con.execute(f"SELECT * FROM search_index {order}").fetchall() == after_crawl
+        assert con.execute(ROWS).fetchall() == after_crawl
+        assert con.execute(POSTINGS).fetchall() == postings
         backfill = MIGRATION.read_text().split("INSERT INTO search_index", 1)[1]
+        con.execute("DELETE FROM search_postings")
+        con.execute("DELETE FROM search_vocab")
         con.execute("DELETE FROM search_index")
-        con.execute("INSERT INTO search_index " + backfill)
-        assert con.execute(f"SELECT * FROM search_index {order}").fetchall() == after_crawl
+        con.execute(f"INSERT INTO search_index ({COLUMNS}) " + backfill)
+        assert con.execute(ROWS).fetchall() == after_crawl
+        # 0008 numbers the rows and fills vocabulary and postings with the statements registry/search.py runs
+        text = WORDS_MIGRATION.read_text()
+        con.execute(text[text.index("UPDATE search_index"):text.index("CREATE TABLE search_vocab")])
+        con.execute(text[text.index("CREATE TEMP TABLE search_new_words"):])
+        assert con.execute(POSTINGS).fetchall() == postings
     assert f"left(r.readme, {SEARCH_README_CHARS})), " in MIGRATION.read_text()
 
 
 def test_upgrading_a_registry_fills_the_index(crawled):
     cfg, db, _ = crawled
     with regdb.writer(db) as con:
-        expected = con.execute("SELECT * FROM search_index ORDER BY project_id").fetchall()
-        con.execute("DROP TABLE search_index")
-        con.execute("DELETE FROM schema_version WHERE version = 5")
+        expected = con.execute(ROWS).fetchall()
+        postings = con.execute(POSTINGS).fetchall()
+        for table in ("search_postings", "search_vocab", "search_index"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("DELETE FROM schema_version WHERE version IN (5, 8)")
     regdb._migrated.clear()
     with regdb.reader(db) as con:  # a reader upgrades first
-        assert con.execute("SELECT * FROM search_index ORDER BY project_id").fetchall() == expected
+        assert con.execute(ROWS).fetchall() == expected
+        assert con.execute(POSTINGS).fetchall() == postings
         assert con.execute("SELECT count(*) FROM documents WHERE content IS NOT NULL").fetchone()[0] > 0
 
 
@@ -142,3 +164,75 @@ def test_row_ranges_read_the_samerows(tmp_path):
             assert for_projects(con, "documents", "url, content", ids, order="ORDER BY url") == plain
         order = physical_order(con, "documents", ["zz", "p010", "p002"])
         assert order == ["p002", "p010", "zz"]
+
+
+ALPHABET = "aeiostv-_.é"
+
+
+@pytest.fixture(scope="module")
+def word_registry(tmp_path_factory):
+    """300 projects whose names, descriptions, topics and READMEs are made of short random words."""
+    import random
+
+    rng = random.Random(3)
+
+    def words(n: int) -> str:
+        return " ".join("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 7))) for _ in range(n))
+
+    path = tmp_path_factory.mktemp("words") / "w.duckdb"
+    when = datetime(2024, 1, 1)
+    with regdb.writer(path) as con:
+        ids = [f"example.org/{i}" for i in range(300)]
+        insert(con, "projects", [{"id": pid, "canonical_url": f"https://{pid}",
+                                  "name": words(rng.randint(0, 3)).upper(),
+                                  "description": words(rng.randint(0, 8)) if rng.random() < 0.8 else None,
+                                  "first_seen": when, "last_seen": when} for pid in ids])
+        insert(con, "repos", [{"project_id": pid, "host": "github", "full_name": f"o/{i}", "status": "ok",
+                               "readme": "\n".join(words(8) for _ in range(rng.randint(0, 12))), "stars": i % 7}
+                              for i, pid in enumerate(ids) if i % 3])
+        refresh_search(con)
+        refresh_search(con, ids[::5])  # some rows rebuilt: new numbers, old postings gone
+    return path
+
+
+def _both(path, terms, **filters):
+    from queries.sqlfiles import load
+
+    out = []
+    with regdb.reader(path) as con:
+        for name in ("_search", "_search_scan"):
+            q = load(name)
+            out.append(con.execute(q.sql, q.bind({"terms": terms, "lim": 1000, **filters})).fetchall())
+    return out
+
+
+@pytest.mark.parametrize("terms", [["a"], ["e", "o"], ["st"], ["a-e"], ["é"], ["ta", "ta"], ["example.org/1"],
+                                   ["zzz"], ["a", "zzz"], ["o/"], ["_"], ["."], ["sé", "v"]])
+def test_word_index_gives_the_scans_rows_scores_and_order(word_registry, terms):
+    indexed, scanned = _both(word_registry, terms)
+    assert indexed == scanned
+    if terms in (["a"], ["e", "o"]):
+        assert len(indexed) > 50
+
+
+@settings(max_examples=int(os.environ.get("OHR_FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(st.text(alphabet=ALPHABET + "xA", min_size=1, max_size=4), min_size=1, max_size=3))
+def test_word_index_agrees_with_the_scan_for_any_terms(word_registry, terms):
+    terms = [t.lower() for t in terms]
+    indexed, scanned = _both(word_registry, terms)
+    assert indexed == scanned
+
+
+def test_search_reads_the_index_unless_a_term_is_too_wide(word_registry):
+    from queries.search_plan import search_query
+
+    with regdb.reader(word_registry) as con:
+        assert search_query(con, ["sto"]).name == "_search"
+        assert search_query(con, ["nothing-like-it"]).name == "_search"
+        assert search_query(con, []).name == "_search_scan"          # filters only
+        assert search_query(con, ["sto", "a"], max_words=20).name == "_search_scan"  # 'a' is inside most words
+        (vocab,) = con.execute("SELECT count(*) FROM search_vocab").fetchone()
+        (stale,) = con.execute("SELECT count(*) FROM search_postings WHERE doc NOT IN "
+                               "(SELECT doc FROM search_index)").fetchone()
+    assert vocab > 500 and stale == 0
