@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
+from registry.normalize._docgate import DocGate, lower
 from registry.normalize._prefilter import any_of, gate
 
 __all__ = [
@@ -965,6 +966,11 @@ class _Unit:
     header_cells: list[str] | None = None
 
 
+_ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BOLD_HEADING_RE = re.compile(r"(\*\*|__)([^*_]{1,60})\1:?")
+_ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_LABEL_RE = re.compile(r"^\s*[\w][\w /&,()-]{0,40}:\s+\S")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
 _UNDERLINE_RE = re.compile(r"([=\-~^*#+`'\"])\1{2,}")
 _TABLE_SEP_RE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
 
@@ -1002,7 +1008,7 @@ def _units(text: str) -> list[_Unit]:
         line = lines[i]
         stripped = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        atx = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        atx = _ATX_RE.match(line)
         if atx:
             push(len(atx.group(1)), atx.group(2))
             i += 1
@@ -1028,7 +1034,7 @@ def _units(text: str) -> list[_Unit]:
             flush()
             i += 1
             continue
-        bold = re.fullmatch(r"(\*\*|__)([^*_]{1,60})\1:?", stripped)
+        bold = _BOLD_HEADING_RE.fullmatch(stripped)
         if bold:
             push(7, bold.group(2))
             i += 1
@@ -1038,9 +1044,9 @@ def _units(text: str) -> list[_Unit]:
             para += 1
             i += 1
             continue
-        if re.match(r"^\s*(?:[-*+•]|\d+[.)])\s+", line) or re.match(r"^\s*[\w][\w /&,()-]{0,40}:\s+\S", line):
+        if _ITEM_RE.match(line) or _LABEL_RE.match(line):
             flush()
-            buf.append(re.sub(r"^\s*(?:[-*+•]|\d+[.)])\s+", "", line))
+            buf.append(_ITEM_RE.sub("", line))
             i += 1
             continue
         buf.append(line)
@@ -1051,7 +1057,7 @@ def _units(text: str) -> list[_Unit]:
 
 def _sentences(text: str) -> list[str]:
     """Sentences of a unit (split after '.', '!', '?' or ';' before a capital or digit)."""
-    parts = re.split(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])", text)
+    parts = _SENTENCE_SPLIT_RE.split(text)
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -1241,21 +1247,20 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
                                     vague, orig or None))
 
     units = _units(text)
+    # the mention gate narrowed to the literals this README holds: a few `in` tests per sentence, not a scan
+    mention_gate = DocGate.of_text(_ANY_MENTION, "\n".join(u.text for u in units))
     for unit in units:
-        in_licence = _licence_file or any(_LICENCE_HEADING_RE.search(h) for h in unit.headings)
-        credits = bool(unit.headings and _SKIP_HEADING_RE.search(unit.headings[-1]) and not in_licence)
-        # only a short section name ('Software', 'PCB design') scopes what is under it, not a project title
-        heading_scope = _scopes_in(unit.headings[-1]) if unit.headings and \
-            len(unit.headings[-1].split()) <= 4 else set()
+        in_licence = _licence_file or any(_heading_kind(h)[0] for h in unit.headings)
+        credits = bool(unit.headings and _heading_kind(unit.headings[-1])[1] and not in_licence)
         if unit.cells is not None:
             _table_row(unit, in_licence, emit)
             continue
         # content types named by the paragraph's earlier sentences (masked), read only when an anaphora needs them
         earlier: list[tuple[str, list[_Mention]]] = []
         for sentence in _sentences(unit.text):
-            found = _find_mentions(sentence)
+            found = _find_mentions(sentence) if mention_gate.may_match(lower(sentence)) else []
             mentions = _accept(sentence, found, in_licence) if found else []
-            if credits and not _SELF_RE.search(sentence):
+            if mentions and credits and not _SELF_RE.search(sentence):
                 mentions = []  # credits name other people's licences unless the line is about this project
             if not mentions:
                 earlier.append((sentence, found))
@@ -1267,7 +1272,7 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
                 expr, vague = _group_expression(sentence, group)
                 if not scopes and not says_all:
                     para_scope = _para_scope(earlier) if _ANAPHORA_RE.match(sentence) else set()
-                    scopes = para_scope or heading_scope
+                    scopes = para_scope or _heading_scope(unit.headings)
                 orig = sentence[group[0].start:group[-1].end]
                 emit(expr, scopes, sentence, conf, vague, orig)
             earlier.append((sentence, mentions))
@@ -1275,6 +1280,18 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         for m in _badge_licence(alt, url):
             emit(m.expression, set(), f"badge: {alt or url}", 0.6, m.vague, alt)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _heading_kind(heading: str) -> tuple[bool, bool]:
+    """(heads a licence section, heads a credits section), remembered: every unit under a heading asks."""
+    return _LICENCE_HEADING_RE.search(heading) is not None, _SKIP_HEADING_RE.search(heading) is not None
+
+
+def _heading_scope(headings: list[str]) -> set[str]:
+    """Content types the last heading names; only a short section name ('Software', 'PCB design') scopes what
+    is under it, not a project title. Read only for a statement that names no scope of its own."""
+    return _scopes_in(headings[-1]) if headings and len(headings[-1].split()) <= 4 else set()
 
 
 def _para_scope(earlier: list[tuple[str, list[_Mention]]]) -> set[str]:
@@ -1333,25 +1350,37 @@ _HW_DIR_RE = re.compile(
 _DOC_DIR_RE = re.compile(r"^(?:docs?|documentation|manuals?|wiki|guides?|instructions)$", re.I)
 
 
+_GERBER_EXT_RE = re.compile(r"g[tb][lopsa]|g\d+|gm\d+")
+
+
+@lru_cache(maxsize=8192)
+def _folder_types(folder: str) -> tuple[bool, bool]:
+    """(is a hardware folder, is a documentation folder), remembered: the same folder names fill a whole tree."""
+    return _HW_DIR_RE.match(folder) is not None, _DOC_DIR_RE.match(folder) is not None
+
+
 def content_types(paths: list[str]) -> set[str]:
     """Which content types a repository tree holds: 'hardware' (CAD/EDA files or hardware folders),
     'software' (source code) and 'documentation' (README, docs, PDFs, pictures)."""
     kinds: set[str] = set()
     data_files = 0
     for path in paths:
+        if len(kinds) == 3:
+            break  # every type found: the rest of the tree cannot change the answer
         parts = [p for p in path.split("/") if p]
         if not parts or any(p.startswith(".") for p in parts[:-1]) or "node_modules" in parts:
             continue
         name = parts[-1]
         low = name.lower()
         ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
-        dirs = parts[:-1]
-        if ext in _HW_EXT or re.fullmatch(r"g[tb][lopsa]|g\d+|gm\d+", ext) or \
-                any(_HW_DIR_RE.match(d) for d in dirs):
+        folders = [_folder_types(d) for d in parts[:-1]]
+        hw_dir = any(hw for hw, _ in folders)
+        doc_dir = any(doc for _, doc in folders)
+        if ext in _HW_EXT or _GERBER_EXT_RE.fullmatch(ext) or hw_dir:
             kinds.add("hardware")
-        if ext in _SW_EXT and not (low == "conf.py" and any(_DOC_DIR_RE.match(d) for d in dirs)):
+        if ext in _SW_EXT and not (low == "conf.py" and doc_dir):
             kinds.add("software")
-        if ext in _DOC_EXT or low.startswith("readme") or any(_DOC_DIR_RE.match(d) for d in dirs):
+        if ext in _DOC_EXT or low.startswith("readme") or doc_dir:
             kinds.add("documentation")
         if ext in _DATA_EXT and not low.startswith("."):
             data_files += 1
@@ -1385,11 +1414,14 @@ _TYPE_TOKENS = {
 }
 
 
+_LICENCE_STEM_RE = re.compile(r"^(?:licen[cs]e|copying|copyright)", re.I)
+
+
 def _path_scope(path: str) -> tuple[frozenset[str] | None, bool]:
     """(content types a licence file's path names, whether it sits at the root): LICENSE-hardware, docs/LICENSE."""
     parts = path.strip("/").split("/")
     name = parts[-1]
-    stem = re.sub(r"^(?:licen[cs]e|copying|copyright)", "", name, flags=re.I)
+    stem = _LICENCE_STEM_RE.sub("", name)
     scopes = {k for k, rx in _TYPE_TOKENS.items() if rx.search(stem)}
     for d in parts[:-1]:
         scopes |= {k for k, rx in _TYPE_TOKENS.items() if rx.search(d)}
