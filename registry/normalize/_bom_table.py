@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from registry.normalize._bom_util import (
     DESIGNATOR_RE,
@@ -82,15 +83,33 @@ _NOTE_START = re.compile(r"(?i)^\s*(\*|\(|note|nb\b|n\.b\.|hint|see\b|please|all
                          r"updated|last\s+updated|version|rev\.|date|source:|created)")
 
 
+_BRACKETED_RE = re.compile(r"\((?:[^)]*)\)|\[(?:[^\]]*)\]")
+_CURRENCY_SIGN_RE = re.compile(r"[€$£¥]")
+_SPACE_RUN_RE = re.compile(r"[\s_]+")
+_NUM_CELL_RE = re.compile(r"[-+]?[\d.,\s]+%?")
+_NOT_NUMERIC_RE = re.compile(r"[^\d.,]")
+_COMMA_DECIMAL_RE = re.compile(r"^0,\d|,\d{1,2}$|,\d{4,}$")
+_DOT_DECIMAL_RE = re.compile(r"^0\.\d|\.\d{1,2}$|\.\d{4,}$")
+_DOT_THOUSANDS_RE = re.compile(r"\d\.\d{3},\d")
+_COMMA_THOUSANDS_RE = re.compile(r"\d,\d{3}\.\d")
+_DISTRIBUTOR_IN_RE = re.compile(r"(?<![a-z])(" + _DISTRIBUTORS + r")(?![a-z])")
+_DISTRIBUTOR_START_RE = re.compile(r"^(" + _DISTRIBUTORS + r")\b")
+_URL_CELL_RE = re.compile(r"\S*https?://\S*")
+
+
 def _norm(cell: str) -> str:
-    s = unicodedata.normalize("NFKD", cell.lower().replace("\n", " "))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = re.sub(r"\((?:[^)]*)\)|\[(?:[^\]]*)\]", " ", s)
-    s = re.sub(r"[€$£¥]", " ", s)
-    s = re.sub(r"[\s_]+", " ", s).strip(" :*.-")
+    s = cell.lower().replace("\n", " ")
+    if not s.isascii():  # ASCII has no decompositions and no combining marks
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    if "(" in s or "[" in s:
+        s = _BRACKETED_RE.sub(" ", s)
+    s = _CURRENCY_SIGN_RE.sub(" ", s)
+    s = _SPACE_RUN_RE.sub(" ", s).strip(" :*.-")
     return s
 
 
+@lru_cache(maxsize=8192)
 def header_field(cell: str) -> str | None:
     """Field a header cell names ('quantity', 'mpn', 'part:0', 'ignore', ...), or None if not BOM vocabulary."""
     if not cell or len(cell) > 60:
@@ -107,7 +126,7 @@ def header_field(cell: str) -> str | None:
 
 
 def _is_num(cell: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d.,\s]+%?", cell.strip())) and any(ch.isdigit() for ch in cell)
+    return bool(_NUM_CELL_RE.fullmatch(cell.strip())) and any(ch.isdigit() for ch in cell)
 
 
 _AMOUNT_RE = re.compile(r"[-+]?[\d.,\s]*\d[\d.,\s]*\s*([A-Z]{3}|[€$£¥])|([A-Z]{3}|[€$£¥])\s*[-+]?[\d.,\s]*\d[\d.,\s]*")
@@ -187,14 +206,14 @@ def _col_values(rows: list[list[str]], j: int) -> list[str]:
 def _decimal_comma(values: list[str]) -> bool | None:
     comma = dot = 0
     for v in values:
-        core = re.sub(r"[^\d.,]", "", v)
-        if re.search(r"^0,\d|,\d{1,2}$|,\d{4,}$", core) and "." not in core:
+        core = _NOT_NUMERIC_RE.sub("", v)
+        if _COMMA_DECIMAL_RE.search(core) and "." not in core:
             comma += 1
-        elif re.search(r"^0\.\d|\.\d{1,2}$|\.\d{4,}$", core) and "," not in core:
+        elif _DOT_DECIMAL_RE.search(core) and "," not in core:
             dot += 1
-        elif re.search(r"\d\.\d{3},\d", core):
+        elif _DOT_THOUSANDS_RE.search(core):
             comma += 1
-        elif re.search(r"\d,\d{3}\.\d", core):
+        elif _COMMA_THOUSANDS_RE.search(core):
             dot += 1
     if comma and not dot:
         return True
@@ -245,7 +264,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         elif f == "pn":
             generic_pn.append(j)
         elif f == "supplier_pn":
-            m = re.search(r"(?<![a-z])(" + _DISTRIBUTORS + r")(?![a-z])", _norm(header[j]))
+            m = _DISTRIBUTOR_IN_RE.search(_norm(header[j]))
             cm.supplier_pn.append((j, _title(m.group(1)) if m else None))
         elif f == "distributor":
             cm.supplier_pn.append((j, header[j].strip()))
@@ -300,7 +319,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         spans = [(j, c.strip()) for j, c in enumerate(above) if c.strip()]
         named = {c for c, nm in cm.supplier_pn if nm}
         for k, (j, name) in enumerate(spans):
-            if not re.match(r"^(" + _DISTRIBUTORS + r")\b", _norm(name)):
+            if not _DISTRIBUTOR_START_RE.match(_norm(name)):
                 continue
             end = min(spans[k + 1][0] if k + 1 < len(spans) else len(header), len(header))
             if any(j <= c < end for c in named):
@@ -385,7 +404,7 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         if not content:
             kinds.append("blank")
             continue
-        named = [(j, c) for j, c in content if j not in side_cols and not re.fullmatch(r"\S*https?://\S*", c)]
+        named = [(j, c) for j, c in content if j not in side_cols and not _URL_CELL_RE.fullmatch(c)]
         if not named:
             kinds.append("junk")
             continue

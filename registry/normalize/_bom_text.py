@@ -26,14 +26,22 @@ BOM_HEADING = re.compile(
     r"list\s*of\s*(parts|materials|components)|components?\s*list|stückliste|lista\s*de\s*materiales)\b")
 
 
+_EMPHASIS_RE = re.compile(r"[*_`]{1,3}")
+_WHITESPACE_RE = re.compile(r"\s+")
+_TIME_WORD_RE = re.compile(r"(?i)\btime\b")
+_PIPE_RE = re.compile(r"(?<!\\)\|")
+_BR_RE = re.compile(r"<br\s*/?>", re.I)
+_EDGE_EMPHASIS_RE = re.compile(r"(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)")
+
+
 def _strip_md(text: str) -> tuple[str, str | None]:
     link = None
     m = _MD_LINK.search(text)
     if m and m.group(2).startswith("http"):
         link = m.group(2)
     t = _MD_LINK.sub(lambda mm: mm.group(1), text)
-    t = re.sub(r"[*_`]{1,3}", "", t)
-    return re.sub(r"\s+", " ", t).strip(), link or first_url(text)
+    t = _EMPHASIS_RE.sub("", t)
+    return _WHITESPACE_RE.sub(" ", t).strip(), link or first_url(text)
 
 
 def _is_vertical_header(text: str) -> bool:
@@ -42,7 +50,7 @@ def _is_vertical_header(text: str) -> bool:
 
 
 def _is_labour(text: str) -> bool:
-    return bool(_LABOUR.search(text)) or (bool(_DURATION.search(text)) and bool(re.search(r"(?i)\btime\b", text)))
+    return bool(_LABOUR.search(text)) or (bool(_DURATION.search(text)) and bool(_TIME_WORD_RE.search(text)))
 
 
 def item_from_text(body: str, rownum: int) -> BomLine | None:
@@ -120,14 +128,14 @@ def _split_pipe_row(line: str) -> list[str]:
         s = s[1:]
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
-    cells = re.split(r"(?<!\\)\|", s)
+    cells = _PIPE_RE.split(s)
     out = []
     for c in cells:
         t = c.replace("\\|", "|")
         t = _MD_LINK.sub(lambda mm: f"{mm.group(1)} {mm.group(2)}" if mm.group(2).startswith("http")
                          else mm.group(1), t)
-        t = re.sub(r"<br\s*/?>", " ", t, flags=re.I)
-        t = re.sub(r"(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)", "", t)
+        t = _BR_RE.sub(" ", t)
+        t = _EDGE_EMPHASIS_RE.sub("", t)
         out.append(t.strip())
     return out
 

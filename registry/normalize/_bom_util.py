@@ -66,6 +66,17 @@ _NUM_RE = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?!\d)|[
                      r"|[-+]?[.,]\d+")
 
 
+_PRICE_NOISE_RE = re.compile(r"(?i)(us|ca|au|nz|hk|r|s|c|a)?\$|€|£|¥|₹|zł|kč|" + _CODE_RE.pattern
+                             + r"|\b(ea|each|pcs?|per|unit|approx|ca|incl|excl|vat|net)\b")
+_WORD3_RE = re.compile(r"[A-Za-z]{3,}")
+_LETTER_START_RE = re.compile(r"^[A-Za-z]")
+_DESIGNATOR_SEP_RE = re.compile(r"[,;\s/|]+")
+_WORD_CHAR_RE = re.compile(r"\w")
+_LIST_SEP_RE = re.compile(r"[,;\s]+")
+_WHITESPACE_RE = re.compile(r"\s+")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
 def find_currency(text: str) -> str | None:
     """Currency code named by a symbol, ISO code or word in text, or None."""
     for sym, code in _CUR_SYMBOLS:
@@ -127,9 +138,8 @@ def parse_price(text: str, decimal_comma: bool | None = None) -> tuple[float | N
     if not s or len(s) > 80:
         return None, None
     cur = find_currency(s)
-    letters = re.sub(r"(?i)(us|ca|au|nz|hk|r|s|c|a)?\$|€|£|¥|₹|zł|kč|" + _CODE_RE.pattern
-                     + r"|\b(ea|each|pcs?|per|unit|approx|ca|incl|excl|vat|net)\b", "", s)
-    if re.search(r"[A-Za-z]{3,}", letters):
+    letters = _PRICE_NOISE_RE.sub("", s)
+    if _WORD3_RE.search(letters):
         return None, cur
     m = _NUM_RE.search(s)
     if not m:
@@ -154,7 +164,7 @@ def parse_quantity(text: str, decimal_comma: bool | None = None) -> float | None
     m = _QTY_RE.match(s)
     if not m:
         return None
-    if re.match(r"^[A-Za-z]", s) and not s.lower().startswith(("ca", "approx", "x")):
+    if _LETTER_START_RE.match(s) and not s.lower().startswith(("ca", "approx", "x")):
         return None
     num = to_number(m.group(1), decimal_comma)
     if num is None:
@@ -174,9 +184,9 @@ def split_designators(text: str, limit: int = 2000) -> list[str]:
     if not text:
         return []
     out: list[str] = []
-    for tok in re.split(r"[,;\s/|]+", str(text)):
+    for tok in _DESIGNATOR_SEP_RE.split(str(text)):
         tok = tok.strip().strip(".")
-        if not tok or tok.lower() in PLACEHOLDERS or not re.search(r"\w", tok):
+        if not tok or tok.lower() in PLACEHOLDERS or not _WORD_CHAR_RE.search(tok):
             continue
         m = _RANGE_RE.match(tok)
         if m and 0 <= int(m.group(3)) - int(m.group(2)) <= 500:
@@ -190,7 +200,7 @@ def split_designators(text: str, limit: int = 2000) -> list[str]:
 
 def looks_like_designators(text: str) -> bool:
     """True when every token of the cell reads like a reference designator (C1, R12, U3)."""
-    toks = [t for t in re.split(r"[,;\s]+", text.strip()) if t]
+    toks = [t for t in _LIST_SEP_RE.split(text.strip()) if t]
     return bool(toks) and all(DESIGNATOR_RE.match(t) or _RANGE_RE.match(t) for t in toks)
 
 
@@ -207,10 +217,10 @@ def clean(text: str | None) -> str | None:
     """Collapse whitespace; None for empty or placeholder cells."""
     if text is None:
         return None
-    s = re.sub(r"\s+", " ", str(text)).strip()
+    s = _WHITESPACE_RE.sub(" ", str(text)).strip()
     return None if not s or s.lower() in PLACEHOLDERS else s
 
 
 def has_letters(text: str) -> bool:
     """True when the text holds at least one letter."""
-    return bool(re.search(r"[^\W\d_]", text))
+    return bool(_LETTER_RE.search(text))
