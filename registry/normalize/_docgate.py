@@ -32,7 +32,7 @@ class DocGate:
 
     __slots__ = ("gated", "keys")
 
-    def __init__(self, gated: Gated, keys: tuple[str, ...] | None) -> None:
+    def __init__(self, gated: Gated | None, keys: tuple[str, ...] | None) -> None:
         self.gated = gated
         self.keys = keys
 
@@ -50,6 +50,13 @@ class DocGate:
         if gated.keys is None:
             return cls(gated, None)
         return cls(gated, tuple(sorted(k for k in gated.keys if k in held)))
+
+    @classmethod
+    def union(cls, gates: list[DocGate]) -> DocGate:
+        """A gate passing a piece when any of `gates` may match it (one test to skip a piece before trying each)."""
+        if any(g.keys is None for g in gates):
+            return cls(None, None)
+        return cls(None, tuple(sorted({k for g in gates for k in g.keys or ()})))
 
     def may_match(self, low: str) -> bool:
         """False when the pattern cannot match the piece whose `lower()` is `low`."""

@@ -473,8 +473,11 @@ def _signals(sentences: list[str], source: str, found: dict[tuple[str, str], Evi
     medical_gate, url_gate = DocGate.of_scope(_MEDICAL, held), DocGate.of_scope(_URL_IN_TEXT, held)
     gated_caveats = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in caveat_rules]
     gated_rules = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in rules]
+    any_rule = DocGate.union([dg for _, dg in gated_caveats + gated_rules])
     for sentence in sentences:
         low = lower(sentence)
+        if not any_rule.may_match(low):
+            continue  # no rule can match: most sentences of a README
         medical = medical_gate.may_match(low) and bool(_MEDICAL.pattern.search(sentence))
         urls = [u.span() for u in _URL_IN_TEXT.pattern.finditer(sentence)] if url_gate.may_match(low) else []
         claimed: list[tuple[int, int]] = list(urls)   # words inside links are not prose
