@@ -679,6 +679,11 @@ _SIGNATURES: list[tuple[str, list[str]]] = [
     ]),
 ]
 _SIG_NORM = [(spdx, [_norm_text(p) for p in phrases], phrases) for spdx, phrases in _SIGNATURES]
+#: Words (padded, as in a word stream) that many signature phrases hold and most licence texts lack: a phrase is
+#: only looked for in a text holding each of them it holds, so one scan per word spares a scan per phrase.
+_HUB_WORDS = tuple(f" {w} " for w in ("gnu", "general", "cern", "hardware", "solderpad", "mozilla", "eclipse",
+                                       "apache"))
+_SIG_HUBS = [[frozenset(h for h in _HUB_WORDS if h in n) for n in norms] for _, norms, _ in _SIG_NORM]
 # a matched text whose id is a key here hides the ids it lists (the first quotes or embeds the others)
 _SHADOWS = {
     "SHL-0.51": {"Apache-2.0"}, "SHL-0.5": {"Apache-2.0"}, "SHL-2.0": {"Apache-2.0"}, "SHL-2.1": {"Apache-2.0"},
@@ -729,9 +734,11 @@ def _gnu_later(text: str) -> bool:
 def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
     """Licences whose full text (or its distinctive sentences) appears in `text`: (spdx, phrase, conf, pos)."""
     norm = _norm_text(text)
+    absent = frozenset(h for h in _HUB_WORDS if h not in norm)
     hits: dict[str, tuple[str, float, int]] = {}
-    for spdx, norms, phrases in _SIG_NORM:
-        found = [(norm.find(n), p) for n, p in zip(norms, phrases, strict=True) if n in norm]
+    for (spdx, norms, phrases), hubs in zip(_SIG_NORM, _SIG_HUBS, strict=True):
+        found = [(norm.find(n), p) for n, p, hs in zip(norms, phrases, hubs, strict=True)
+                 if absent.isdisjoint(hs) and n in norm]
         if not found:
             continue
         pos, phrase = min(found)
@@ -739,8 +746,8 @@ def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
         hits[spdx] = (phrase, conf, pos)
     # the legal-code pattern is only read when the text says 'creative commons' (most licence texts do not)
     m = _CC_LEGAL_RE.search(norm) if " creative commons " in norm else None
-    legal = (" creative commons corporation " in norm or " creative commons legal code " in norm
-             or " by exercising the licensed rights " in norm)
+    legal = bool(m) and (" creative commons corporation " in norm or " creative commons legal code " in norm
+                         or " by exercising the licensed rights " in norm)
     if m and (legal or m.start() < 400):
         expr, _ = _cc_expr("by " + m.group(1), f"{m.group(2)}.{m.group(3)}")
         hits[expr] = (m.group(0).strip(), 0.9 if legal else 0.75, m.start())
