@@ -11,8 +11,9 @@ file size, `ohr search` / `ohr show` cold-process times beside the same SQL run 
     .venv/bin/python bench/scale.py --sizes 100000,1000000
     .venv/bin/python bench/scale.py --sizes 1000000 --batch 50000 --stub-normalizers --no-renormalize
 
-The normalizers cost ~25 ms per GitHub project (README regexes), so a full 1M build and renormalize take
-hours on 2 cores; `--stub-normalizers` measures everything else (their rows are then synthetic).
+The normalizers cost a few ms per GitHub project (README regexes, licence files, BOMs; ~25 ms before their
+literal gates), spread over one worker process per core; `--stub-normalizers` measures everything else
+(their rows are then synthetic).
 
 Proportions (per project): primary URL on GitHub 25 %, hackaday.io 45 %, OSHWA 5 %, other web 25 %;
 12 % of non-GitHub projects also link a GitHub repository; 20 % are listed by a second source under
@@ -234,6 +235,7 @@ class Stopwatch:
         import importlib
 
         self.spent: dict[str, float] = dict.fromkeys((label for _, _, label in self.PARTS), 0.0)
+        self.tables: dict[str, tuple[float, int]] = {}   # store statements per table: seconds, rows written
         self.depth = 0
         for module, name, label in self.PARTS:
             try:
@@ -249,7 +251,12 @@ class Stopwatch:
                 try:
                     return _fn(*a, **k)
                 finally:
-                    self.spent[_label] += time.perf_counter() - t0
+                    took = time.perf_counter() - t0
+                    self.spent[_label] += took
+                    if _label.startswith("store") and len(a) > 3:  # _execute(con, "INSERT INTO t (…)", typs, data)
+                        table = str(a[1]).split()[2]
+                        seconds, n = self.tables.get(table, (0.0, 0))
+                        self.tables[table] = (seconds + took, n + len(a[3]))
 
             setattr(mod, name, functools.wraps(fn)(timed_fn))
 
@@ -331,7 +338,7 @@ def build(world: World, d: Path, batch_items: int) -> dict[str, Any]:
     synthetic = fill_missing_derived(cfg.registry_path, world)
     t_store += time.perf_counter() - t0
     return {"cfg": cfg, "gen": t_gen + t_docs, "parse": t_parse, "store": t_store, "synthetic": synthetic,
-            "parts": dict(watch.spent)}
+            "parts": dict(watch.spent), "tables": dict(watch.tables)}
 
 
 def fill_missing_derived(path: Path, world: World) -> list[str]:
@@ -459,9 +466,14 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
     stmt = built["parts"]["store statements (appender + INSERT/upsert)"]
     print(f"  write: {total:,} rows; crawl batches took {built['store']:.1f} s = {total / built['store']:,.0f} rows/s "
           f"(generating {built['gen']:.1f} s and list parsing {built['parse']:.1f} s not counted)")
-    print(f"         store statements alone {stmt:.1f} s = {total / max(stmt, 1e-9):,.0f} rows/s; batch time by part: "
+    written = sum(n for _, n in built["tables"].values())
+    print(f"         store statements alone: {written:,} rows written in {stmt:.1f} s = "
+          f"{written / max(stmt, 1e-9):,.0f} rows/s; batch time by part: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in built["parts"].items())
           + f", other (open/commit/lookups) {built['store'] - sum(built['parts'].values()):.1f} s")
+    by_table = sorted(built["tables"].items(), key=lambda kv: -kv[1][0])
+    print("         store statements by table (rows written, seconds, rows/s): " + ", ".join(
+        f"{t} {n:,} in {s:.1f} s = {n / max(s, 1e-9):,.0f}/s" for t, (s, n) in by_table[:8]))
     print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items() if n))
     if built["synthetic"]:
         print("  synthetic derived rows (normalizers not in the crawl path yet): " + "; ".join(built["synthetic"]))
@@ -494,12 +506,20 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
         return
     ohr = str(ROOT / ".venv" / "bin" / "ohr")
     t0 = time.perf_counter()
-    r = subprocess.run([ohr, "renormalize", "--config", str(built["cfg"].path)], capture_output=True, text=True)
+    proc = subprocess.Popen([ohr, "renormalize", "--config", str(built["cfg"].path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None and proc.stdout is not None
+    tail: list[str] = []
+    for line in proc.stderr:  # its progress lines, with the time they came
+        tail = (tail + [line])[-20:]
+        print(f"    renormalize +{time.perf_counter() - t0:7.1f} s  {line.rstrip()[:150]}", flush=True)
+    out = proc.stdout.read()
+    code = proc.wait()
     t = time.perf_counter() - t0
-    if r.returncode:
-        print(f"  renormalize FAILED ({r.returncode}) after {t:.1f} s: {r.stderr[-800:]}")
+    if code:
+        print(f"  renormalize FAILED ({code}) after {t:.1f} s: {''.join(tail)[-800:]}")
     else:
-        print(f"  renormalize: {t:.1f} s ({r.stdout.strip()})")
+        print(f"  renormalize: {t:.1f} s ({out.strip()})")
 
 
 def main(argv: list[str] | None = None) -> None:

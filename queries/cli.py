@@ -529,6 +529,9 @@ def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt =
 def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Re-derive every normalized field from the stored raw documents, without the network.
 
+    Works in short transactions (one per source document, then per chunk of projects), so searches keep
+    working meanwhile; if it is stopped, running it again finishes the job. Progress goes to stderr.
+
     Example: ohr renormalize --db registry.duckdb
     """
     from registry.db import RegistryMissing
@@ -537,7 +540,7 @@ def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     cfg = load(config, db)
     if not cfg.registry_path.exists():
         raise RegistryMissing(f"no registry at {cfg.registry_path}; run `ohr crawl` first (or pass --db)")
-    counts = run(cfg)
+    counts = run(cfg, progress=lambda msg: typer.echo(msg, err=True))
     typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

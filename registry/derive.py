@@ -197,17 +197,18 @@ def _not_current(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, str]])
     return out
 
 
-def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> int:
+def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None, *,
+                 rederive: bool = False) -> int:
     """Rebuild `repos` rows of the given projects (all when None) from their stored documents.
 
-    With ids (a crawl batch), a row already derived from the stored repository document is left alone, and
-    only the row ranges holding the others' documents are read; all of them are derived in chunks of
-    DERIVE_CHUNK projects whose documents sit next to each other in the table.
+    With ids (a crawl batch), a row already derived from the stored repository document is left alone
+    (unless `rederive`, as renormalize asks), and only the row ranges holding the others' documents are read;
+    all of them are derived in chunks of DERIVE_CHUNK projects whose documents sit next to each other.
     """
     from registry.rows import for_projects, physical_order
 
     targets = github_targets(con, project_ids)
-    if project_ids is not None:
+    if project_ids is not None and not rederive:
         targets = _not_current(con, targets)
     if not targets:
         return 0

@@ -7,6 +7,7 @@ same rows; curator corrections are applied on top, in the `v_projects` view, nev
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -199,33 +200,101 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+#: Below this many projects the normalizers run in-process: starting worker processes costs more than it saves.
+POOL_MIN_PROJECTS = 1000
+_CHUNK = 2000
+_pool: Any = None
+
+
+def _workers() -> int:
+    """Worker processes for the normalizers: OHR_NORMALIZE_WORKERS, else one per core (at most 8)."""
+    raw = os.environ.get("OHR_NORMALIZE_WORKERS", "")
+    if raw.isdigit():
+        return int(raw)
+    return min(8, os.cpu_count() or 1)
+
+
+def _get_pool(n_projects: int) -> Any:
+    """A process pool shared by every call in this process, or None when the work is too small to spread."""
+    global _pool
+    workers = _workers()
+    if workers < 2 or n_projects < POOL_MIN_PROJECTS:
+        return None
+    if _pool is None:
+        import atexit
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent holds DuckDB's threads (and maybe the crawler's), which fork does not copy
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        atexit.register(_pool.shutdown, cancel_futures=True)
+    return _pool
+
+
+def _derive_safe(inp: _Inputs) -> tuple[str, dict[str, list[dict[str, Any]]] | None, str | None]:
+    """One project's rows, or the message of the exception a normalizer raised on it (it must not stop others)."""
+    try:
+        return inp.pid, _derive_one(inp), None
+    except Exception as exc:  # noqa: BLE001 - one bad project must not stop the others
+        return inp.pid, None, f"{type(exc).__name__}: {exc}"[:2000]
+
+
 def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> dict[str, int]:
     """Rebuild the normalized rows of the given projects (all when None); returns row counts per table.
 
     A normalizer failing on one project is recorded in `crawl_errors` (run `normalize`) and the others go on.
+    Large runs spread the normalizers over worker processes (the registry is read and written here only):
+    while they parse one chunk of projects, this process stores the previous chunk and loads the next.
     """
     if project_ids is None:  # chunks of projects whose documents are neighbours: each chunk reads few row ranges
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
     else:
         ids = sorted(set(project_ids))
     counts = dict.fromkeys(_TABLES, 0)
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start:start + 2000]
-        inputs = _load(con, chunk)
-        batch: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
-        failures = []
-        for pid in chunk:
-            try:
-                rows = _derive_one(inputs[pid])
-            except Exception as exc:  # noqa: BLE001 - one bad project must not stop the others
-                failures.append({"run_id": "normalize", "source": "normalize", "item": pid, "url": None,
-                                 "kind": "normalize", "message": f"{type(exc).__name__}: {exc}"[:2000],
-                                 "occurred_at": datetime.now()})
-                continue
-            for t in _TABLES:
-                batch[t].extend(rows[t])
-        for t in _TABLES:
-            con.execute(f"DELETE FROM {t} WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [chunk])
-            counts[t] += insert(con, t, batch[t])
-        insert(con, "crawl_errors", failures)
+    pool = _get_pool(len(ids))
+    pending: tuple[list[str], list[_Inputs], Iterable[Any]] | None = None
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        inputs = list(_load(con, chunk).values())
+        if pool is None:
+            _store(con, chunk, map(_derive_safe, inputs), counts)
+            continue
+        results = pool.map(_derive_safe, inputs, chunksize=50)
+        if pending is not None:
+            _store_pending(con, pending, counts)
+        pending = (chunk, inputs, results)
+    if pending is not None:
+        _store_pending(con, pending, counts)
     return counts
+
+
+def _store_pending(con: duckdb.DuckDBPyConnection, pending: tuple[list[str], list[_Inputs], Iterable[Any]],
+                   counts: dict[str, int]) -> None:
+    """Store a chunk the workers parsed; if a worker died (killed, out of memory), parse it here instead."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _pool
+    chunk, inputs, results = pending
+    try:
+        results = list(results)
+    except BrokenProcessPool:
+        _pool = None
+        results = list(map(_derive_safe, inputs))
+    _store(con, chunk, results, counts)
+
+
+def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[Any], counts: dict[str, int]) -> None:
+    """Replace a chunk's normalized rows by its new ones, and record the projects a normalizer failed on."""
+    batch: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
+    failures = []
+    for pid, rows, error in results:
+        if rows is None:
+            failures.append({"run_id": "normalize", "source": "normalize", "item": pid, "url": None,
+                             "kind": "normalize", "message": error, "occurred_at": datetime.now()})
+            continue
+        for t in _TABLES:
+            batch[t].extend(rows[t])
+    for t in _TABLES:
+        con.execute(f"DELETE FROM {t} WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [chunk])
+        counts[t] += insert(con, t, batch[t])
+    insert(con, "crawl_errors", failures)

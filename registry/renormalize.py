@@ -1,7 +1,14 @@
-"""Re-derive every normalized row from stored raw documents: no network, same result as a crawl."""
+"""Re-derive every normalized row from stored raw documents: no network, same result as a crawl.
+
+It works in short transactions, like a crawl: one per stored source document (its records and the merges
+they imply), then one per chunk of projects (repositories, normalized rows, project fields, search rows and
+history). Readers keep working meanwhile and see each project either before or after; a renormalize that is
+stopped half-way leaves every project consistent, and running it again finishes the job.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crawler.base import Document, adapter_for
@@ -9,44 +16,59 @@ from crawler.base import Document, adapter_for
 if TYPE_CHECKING:
     from crawler.config import Config
 
-__all__ = ["renormalize"]
+__all__ = ["CHUNK_PROJECTS", "renormalize"]
+
+#: Projects re-derived per transaction (each chunk also re-reads v_projects once for the history).
+CHUNK_PROJECTS = 50_000
 
 
-def renormalize(cfg: Config) -> dict[str, int]:
-    """Re-parse stored source documents into records, then rebuild repos and project fields."""
+def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
+                progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk."""
     from registry import changes, derive
     from registry.db import writer
     from registry.normalized import derive_normalized
     from registry.resolve import link_records
+    from registry.rows import physical_order
 
-    counts = {"documents": 0, "records": 0, "repositories": 0, "projects": 0}
-    all_records: list = []
+    say = progress or (lambda _msg: None)
+    counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
+              "changes": 0, "projects": 0}
     by_name = {s.name: s for s in cfg.sources}
     with writer(cfg.registry_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        docs = con.execute(
-            "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.content, d.etag, d.path, s.kind "
+        stored = con.execute(
+            "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.etag, d.path, s.kind "
             "FROM documents d JOIN sources s ON s.name = d.source "
             "WHERE d.project_id IS NULL AND d.content IS NOT NULL ORDER BY d.fetched_at"
         ).fetchall()
-        for url, kind, source, fetched_at, status, content, etag, path, source_kind in docs:
+        for url, kind, source, fetched_at, status, etag, path, source_kind in stored:
             src = by_name.get(source)
             if src is None or src.kind != source_kind:
                 continue  # a source no longer configured keeps its stored records as they are
+            (content,) = con.execute("SELECT content FROM documents WHERE url = ?", [url]).fetchone()
             doc = Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
                            content=content, etag=etag, path=path)
             records = adapter_for(source_kind).parse(doc, src)
+            con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, fetched_at)
-            all_records.extend(records)
+            counts["merged"] += len(link_records(con, records))
+            con.execute("COMMIT")
             counts["documents"] += 1
             counts["records"] += len(records)
-        counts["repositories"] = derive.derive_repos(con)
-        counts["merged"] = len(link_records(con, all_records))
-        normalized = derive_normalized(con)
-        counts.update({k: v for k, v in normalized.items() if k in ("licences", "bom_lines")})
-        derive.refresh_projects(con)
-        # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
-        counts["changes"] = changes.record_changes(con, None, run_id="renormalize")
+        say(f"{counts['documents']} source documents re-parsed into {counts['records']} records")
+
+        ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            con.execute("BEGIN TRANSACTION")
+            counts["repositories"] += derive.derive_repos(con, part, rederive=True)
+            normalized = derive_normalized(con, part)
+            counts["licences"] += normalized["licences"]
+            counts["bom_lines"] += normalized["bom_lines"]
+            derive.refresh_projects(con, part)
+            # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
+            counts["changes"] += changes.record_changes(con, part, run_id="renormalize")
+            con.execute("COMMIT")
+            say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived")
         counts["projects"] = con.execute("SELECT count(*) FROM projects").fetchone()[0]
-        con.execute("COMMIT")
     return counts
