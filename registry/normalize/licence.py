@@ -1289,9 +1289,17 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
     return out
 
 
-@lru_cache(maxsize=4096)
 def _heading_kind(heading: str) -> tuple[bool, bool]:
-    """(heads a licence section, heads a credits section), remembered: every unit under a heading asks."""
+    """(heads a licence section, heads a credits section); short headings are remembered, as every unit under
+    a heading asks (long ones are not, so a hostile README cannot fill the cache with big strings)."""
+    if len(heading) <= 200:
+        return _short_heading_kind(heading)
+    return _LICENCE_HEADING_RE.search(heading) is not None, _SKIP_HEADING_RE.search(heading) is not None
+
+
+@lru_cache(maxsize=4096)
+def _short_heading_kind(heading: str) -> tuple[bool, bool]:
+    """`_heading_kind` of a heading of at most 200 characters, remembered."""
     return _LICENCE_HEADING_RE.search(heading) is not None, _SKIP_HEADING_RE.search(heading) is not None
 
 
