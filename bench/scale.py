@@ -225,6 +225,7 @@ class Stopwatch:
     """Time spent inside chosen functions of the write path (patched in place for the bench only)."""
 
     PARTS = (("registry.store", "_execute", "store statements (appender + INSERT/upsert)"),
+             ("registry.store", "_merge", "store statements (appender + INSERT/upsert)"),
              ("registry.normalized", "derive_normalized", "normalizers (licence, maturity, BOM, OKH)"),
              ("registry.derive", "derive_repos", "derive_repos"),
              ("registry.derive", "refresh_projects", "refresh_projects + search_index"),
@@ -253,10 +254,13 @@ class Stopwatch:
                 finally:
                     took = time.perf_counter() - t0
                     self.spent[_label] += took
-                    if _label.startswith("store") and len(a) > 3:  # _execute(con, "INSERT INTO t (…)", typs, data)
-                        table = str(a[1]).split()[2]
+                    if _label.startswith("store") and len(a) > 3:
+                        if str(a[1]).startswith("INSERT"):  # _execute(con, "INSERT INTO t (…)", typs, data)
+                            table, n_rows = str(a[1]).split()[2], len(a[3])
+                        else:  # _merge(con, table, cols, typs, data, …)
+                            table, n_rows = str(a[1]), len(a[4])
                         seconds, n = self.tables.get(table, (0.0, 0))
-                        self.tables[table] = (seconds + took, n + len(a[3]))
+                        self.tables[table] = (seconds + took, n + n_rows)
 
             setattr(mod, name, functools.wraps(fn)(timed_fn))
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry import db as regdb
+from registry import store
 from registry.store import insert, upsert
 
 
@@ -168,3 +174,54 @@ def _kept(con, table: str) -> str:
     cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                                       "ORDER BY ordinal_position", [table]).fetchall()]
     return ", ".join(c for c in cols if c not in ("doc", "fetched_at", "last_seen", "first_seen", "changed_at"))
+
+
+def _on_conflict(con, table, rows, key, keep=(), coalesce=(), exprs=None):
+    """The reference: what DuckDB's INSERT … ON CONFLICT DO UPDATE makes of the same upsert."""
+    by_key = {tuple(r.get(k) for k in key): r for r in rows}
+    cols = [c for c in store.column_types(con, table) if any(c in r for r in by_key.values())]
+    sets = []
+    exprs = dict(exprs or {})
+    for c in cols:
+        if c in key or c in keep:
+            continue
+        sets.append(f"{c} = {exprs.pop(c)}" if c in exprs else
+                    f"{c} = coalesce(excluded.{c}, {table}.{c})" if c in coalesce else f"{c} = excluded.{c}")
+    sets += [f"{c} = {e}" for c, e in exprs.items()]
+    values = ", ".join("(" + ", ".join("?" for _ in cols) + ")" for _ in by_key)
+    params = [json.dumps(r.get(c), sort_keys=True) if store.column_types(con, table)[c] == "JSON" and r.get(c) is not None
+              else r.get(c) for r in by_key.values() for c in cols]
+    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES {values} ON CONFLICT ({', '.join(key)}) "
+                + (f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"), params)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["s1", "s2"]),
+                                   st.one_of(st.none(), st.sampled_from(["n1", "n2"])),
+                                   st.one_of(st.none(), st.dictionaries(st.sampled_from("xy"), st.integers(0, 3))),
+                                   st.booleans()),
+                         min_size=1, max_size=6), min_size=1, max_size=4))
+def test_upsert_matches_on_conflict_semantics(tmp_path_factory, batches):
+    """keep, coalesce, exprs, absent columns, JSON, a two-column key and duplicate keys: as ON CONFLICT does."""
+    path = tmp_path_factory.mktemp("ups") / "u.duckdb"
+    ts = datetime(2024, 1, 1)
+    with regdb.writer(path) as con:
+        con.execute("CREATE TABLE ref AS SELECT * FROM source_records LIMIT 0")
+        con.execute("ALTER TABLE ref ADD PRIMARY KEY (source, record_key)")
+        for n, batch in enumerate(batches):
+            rows = [{"source": src, "record_key": k, "project_id": f"p-{k}", "name": name, "fields": fields,
+                     "first_seen": ts.replace(day=n + 1), "last_seen": ts.replace(day=n + 1),
+                     **({"description": f"d{n}"} if with_desc else {})}
+                    for k, src, name, fields, with_desc in batch]
+            if any("description" in r for r in rows):  # a column named by some rows only: NULL in the others
+                for r in rows:
+                    r.setdefault("description", None)
+            spec = {"key": ["source", "record_key"], "keep": ["first_seen"], "coalesce": ["name"],
+                    "exprs": {"last_seen": "greatest(excluded.last_seen, {t}.last_seen)"}}
+            upsert(con, "source_records", rows, spec["key"], spec["keep"], spec["coalesce"],
+                   {"last_seen": spec["exprs"]["last_seen"].format(t="source_records")})
+            _on_conflict(con, "ref", rows, spec["key"], spec["keep"], spec["coalesce"],
+                         {"last_seen": spec["exprs"]["last_seen"].format(t="ref")})
+            got = con.execute("SELECT * FROM source_records ORDER BY source, record_key").fetchall()
+            want = con.execute("SELECT * FROM ref ORDER BY source, record_key").fetchall()
+            assert got == want
