@@ -8,7 +8,9 @@ stopped half-way leaves every project consistent, and running it again finishes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from crawler.base import Document, adapter_for
@@ -20,6 +22,15 @@ __all__ = ["CHUNK_PROJECTS", "renormalize"]
 
 #: Projects re-derived per transaction (each chunk also re-reads v_projects once for the history).
 CHUNK_PROJECTS = 50_000
+
+
+@contextmanager
+def _timed(took: dict[str, float], what: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        took[what] = took.get(what, 0.0) + time.perf_counter() - t0
 
 
 def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
@@ -60,15 +71,22 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
         for start in range(0, len(ids), chunk):
             part = ids[start:start + chunk]
-            con.execute("BEGIN TRANSACTION")
-            counts["repositories"] += derive.derive_repos(con, part, rederive=True)
-            normalized = derive_normalized(con, part)
+            took: dict[str, float] = {}
+            with _timed(took, "repositories"):
+                con.execute("BEGIN TRANSACTION")
+                counts["repositories"] += derive.derive_repos(con, part, rederive=True)
+            with _timed(took, "normalizers"):
+                normalized = derive_normalized(con, part)
             counts["licences"] += normalized["licences"]
             counts["bom_lines"] += normalized["bom_lines"]
-            derive.refresh_projects(con, part)
+            with _timed(took, "fields and search"):
+                derive.refresh_projects(con, part)
             # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
-            counts["changes"] += changes.record_changes(con, part, run_id="renormalize")
-            con.execute("COMMIT")
-            say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived")
+            with _timed(took, "history"):
+                counts["changes"] += changes.record_changes(con, part, run_id="renormalize")
+            with _timed(took, "commit"):
+                con.execute("COMMIT")
+            say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived ("
+                + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
         counts["projects"] = con.execute("SELECT count(*) FROM projects").fetchone()[0]
     return counts
