@@ -13,6 +13,8 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from registry.rows import MAX_RANGES, _ranges
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -154,12 +156,22 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], typs: li
         appender = con.appender(_STAGE)
         appender.append_rows(data)
         appender.flush()
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
-                    f"FROM {source} s JOIN {table} t ON {on.format(a='s', b='t')}")
-        con.execute(f"DELETE FROM {table} USING {_MERGED} m WHERE {on.format(a=table, b='m')}")
-        con.execute(f"INSERT INTO {table} SELECT * FROM {_MERGED}")
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
+        # the stored rows' rowids from the narrow key columns first: joining the whole table would read (and
+        # decompress) every wide column of every row; `rowid BETWEEN` ranges are pushed into the scan instead
+        rowids = [r for (r,) in con.execute(f"SELECT t.rowid FROM {table} t JOIN {_STAGE} s "
+                                            f"ON {on.format(a='s', b='t')} ORDER BY 1").fetchall()]
+        if rowids:
+            ranges = _ranges(rowids)
+            within = " OR ".join(f"rowid BETWEEN {a} AND {b}" for a, b in ranges) if len(ranges) <= MAX_RANGES \
+                else "TRUE"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
+                        f"FROM {source} s JOIN (SELECT * FROM {table} WHERE {within}) t ON {on.format(a='s', b='t')}")
+            con.execute(f"DELETE FROM {table} USING {_MERGED} m WHERE {on.format(a=table, b='m')}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM {_MERGED}")
+            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
+        else:
+            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s")
     finally:
         for tmp in (_STAGE, _MERGED):
             try:
