@@ -24,6 +24,7 @@ __all__ = ["column_types", "insert", "upsert"]
 _types_cache: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = weakref.WeakKeyDictionary()
 _STAGE = "__ohr_store_stage"
 _MERGED = "__ohr_store_merged"
+_CHANGED = "__ohr_store_changed"
 
 
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -108,9 +109,10 @@ def upsert(
     (``excluded.x`` is the new value, ``table.x`` the stored one). Later rows with the same key win.
     Columns the rows do not name keep their stored value (new rows get the column default).
 
-    Rows that exist are merged with their stored values, deleted and inserted again: on DuckDB 2.0, an
-    `INSERT … ON CONFLICT DO UPDATE` that hits stored rows with wide or list columns (repos, documents) was
-    ~100x slower than that (25 s against 0.23 s for 4,000 repositories of a 100k-project registry).
+    Rows that exist are merged with their stored values and, if that changes them, deleted and inserted
+    again: on DuckDB 2.0, an `INSERT … ON CONFLICT DO UPDATE` that hits stored rows with wide or list
+    columns (repos, documents) was ~100x slower (25 s against 0.23 s for 4,000 repositories of a 100k
+    registry).
     """
     by_key: dict[tuple, Mapping[str, Any]] = {}
     for r in rows:
@@ -166,14 +168,18 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], typs: li
                 else "TRUE"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
                         f"FROM {source} s JOIN (SELECT * FROM {table} WHERE {within}) t ON {on.format(a='s', b='t')}")
-            con.execute(f"DELETE FROM {table} USING {_MERGED} m WHERE {on.format(a=table, b='m')}")
-            con.execute(f"INSERT INTO {table} SELECT * FROM {_MERGED}")
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
                         f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
+            # a merged row equal to the stored one is not written again (a re-run over unchanged input writes
+            # nothing); the others are deleted and inserted
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGED} AS SELECT * FROM {_MERGED} "
+                        f"EXCEPT SELECT * FROM {table} WHERE {within}")
+            con.execute(f"DELETE FROM {table} USING {_CHANGED} m WHERE {on.format(a=table, b='m')}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM {_CHANGED}")
         else:
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s")
     finally:
-        for tmp in (_STAGE, _MERGED):
+        for tmp in (_STAGE, _MERGED, _CHANGED):
             try:
                 con.execute(f"DROP TABLE IF EXISTS {tmp}")
             except duckdb.Error:
