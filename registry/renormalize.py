@@ -13,15 +13,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from crawler.base import Document, adapter_for
+from crawler.base import Document, Record, adapter_for
+from registry.normalized import POOL_MIN_PROJECTS, _get_pool
 
 if TYPE_CHECKING:
-    from crawler.config import Config
+    from crawler.config import Config, SourceConfig
 
 __all__ = ["CHUNK_PROJECTS", "renormalize"]
 
 #: Projects re-derived per transaction (each chunk also re-reads v_projects once for the history).
 CHUNK_PROJECTS = 50_000
+#: Source documents are parsed in worker processes when there are this many and they hold this much content.
+PARSE_POOL_DOCS = 2
+PARSE_POOL_BYTES = 1_000_000
+
+
+def _parse(job: tuple[Document, SourceConfig]) -> list[Record]:
+    """The records of one stored source document, as its adapter reads them (runs in a worker process too)."""
+    doc, src = job
+    return adapter_for(src.kind).parse(doc, src)
 
 
 @contextmanager
@@ -48,18 +58,24 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     by_name = {s.name: s for s in cfg.sources}
     with writer(cfg.registry_path) as con:
         stored = con.execute(
-            "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.etag, d.path, s.kind "
+            "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.content, d.etag, d.path, s.kind "
             "FROM documents d JOIN sources s ON s.name = d.source "
             "WHERE d.project_id IS NULL AND d.content IS NOT NULL ORDER BY d.fetched_at"
         ).fetchall()
-        for url, kind, source, fetched_at, status, etag, path, source_kind in stored:
+        jobs = []
+        for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
             src = by_name.get(source)
             if src is None or src.kind != source_kind:
                 continue  # a source no longer configured keeps its stored records as they are
-            (content,) = con.execute("SELECT content FROM documents WHERE url = ?", [url]).fetchone()
-            doc = Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
-                           content=content, etag=etag, path=path)
-            records = adapter_for(source_kind).parse(doc, src)
+            jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
+                                  content=content, etag=etag, path=path), src))
+        del stored
+        # documents parse independently: spread over the normalizers' worker processes when there is enough
+        size = sum(len(doc.content or b"") for doc, _ in jobs)
+        pool = _get_pool(POOL_MIN_PROJECTS) if len(jobs) >= PARSE_POOL_DOCS and size >= PARSE_POOL_BYTES else None
+        parsed = pool.map(_parse, jobs) if pool else map(_parse, jobs)
+        for (doc, _src), records in zip(jobs, parsed, strict=True):
+            fetched_at = doc.fetched_at
             con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, fetched_at)
             counts["merged"] += len(link_records(con, records))

@@ -189,8 +189,9 @@ def _on_conflict(con, table, rows, key, keep=(), coalesce=(), exprs=None):
                     f"{c} = coalesce(excluded.{c}, {table}.{c})" if c in coalesce else f"{c} = excluded.{c}")
     sets += [f"{c} = {e}" for c, e in exprs.items()]
     values = ", ".join("(" + ", ".join("?" for _ in cols) + ")" for _ in by_key)
-    params = [json.dumps(r.get(c), sort_keys=True) if store.column_types(con, table)[c] == "JSON" and r.get(c) is not None
-              else r.get(c) for r in by_key.values() for c in cols]
+    types = store.column_types(con, table)
+    params = [json.dumps(r.get(c), sort_keys=True) if types[c] == "JSON" and r.get(c) is not None else r.get(c)
+              for r in by_key.values() for c in cols]
     con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES {values} ON CONFLICT ({', '.join(key)}) "
                 + (f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"), params)
 
@@ -225,3 +226,35 @@ def test_upsert_matches_on_conflict_semantics(tmp_path_factory, batches):
             got = con.execute("SELECT * FROM source_records ORDER BY source, record_key").fetchall()
             want = con.execute("SELECT * FROM ref ORDER BY source, record_key").fetchall()
             assert got == want
+
+
+def test_renormalize_parses_source_documents_in_worker_processes(crawled, monkeypatch):
+    """Big source documents are parsed in the worker pool; the records stored are the same."""
+    from crawler.config import load_config
+    from registry import renormalize as rn
+
+    cfg_path, db, _ = crawled
+    cfg = load_config(cfg_path)
+    tables = ["projects", "project_urls", "source_records"]
+
+    def snapshot():
+        with regdb.reader(db) as con:
+            return {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables}
+
+    rn.renormalize(cfg)
+    expected = snapshot()
+    monkeypatch.setattr(rn, "PARSE_POOL_BYTES", 1)
+    monkeypatch.setattr(rn, "PARSE_POOL_DOCS", 1)
+    used = []
+    monkeypatch.setattr(rn, "_get_pool", lambda n: used.append(n) or _real_pool(monkeypatch))
+    counts = rn.renormalize(cfg)
+    assert used and counts["documents"] >= 1 and snapshot() == expected
+
+
+def _real_pool(monkeypatch):
+    from registry import normalized
+
+    monkeypatch.setenv("OHR_NORMALIZE_WORKERS", "2")
+    pool = normalized._get_pool(normalized.POOL_MIN_PROJECTS)
+    assert pool is not None
+    return pool
