@@ -25,9 +25,12 @@ SEARCH_README_CHARS = 4000
 #: search_postings.fields: where a word occurs in a search row.
 FIELD_BITS = {"name_lc": 1, "description_lc": 2, "readme_lc": 4, "other_lc": 8}
 
+_COLUMNS = ("project_id, name_lc, description_lc, readme_lc, other_lc, categories_lc, sources, licences_lc, "
+            "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines")
+
+# The search rows of some projects, as they should be now (search_index without its row number).
 _ROWS_SQL = f"""
-INSERT INTO search_index
-SELECT v.id,
+SELECT v.id AS project_id,
        lower(coalesce(v.name, '')),
        lower(coalesce(v.description, '')),
        coalesce(array_to_string(list_sort(list_distinct(
@@ -38,8 +41,7 @@ SELECT v.id,
        list_filter([lower(v.hardware_licence), lower(v.documentation_licence), lower(v.software_licence)],
                    lambda x: x IS NOT NULL),
        v.openness, v.bom_files,
-       v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines,
-       (SELECT coalesce(max(doc), 0) FROM search_index) + row_number() OVER (ORDER BY v.id)
+       v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
 LEFT JOIN (
@@ -51,6 +53,8 @@ LEFT JOIN (
 ) c ON c.project_id = v.id
 WHERE {{projects}}
 """
+_NUMBERED = (f"INSERT INTO search_index ({_COLUMNS}, doc) SELECT *, "
+             "(SELECT coalesce(max(doc), 0) FROM search_index) + row_number() OVER (ORDER BY project_id) FROM {rows}")
 
 # The words of the search rows numbered above $1, their new vocabulary entries and their postings
 # (migration 0008 runs the same statements with $1 = 0).
@@ -75,19 +79,36 @@ def _index_words(con: duckdb.DuckDBPyConnection, above: int) -> None:
 
 
 def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> None:
-    """Rebuild the search rows (and their words) of the given projects (all when None) from v_projects."""
+    """Rebuild the search rows (and their words) of the given projects (all when None) from v_projects.
+
+    With ids, a row that would come out as it is stored is left alone, with its postings: a re-run over
+    unchanged projects (say, renormalize) writes nothing here.
+    """
     if project_ids is None:
         for table in ("search_postings", "search_vocab", "search_index"):
             con.execute(f"DELETE FROM {table}")
-        con.execute(_ROWS_SQL.format(records="TRUE", projects="TRUE"))
+        con.execute(_NUMBERED.format(rows="(" + _ROWS_SQL.format(records="TRUE", projects="TRUE") + ")"))
         _index_words(con, 0)
         return
     ids = sorted(set(project_ids))
     if not ids:
         return
     where = "project_id IN (SELECT UNNEST($1::VARCHAR[]))"
-    con.execute(f"DELETE FROM search_postings WHERE doc IN (SELECT doc FROM search_index WHERE {where})", [ids])
-    con.execute(f"DELETE FROM search_index WHERE {where}", [ids])
-    (above,) = con.execute("SELECT coalesce(max(doc), 0) FROM search_index").fetchone()  # type: ignore[misc]
-    con.execute(_ROWS_SQL.format(records=where, projects="v.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
-    _index_words(con, above)
+    con.execute("CREATE OR REPLACE TEMP TABLE __ohr_search_rows AS "
+                + _ROWS_SQL.format(records=where, projects="v.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
+    # rows that changed, and ids that have no row any more (merged away): their old rows and postings go
+    con.execute("CREATE OR REPLACE TEMP TABLE __ohr_search_changed AS SELECT * FROM __ohr_search_rows "
+                f"EXCEPT SELECT {_COLUMNS} FROM search_index WHERE {where}", [ids])
+    con.execute("CREATE OR REPLACE TEMP TABLE __ohr_search_gone AS SELECT project_id FROM __ohr_search_changed "
+                f"UNION SELECT project_id FROM search_index WHERE {where} "
+                "AND project_id NOT IN (SELECT project_id FROM __ohr_search_rows)", [ids])
+    (gone,) = con.execute("SELECT count(*) FROM __ohr_search_gone").fetchone()  # type: ignore[misc]
+    if gone:
+        con.execute("DELETE FROM search_postings WHERE doc IN (SELECT doc FROM search_index "
+                    "WHERE project_id IN (SELECT project_id FROM __ohr_search_gone))")
+        con.execute("DELETE FROM search_index WHERE project_id IN (SELECT project_id FROM __ohr_search_gone)")
+        (above,) = con.execute("SELECT coalesce(max(doc), 0) FROM search_index").fetchone()  # type: ignore[misc]
+        con.execute(_NUMBERED.format(rows="__ohr_search_changed"))
+        _index_words(con, above)
+    for tmp in ("__ohr_search_rows", "__ohr_search_changed", "__ohr_search_gone"):
+        con.execute(f"DROP TABLE {tmp}")

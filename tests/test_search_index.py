@@ -236,3 +236,23 @@ def test_search_reads_the_index_unless_a_term_is_too_wide(word_registry):
         (stale,) = con.execute("SELECT count(*) FROM search_postings WHERE doc NOT IN "
                                "(SELECT doc FROM search_index)").fetchone()
     assert vocab > 500 and stale == 0
+
+
+def test_refreshing_unchanged_projects_rewrites_nothing(crawled):
+    cfg, db, _ = crawled
+    with regdb.writer(db) as con:
+        ids = [i for (i,) in con.execute("SELECT project_id FROM search_index ORDER BY 1").fetchall()]
+        docs = dict(con.execute("SELECT project_id, doc FROM search_index").fetchall())
+        postings = con.execute(POSTINGS).fetchall()
+        refresh_search(con, ids)
+        assert dict(con.execute("SELECT project_id, doc FROM search_index").fetchall()) == docs
+        assert con.execute(POSTINGS).fetchall() == postings
+        con.execute("UPDATE projects SET name = 'Renamed Thing' WHERE id = ?", [ids[0]])
+        refresh_search(con, ids)
+        after = dict(con.execute("SELECT project_id, doc FROM search_index").fetchall())
+        assert after[ids[0]] != docs[ids[0]] and {k: v for k, v in after.items() if k != ids[0]} == \
+            {k: v for k, v in docs.items() if k != ids[0]}
+        assert ("renamed", 1) in {(w, f & 1) for p, w, f in con.execute(POSTINGS).fetchall() if p == ids[0]}
+        (stale,) = con.execute("SELECT count(*) FROM search_postings WHERE doc NOT IN "
+                               "(SELECT doc FROM search_index)").fetchone()
+        assert stale == 0
