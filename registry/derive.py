@@ -214,7 +214,12 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
         return 0
     name = dict(targets)
     order = physical_order(con, "documents", name) if len(targets) > DERIVE_CHUNK else sorted(name)
+    from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
+
+    # large runs parse the repository JSON in the normalizers' worker processes while this one reads and writes
+    pool = _get_pool(len(order)) if len(order) >= POOL_MIN_PROJECTS else None
     done = 0
+    pending: list[Any] = []
     for i in range(0, len(order), DERIVE_CHUNK):
         chunk = [(pid, name[pid]) for pid in order[i:i + DERIVE_CHUNK]]
         docs: dict[str, dict[str, tuple]] = {}
@@ -223,12 +228,25 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
             [pid for pid, _ in chunk], "doc_kind IN ('repo', 'tree', 'readme')", "ORDER BY fetched_at",
         ):
             docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
-        done += _derive_repo_rows(con, chunk, docs)
+        jobs = [(part, {pid: docs[pid] for pid, _ in part if pid in docs})
+                for part in (chunk[j:j + 250] for j in range(0, len(chunk), 250))]
+        if pool is None:
+            for job in jobs:
+                done += _store_repo_rows(con, *_repo_rows(job))
+            continue
+        submitted = run_in_pool(pool, _repo_rows, jobs)
+        for rows, moved in pending:
+            done += _store_repo_rows(con, rows, moved)
+        pending = submitted
+    for rows, moved in pending:
+        done += _store_repo_rows(con, rows, moved)
     return done
 
 
-def _derive_repo_rows(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, str]],
-                      docs: dict[str, dict[str, tuple]]) -> int:
+def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
+               ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """`repos` rows (and URLs of moved repositories) of (project id, owner/name) targets from their documents."""
+    targets, docs = job
     rows = []
     moved_urls = []
     for pid, requested in targets:
@@ -281,7 +299,11 @@ def _derive_repo_rows(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, s
             "language", "stars", "forks", "created_at", "pushed_at", "archived", "is_fork", "parent",
             "default_branch", "api_licence", "tree_paths", "tree_truncated", "readme_path", "readme", "error",
             "fetched_at"]
-    full_rows = [{c: r.get(c) for c in cols} for r in rows]
+    return [{c: r.get(c) for c in cols} for r in rows], moved_urls
+
+
+def _store_repo_rows(con: duckdb.DuckDBPyConnection, full_rows: list[dict[str, Any]],
+                     moved_urls: list[tuple[str, str]]) -> int:
     upsert(con, "repos", full_rows, key=["project_id"])
     if moved_urls:
         ts = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
@@ -289,7 +311,7 @@ def _derive_repo_rows(con: duckdb.DuckDBPyConnection, targets: list[tuple[str, s
             {"url": u, "project_id": pid, "url_kind": "github-repo", "first_seen": ts, "last_seen": ts}
             for pid, u in moved_urls
         ], key=["url"], keep=["first_seen", "project_id", "url_kind"])
-    return len(rows)
+    return len(full_rows)
 
 
 #: Order of trust between source kinds for a project's name, description and category (lower wins):

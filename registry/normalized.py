@@ -20,7 +20,7 @@ from registry.store import insert
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "derive_normalized", "is_licence_path", "wanted_files"]
+__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "derive_normalized", "is_licence_path", "run_in_pool", "wanted_files"]
 
 #: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
 LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
@@ -229,6 +229,24 @@ def _get_pool(n_projects: int) -> Any:
         _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
+
+
+def run_in_pool(pool: Any, fn: Any, jobs: list[Any]) -> Any:
+    """fn over jobs in the pool, results in order; a lazily-read iterator that falls back to this process
+    (for the jobs not done yet) if a worker died — killed, out of memory."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    futures = [pool.submit(fn, job) for job in jobs]
+
+    def results() -> Any:
+        global _pool
+        for job, fut in zip(jobs, futures, strict=True):
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                _pool = None
+                yield fn(job)
+    return results()
 
 
 def _derive_safe(inp: _Inputs) -> tuple[str, dict[str, list[dict[str, Any]]] | None, str | None]:

@@ -258,3 +258,22 @@ def _real_pool(monkeypatch):
     pool = normalized._get_pool(normalized.POOL_MIN_PROJECTS)
     assert pool is not None
     return pool
+
+
+def test_repositories_derived_in_worker_processes_are_the_same(crawled, monkeypatch):
+    from registry import derive, normalized
+    from registry.db import writer
+
+    cfg, db, _ = crawled
+    with writer(db) as con:
+        def snapshot() -> list:
+            return sorted(map(repr, con.execute(f"SELECT {_kept(con, 'repos')} FROM repos").fetchall()))
+
+        before = snapshot()
+        con.execute("DELETE FROM repos")
+        monkeypatch.setattr(normalized, "POOL_MIN_PROJECTS", 1)
+        monkeypatch.setattr(derive, "DERIVE_CHUNK", 1)  # several chunks in flight
+        monkeypatch.setenv("OHR_NORMALIZE_WORKERS", "2")
+        assert derive.derive_repos(con, None) == len(before) > 0
+        assert normalized._pool is not None
+        assert snapshot() == before
