@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - older layouts
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Gated", "Scope", "any_of", "gate", "required_literals"]
+__all__ = ["Gated", "Scope", "any_of", "gate", "required_clauses", "required_literals"]
 
 #: Characters `re.IGNORECASE` matches to an ASCII letter whose str.lower() is not that letter.
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
@@ -38,9 +38,9 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
     return max(a, b, key=lambda s: (min(map(len, s)), -len(s)))
 
 
-def _required(seq: list[tuple[object, object]]) -> frozenset[str] | None:
-    """A set of strings one of which every match of the parsed sequence contains, or None if there is none."""
-    best: frozenset[str] | None = None
+def _necessary(seq: list[tuple[object, object]]) -> list[frozenset[str]]:
+    """Sets of strings, each with a member in every match of the parsed sequence (all of them hold at once)."""
+    found: list[frozenset[str]] = []
     run = ""
     for op, av in seq:
         if op is _c.LITERAL:
@@ -51,21 +51,65 @@ def _required(seq: list[tuple[object, object]]) -> frozenset[str] | None:
         # the literals just before a group or alternation also start every match of it ('e(?:clipse|pl)')
         prefix = [(_c.LITERAL, ord(ch)) for ch in run]
         if run:
-            best = _better(best, frozenset({run}))
+            found.append(frozenset({run}))
             run = ""
         if op is _c.SUBPATTERN:
-            best = _better(best, _required(prefix + list(av[-1])))  # type: ignore[index]
+            found.extend(_necessary(prefix + list(av[-1])))  # type: ignore[index]
         elif op is _c.BRANCH:
             alts = [_required(prefix + list(branch)) for branch in av[1]]  # type: ignore[index]
             if alts and all(a is not None for a in alts):
-                best = _better(best, frozenset().union(*alts))  # type: ignore[arg-type]
+                found.append(frozenset().union(*alts))  # type: ignore[arg-type]
         elif op in _REPEATS and av[0] >= 1:  # type: ignore[index]
-            best = _better(best, _required(list(av[2])))  # type: ignore[index]
+            found.extend(_necessary(list(av[2])))  # type: ignore[index]
         elif op is getattr(_c, "ATOMIC_GROUP", None):
-            best = _better(best, _required(list(av)))  # type: ignore[arg-type]
+            found.extend(_necessary(list(av)))  # type: ignore[arg-type]
     if run:
-        best = _better(best, frozenset({run}))
+        found.append(frozenset({run}))
+    return found
+
+
+def _required(seq: list[tuple[object, object]]) -> frozenset[str] | None:
+    """A set of strings one of which every match of the parsed sequence contains, or None if there is none."""
+    best: frozenset[str] | None = None
+    for candidate in _necessary(seq):
+        best = _better(best, candidate)
     return best
+
+
+def _alternatives(seq: list[tuple[object, object]]) -> list[list[tuple[object, object]]]:
+    """The top-level alternatives of a parsed pattern ('a|(?:b|c)' -> a, b, c); a match is a match of one of them.
+    Zero-width items (`\\b` the parser factored out of every branch) hold no literal and are left out."""
+    seq = [item for item in seq if item[0] not in _ZERO_WIDTH]
+    if len(seq) == 1 and seq[0][0] is _c.BRANCH:
+        return [alt for branch in seq[0][1][1] for alt in _alternatives(list(branch))]  # type: ignore[index]
+    if len(seq) == 1 and seq[0][0] is _c.SUBPATTERN:
+        return _alternatives(list(seq[0][1][-1]))  # type: ignore[index]
+    return [seq]
+
+
+Clauses = tuple[tuple[frozenset[str], ...], ...]
+
+
+def required_clauses(pattern: re.Pattern[str], keys: frozenset[str] | None) -> Clauses | None:
+    """Per top-level alternative of `pattern`, the literal sets besides `keys` that all occur in its matches.
+
+    'beta (?:hardware|board)|prototype' needs 'beta' AND one of ' hardware', ' board' in its first alternative,
+    though `keys` can only say one of ' hardware', ' board', 'prototype'. None when no alternative has a set
+    beyond `keys` (nothing to add), or one has no useful set at all (it can match wherever `keys` passes).
+    """
+    if keys is None:
+        return None
+    try:
+        alternatives = _alternatives(list(_p.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # noqa: BLE001 - an unparsable pattern is simply not gated
+        return None
+    clauses: list[tuple[frozenset[str], ...]] = []
+    for alt in alternatives:
+        sets = tuple(dict.fromkeys(s for s in _necessary(alt) if s != keys and min(map(len, s)) >= _MIN_LEN))
+        if not sets:
+            return None
+        clauses.append(sets)
+    return tuple(clauses)
 
 
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -89,7 +133,7 @@ class Scope:
 
     def admits(self, gated: Gated) -> bool:
         """False when `gated` cannot match any text of the scope."""
-        return gated.keys is None or gated.expanded is None or not gated.expanded.isdisjoint(self.present)
+        return gated.passes(self.present)
 
     def __enter__(self) -> Scope:
         return self
@@ -99,7 +143,7 @@ class Scope:
 
 
 _GATES: list[Gated] = []
-_finder: re.Pattern[str] | None = None
+_finder: _Finder | None = None
 _local = threading.local()
 
 
@@ -122,48 +166,117 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-def _build_finder() -> re.Pattern[str]:
-    """One pattern reporting, at every position, the longest literal of any gate starting there."""
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
+#: bytes.translate table sending every byte but a-z and 0-9 to a space (lower-cased ASCII text -> its words)
+_WORD_BYTES = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for b in range(256))
+_EMPTY: frozenset[str] = frozenset()
+_MAX_CACHED_WORD = 40        # longer words (hashes, base64) are looked at each time, not remembered
+_MAX_CACHED_WORDS = 200_000  # the word cache starts over beyond this many words
+
+
+def _words(low: str) -> set[str]:
+    """The distinct runs of a-z / 0-9 in lower-cased text (bytes.translate and split: no regex for ASCII)."""
+    if low.isascii():
+        return set(low.encode("ascii").translate(_WORD_BYTES).decode("ascii").split())
+    return set(_ALNUM_RUN.findall(low))
+
+
+class _Finder:
+    """Every gate literal occurring in a text, found through the text's distinct words.
+
+    A literal's longest run of letters and digits (its core) lies inside one word of any text holding the literal,
+    so only the literals whose core is in one of the text's words can occur; a literal that is more than its
+    core is then confirmed with one substring test. A README repeats its words, and READMEs share most words:
+    the cores in a word are remembered, so a text costs about one dictionary look-up per distinct word instead of
+    a regular-expression step per character.
+    """
+
+    __slots__ = ("by_core", "cache", "loose", "pattern", "within")
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        by_core: dict[str, list[str]] = {}
+        self.loose: tuple[str, ...] = ()   # literals without a letter or digit: always tested directly
+        for lit in sorted(set(literals)):
+            runs = _ALNUM_RUN.findall(lit)
+            if runs:
+                by_core.setdefault(max(runs, key=len), []).append(lit)
+            else:
+                self.loose += (lit,)
+        self.by_core = {core: tuple(lits) for core, lits in by_core.items()}
+        cores = sorted(by_core)
+        # the finder reports the longest core starting at each position; the shorter ones there are its prefixes
+        self.within = {c: tuple(d for d in cores if c.startswith(d)) for c in cores}
+        self.pattern = re.compile("(?=(" + _trie(cores) + "))")
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def _cores_of(self, word: str) -> frozenset[str]:
+        """The cores occurring in one word (remembered for short words)."""
+        found = frozenset(d for c in self.pattern.findall(word) for d in self.within[c]) or _EMPTY
+        if len(word) <= _MAX_CACHED_WORD:
+            if len(self.cache) >= _MAX_CACHED_WORDS:
+                self.cache.clear()
+            self.cache[word] = found
+        return found
+
+    def literals_in(self, low: str) -> frozenset[str]:
+        """Every literal occurring in the lower-cased text `low`."""
+        words = _words(low)
+        hits = list(map(self.cache.get, words))
+        if None in hits:
+            hits = [self._cores_of(w) if h is None else h for w, h in zip(words, hits, strict=True)]
+        found = [lit for core in _EMPTY.union(*hits) for lit in self.by_core[core] if lit == core or lit in low]
+        found += [lit for lit in self.loose if lit in low]
+        return frozenset(found)
+
+
+def _build_finder() -> _Finder:
+    """The finder of every gate's literals and clause literals."""
     global _finder
-    words = sorted({k for g in _GATES if g.keys for k in g.keys})
-    for g in _GATES:  # a literal is present iff some reported literal starts with it
-        g.expanded = None if g.keys is None else frozenset(w for w in words if any(w.startswith(k) for k in g.keys))
-    _finder = re.compile("(?=(" + _trie(words) + "))")
+    _finder = _Finder({k for g in _GATES if g.keys for k in g.keys} |
+                      {k for g in _GATES if g.clauses for alt in g.clauses for s in alt for k in s})
     return _finder
 
 
 def _keys_in(text: str) -> frozenset[str]:
-    """The longest gate literal starting at each position of lower-cased `text` (remembered for the next call:
-    the same sentence meets many patterns in a row)."""
+    """Every gate literal occurring in lower-cased `text` (remembered for the next call: the same sentence meets
+    many patterns in a row)."""
     finder = _finder or _build_finder()
     cached = getattr(_local, "last", None)
     if cached is not None and cached[0] is text and cached[1] is finder:
         return cached[2]  # type: ignore[no-any-return]
     low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
-    found = frozenset(finder.findall(low))
+    found = finder.literals_in(low)
     _local.last = (text, finder, found)
     return found
 
 
 class Gated:
-    """A compiled pattern that is only run on text containing one of its required literals."""
+    """A compiled pattern that is only run on text containing one of its required literals (and, when its
+    alternatives need several words at once, all the words of one alternative)."""
 
-    __slots__ = ("expanded", "keys", "pattern")
+    __slots__ = ("clauses", "keys", "pattern")
 
     def __init__(self, pattern: re.Pattern[str], keys: frozenset[str] | None = None, *, derive: bool = True) -> None:
         global _finder
         self.pattern = pattern
         self.keys = required_literals(pattern) if derive else keys
-        self.expanded: frozenset[str] | None = None
+        self.clauses = required_clauses(pattern, self.keys) if derive else None
         _GATES.append(self)
-        _finder = None  # rebuilt (with every gate's expanded literals) on next use
+        _finder = None  # rebuilt (with every gate's literals) on next use
+
+    def passes(self, found: frozenset[str]) -> bool:
+        """False when no match is possible in a text holding exactly the gate literals `found`."""
+        if self.keys is None:
+            return True
+        if self.keys.isdisjoint(found):
+            return False
+        return self.clauses is None or any(all(not s.isdisjoint(found) for s in alt) for alt in self.clauses)
 
     def may_match(self, text: str) -> bool:
         """False when no match is possible: the text holds none of the required literals."""
         if self.keys is None:
             return True
-        found = _keys_in(text)  # builds the finder, and so self.expanded, on first use
-        return not self.expanded.isdisjoint(found)  # type: ignore[union-attr]
+        return self.passes(_keys_in(text))
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         return self.pattern.finditer(text) if self.may_match(text) else iter(())

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from registry.normalize._docgate import DocGate, lower
+from registry.normalize._docgate import DocGate, Pieces, lower
 from registry.normalize._prefilter import any_of, gate
 
 __all__ = [
@@ -1254,9 +1254,14 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
                                     vague, orig or None))
 
     units = _units(text)
+    pieces = Pieces([u.text for u in units])
     # the mention gate narrowed to the literals this README holds: a few `in` tests per sentence, not a scan
-    mention_gate = DocGate.of_text(_ANY_MENTION, "\n".join(u.text for u in units))
-    for unit in units:
+    mention_gate = DocGate.of_text(_ANY_MENTION, pieces.joined)
+    # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go on
+    speaking = set(pieces.passing(mention_gate))
+    for k, unit in enumerate(units):
+        if unit.cells is None and k not in speaking:
+            continue
         in_licence = _licence_file or any(_heading_kind(h)[0] for h in unit.headings)
         credits = bool(unit.headings and _heading_kind(unit.headings[-1])[1] and not in_licence)
         if unit.cells is not None:

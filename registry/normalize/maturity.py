@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from registry.normalize._docgate import DocGate, held_literals, lower
+from registry.normalize._docgate import DocGate, Pieces, held_literals
 from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
@@ -458,26 +458,25 @@ def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
 def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
-    sentences = _sentences(text or "")
-    with Scope(sentences) as scope:
+    pieces = Pieces(_sentences(text or ""))
+    with Scope([pieces.joined]) as scope:
         caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
         rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
         if caveat_rules or rules:
-            _signals(sentences, source, found, caveat_rules, rules, held_literals(scope))
+            _signals(pieces, source, found, caveat_rules, rules, held_literals(scope))
     return list(found.values())
 
 
-def _signals(sentences: list[str], source: str, found: dict[tuple[str, str], Evidence],
+def _signals(pieces: Pieces, source: str, found: dict[tuple[str, str], Evidence],
              caveat_rules: list[_Rule], rules: list[_Rule], held: frozenset[str]) -> None:
     # each gate narrowed to the literals this text holds: a few `in` tests per sentence instead of a trie scan
     medical_gate, url_gate = DocGate.of_scope(_MEDICAL, held), DocGate.of_scope(_URL_IN_TEXT, held)
     gated_caveats = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in caveat_rules]
     gated_rules = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in rules]
     any_rule = DocGate.union([dg for _, dg in gated_caveats + gated_rules])
-    for sentence in sentences:
-        low = lower(sentence)
-        if not any_rule.may_match(low):
-            continue  # no rule can match: most sentences of a README
+    # only the sentences holding a literal some rule needs (most sentences of a README hold none)
+    for i in pieces.passing(any_rule):
+        sentence, low = pieces.pieces[i], pieces.lowered(i)
         medical = medical_gate.may_match(low) and bool(_MEDICAL.pattern.search(sentence))
         urls = [u.span() for u in _URL_IN_TEXT.pattern.finditer(sentence)] if url_gate.may_match(low) else []
         claimed: list[tuple[int, int]] = list(urls)   # words inside links are not prose
