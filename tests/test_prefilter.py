@@ -108,3 +108,15 @@ def test_gate_wraps_search_finditer_and_sub() -> None:
     assert [m.group(0) for m in g.finditer("open hardware, Open-Hardware")] == ["open hardware", "Open-Hardware"]
     assert g.sub("X", "an open hardware design") == "an X design"
     assert g.sub("X", "no match") == "no match"
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=".!?; \n\t\u00a0\"'”’)*_([“AZ0ax", max_size=40))
+def test_sentence_splitters_split_as_their_lookbehind_forms(text: str) -> None:
+    """The sentence splitters keep their end mark via split_after: the same pieces as the lookbehind patterns."""
+    from registry.normalize._docgate import split_after
+
+    old_maturity = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
+    old_licence = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
+    assert split_after(maturity._SENT_SPLIT, text) == old_maturity.split(text)
+    assert split_after(licence._SENTENCE_SPLIT_RE, text) == old_licence.split(text)

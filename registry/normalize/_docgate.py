@@ -9,17 +9,30 @@ sentences, and a document holds few of them (`str.__contains__` on those few is 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 from registry.normalize._prefilter import _FOLD, Gated, Scope
 
-__all__ = ["DocGate", "Pieces", "held_literals", "lower"]
+__all__ = ["DocGate", "Pieces", "held_literals", "lower", "split_after"]
 
 
 def lower(text: str) -> str:
     """`text` lower-cased exactly as the gates read it (dotted and dotless i and long s folded to ASCII first)."""
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+def split_after(splitter: re.Pattern[str], text: str) -> list[str]:
+    """`text` split at group 1 of each match, the part before the group kept: `[.!?](\\s+)` splits as
+    `(?<=[.!?])\\s+` does, but starts with a character set, which `re` skips to without trying every position."""
+    parts: list[str] = []
+    prev = 0
+    for m in splitter.finditer(text):
+        parts.append(text[prev:m.start(1)])
+        prev = m.end()
+    parts.append(text[prev:])
+    return parts
 
 
 def held_literals(scope: Scope) -> frozenset[str]:

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
-from registry.normalize._docgate import DocGate, Pieces, lower
+from registry.normalize._docgate import DocGate, Pieces, lower, split_after
 from registry.normalize._prefilter import any_of, gate
 
 __all__ = [
@@ -977,7 +977,7 @@ _ATX_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_HEADING_RE = re.compile(r"(\*\*|__)([^*_]{1,60})\1:?")
 _ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _LABEL_RE = re.compile(r"^\s*[\w][\w /&,()-]{0,40}:\s+\S")
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
+_SENTENCE_SPLIT_RE = re.compile(r"[.!?;](\s+)(?=[\"'(*_\[]*[A-Z0-9])")   # the mark is kept: split_after
 _UNDERLINE_RE = re.compile(r"([=\-~^*#+`'\"])\1{2,}")
 _TABLE_SEP_RE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
 
@@ -1064,7 +1064,7 @@ def _units(text: str) -> list[_Unit]:
 
 def _sentences(text: str) -> list[str]:
     """Sentences of a unit (split after '.', '!', '?' or ';' before a capital or digit)."""
-    parts = _SENTENCE_SPLIT_RE.split(text)
+    parts = split_after(_SENTENCE_SPLIT_RE, text)
     return [p.strip() for p in parts if p.strip()]
 
 

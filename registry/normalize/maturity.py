@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from registry.normalize._docgate import DocGate, Pieces, held_literals
+from registry.normalize._docgate import DocGate, Pieces, held_literals, split_after
 from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
@@ -369,7 +369,8 @@ _IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,
 _LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
 _OSHWA_URL = re.compile(r"certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}", re.I)
 _URL_IN_TEXT = gate(re.compile(r"\b(?:https?://|www\.)\S+", re.I))
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
+# the sentence end '[.!?]' is matched and kept (split_after): the lookbehind it replaces made `re` try every position
+_SENT_SPLIT = re.compile(r"[.!?]([\"'”’)*_]*\s+)(?=[\"'“(\[*_]*[A-Z0-9])")
 
 
 def _link_text(m: re.Match[str]) -> str:
@@ -439,7 +440,7 @@ def _sentences(text: str) -> list[str]:
     flush()
     out = []
     for block in blocks:
-        out.extend(s.strip() for s in _SENT_SPLIT.split(block) if s.strip())
+        out.extend(s.strip() for s in split_after(_SENT_SPLIT, block) if s.strip())
     return out
 
 
