@@ -532,11 +532,15 @@ def _norm_text(text: str) -> str:
     ASCII text (nearly every licence file) goes through bytes.translate and split, ten times faster than the
     regex on a 30 kB GPL text; both turn each run of other characters into one space.
     """
+    return f" {' '.join(_norm_words(text))} "
+
+
+def _norm_words(text: str) -> list[str]:
+    """The words of `_norm_text(text)`, in order."""
     t = text.lower().replace("licenc", "licens")
     if t.isascii():
-        return f" {' '.join(t.encode('ascii').translate(_ASCII_TO_SPACE).decode('ascii').split())} "
-    t = _NON_ALNUM_RE.sub(" ", t)
-    return f" {t.strip()} "
+        return t.encode("ascii").translate(_ASCII_TO_SPACE).decode("ascii").split()
+    return _NON_ALNUM_RE.sub(" ", t).split()
 
 
 # (spdx, [phrases]) — any one phrase identifies the text; more phrases found, more confidence.
@@ -684,6 +688,9 @@ _SIG_NORM = [(spdx, [_norm_text(p) for p in phrases], phrases) for spdx, phrases
 _HUB_WORDS = tuple(f" {w} " for w in ("gnu", "general", "cern", "hardware", "solderpad", "mozilla", "eclipse",
                                        "apache"))
 _SIG_HUBS = [[frozenset(h for h in _HUB_WORDS if h in n) for n in norms] for _, norms, _ in _SIG_NORM]
+#: the words of each signature phrase: a phrase can only occur in a text holding all of them (a set test is far
+#: cheaper than scanning a 30 kB licence text for the phrase)
+_SIG_WORDS = [[frozenset(n.split()) for n in norms] for _, norms, _ in _SIG_NORM]
 # a matched text whose id is a key here hides the ids it lists (the first quotes or embeds the others)
 _SHADOWS = {
     "SHL-0.51": {"Apache-2.0"}, "SHL-0.5": {"Apache-2.0"}, "SHL-2.0": {"Apache-2.0"}, "SHL-2.1": {"Apache-2.0"},
@@ -733,12 +740,13 @@ def _gnu_later(text: str) -> bool:
 
 def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
     """Licences whose full text (or its distinctive sentences) appears in `text`: (spdx, phrase, conf, pos)."""
-    norm = _norm_text(text)
-    absent = frozenset(h for h in _HUB_WORDS if h not in norm)
+    parts = _norm_words(text)
+    norm, words = f" {' '.join(parts)} ", frozenset(parts)
+    absent = frozenset(h for h in _HUB_WORDS if h[1:-1] not in words)
     hits: dict[str, tuple[str, float, int]] = {}
-    for (spdx, norms, phrases), hubs in zip(_SIG_NORM, _SIG_HUBS, strict=True):
-        found = [(norm.find(n), p) for n, p, hs in zip(norms, phrases, hubs, strict=True)
-                 if absent.isdisjoint(hs) and n in norm]
+    for (spdx, norms, phrases), hubs, needs in zip(_SIG_NORM, _SIG_HUBS, _SIG_WORDS, strict=True):
+        found = [(norm.find(n), p) for n, p, hs, ws in zip(norms, phrases, hubs, needs, strict=True)
+                 if absent.isdisjoint(hs) and ws <= words and n in norm]
         if not found:
             continue
         pos, phrase = min(found)
