@@ -1,11 +1,15 @@
--- title: Search projects (through the word index)
+-- title: Search projects
 -- description: Projects whose name, description, category, topics or README contain every term,
 --   ranked by where the terms match: name > description > README; then by stars.
---   Each term is matched against the distinct words of those texts (search_vocab), and the rows and
---   where they hold the words come from search_postings (migration 0008), so no text is scanned. A term
---   has no whitespace, so it is inside a text exactly when it is inside one of its words: the rows,
---   scores and order are those of _search_scan.sql (tests/test_search_index.py compares them).
--- param: terms = []           list of lower-cased search terms (at least one)
+--   Reads search_index (registry/search.py): the README counts by the words of its head; terms and the
+--   category and licence filters match literally (no LIKE wildcards), case-insensitively.
+--   With `indexed`, each term is matched against the distinct words of those texts (search_vocab) and the
+--   rows, and the fields holding the words, come from search_postings (migration 0008): no text is read. A
+--   term has no whitespace, so it is inside a text exactly when it is inside one of its words: both ways
+--   give the same rows, scores and order (tests/test_search_index.py compares them). queries/search_plan.py
+--   scans instead when there are no terms or a term is inside most words (say, 'e').
+-- param: terms = []           list of lower-cased search terms
+-- param: indexed = false      read the word index (needs at least one term) instead of scanning the text
 -- param: category = NULL      heading or category the project is listed under (substring)
 -- param: source = NULL        source name that lists the project
 -- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
@@ -18,7 +22,7 @@ WITH terms AS (
     SELECT unnest($terms::VARCHAR[]) AS term, generate_subscripts($terms::VARCHAR[], 1) AS i
 ),
 words AS (
-    SELECT terms.i, v.word_id FROM search_vocab v JOIN terms ON contains(v.word, terms.term)
+    SELECT terms.i, v.word_id FROM search_vocab v JOIN terms ON contains(v.word, terms.term) WHERE $indexed
 ),
 hits AS (   -- per term and row: the fields holding a word that contains the term
     SELECT w.i, p.doc, bit_or(p.fields) AS fields
@@ -35,10 +39,21 @@ matched AS (   -- rows holding every term; 100 per term in the name, 10 in the d
 fl AS (
     SELECT project_id, list(DISTINCT kind ORDER BY kind) AS flags FROM v_flags GROUP BY project_id
 ),
+candidates AS (   -- rows holding every term, with their scores: from the word index, or by scanning the text
+    SELECT s.*, m.score FROM matched m JOIN search_index s ON s.doc = m.doc
+    UNION ALL BY NAME
+    SELECT s.*, list_sum(list_transform($terms::VARCHAR[], lambda t:
+            (CASE WHEN contains(s.name_lc, t) THEN 100 ELSE 0 END) +
+            (CASE WHEN contains(s.description_lc, t) THEN 10 ELSE 0 END) +
+            (CASE WHEN contains(s.readme_lc, t) THEN 1 ELSE 0 END))) AS score
+    FROM search_index s
+    WHERE NOT $indexed AND (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
+               contains(s.name_lc, t) OR contains(s.description_lc, t) OR contains(s.other_lc, t)
+               OR contains(s.readme_lc, t))))
+),
 scored AS (
-    SELECT s.*, coalesce(fl.flags, []::VARCHAR[]) AS flags, m.score
-    FROM matched m
-    JOIN search_index s ON s.doc = m.doc
+    SELECT s.*, coalesce(fl.flags, []::VARCHAR[]) AS flags
+    FROM candidates s
     LEFT JOIN fl ON fl.project_id = s.project_id
     WHERE ($category IS NULL OR contains(s.categories_lc, lower($category)))
       AND ($source IS NULL OR list_contains(s.sources, $source))

@@ -305,15 +305,16 @@ def search(
     Example: ohr search ventilator --no-flag unsafe --no-flag duplicate
     """
     from queries.cli_curate import flag_kinds
-    from queries.search_plan import search_query
+    from queries.search_plan import use_index
+    from queries.sqlfiles import load as load_sql
 
     terms = [t.lower() for t in text.split() if t]
     values = {"terms": terms, "category": category, "source": source, "licence": licence, "has_bom": has_bom,
               "maturity": maturity.value if maturity else None, "lim": limit, "flag": flag_kinds(flag),
               "no_flag": flag_kinds(no_flag)}
     with open_reader(config, db) as con:
-        q = search_query(con, terms)
-        cur = con.execute(q.sql, q.bind(values))
+        q = load_sql("_search")
+        cur = con.execute(q.sql, q.bind({**values, "indexed": use_index(con, terms)}))
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
     emit(cols, rows, fmt)

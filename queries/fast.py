@@ -87,7 +87,8 @@ def _registry(config: str | None, db: str | None) -> Path | None:
 def run_search(opts: dict[str, Any]) -> int | None:
     """Run a parsed search and print it; the exit code, or None to leave it to the full CLI."""
     from queries.output import emit
-    from queries.search_plan import search_query
+    from queries.search_plan import use_index
+    from queries.sqlfiles import load as load_sql
     from registry.db import RegistryBusy, RegistryMissing, reader
 
     path = _registry(opts["config"], opts["db"])
@@ -96,8 +97,9 @@ def run_search(opts: dict[str, Any]) -> int | None:
     terms = [t.lower() for t in opts["text"].split() if t]
     try:
         with reader(path) as con:
-            q = search_query(con, terms)
-            params = q.bind({"terms": terms, "category": opts["category"], "source": opts["source"],
+            q = load_sql("_search")
+            params = q.bind({"terms": terms, "indexed": use_index(con, terms), "category": opts["category"],
+                             "source": opts["source"],
                              "licence": opts["licence"], "has_bom": opts["has_bom"], "maturity": opts["maturity"],
                              "lim": opts["limit"], "flag": opts["flag"], "no_flag": opts["no_flag"]})
             cur = con.execute(q.sql, params)
