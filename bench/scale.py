@@ -9,7 +9,8 @@ file size, `ohr search` / `ohr show` cold-process times beside the same SQL run 
 
     .venv/bin/python bench/scale.py                       # 10,000 projects
     .venv/bin/python bench/scale.py --sizes 100000,1000000
-    .venv/bin/python bench/scale.py --sizes 1000000 --batch 50000 --stub-normalizers --no-renormalize
+    .venv/bin/python bench/scale.py --sizes 1000000 --batch 50000 --keep --no-renormalize
+    .venv/bin/python bench/scale.py --sizes 1000000 --reuse      # measure (and renormalize) that registry again
 
 The normalizers cost a few ms per GitHub project (README regexes, licence files, BOMs; ~25 ms before their
 literal gates), spread over one worker process per core; `--stub-normalizers` measures everything else
@@ -467,6 +468,20 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
     total = sum(rows.values())
     size = db.stat().st_size + (db.with_suffix(".duckdb.wal").stat().st_size
                                 if db.with_suffix(".duckdb.wal").exists() else 0)
+    if built.get("reused"):
+        print(f"  write: not measured (registry of an earlier run reused); {total:,} rows")
+    else:
+        _print_write(built, total)
+    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items() if n))
+    if built["synthetic"]:
+        print("  synthetic derived rows (normalizers not in the crawl path yet): " + "; ".join(built["synthetic"]))
+    print(f"  file: {size / 1e9:.2f} GB ({size / max(1, world.n):,.0f} bytes per project)")
+    _measure_reads(world, db, rows, repeat)
+    if renormalize:
+        _time_renormalize(built)
+
+
+def _print_write(built: dict[str, Any], total: int) -> None:
     stmt = built["parts"]["store statements (appender + INSERT/upsert)"]
     print(f"  write: {total:,} rows; crawl batches took {built['store']:.1f} s = {total / built['store']:,.0f} rows/s "
           f"(generating {built['gen']:.1f} s and list parsing {built['parse']:.1f} s not counted)")
@@ -478,10 +493,9 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
     by_table = sorted(built["tables"].items(), key=lambda kv: -kv[1][0])
     print("         store statements by table (rows written, seconds, rows/s): " + ", ".join(
         f"{t} {n:,} in {s:.1f} s = {n / max(s, 1e-9):,.0f}/s" for t, (s, n) in by_table[:8]))
-    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items() if n))
-    if built["synthetic"]:
-        print("  synthetic derived rows (normalizers not in the crawl path yet): " + "; ".join(built["synthetic"]))
-    print(f"  file: {size / 1e9:.2f} GB ({size / max(1, world.n):,.0f} bytes per project)")
+
+
+def _measure_reads(world: World, db: Path, rows: dict[str, int], repeat: int) -> None:
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -499,6 +513,7 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
         ("search board --has-bom --licence open", ["search", "board", "--has-bom", "--licence", "open"]),
         ("search '' --category Robotics", ["search", "", "--category", "Robotics"]),
         ("search microscope --source list-000", ["search", "microscope", "--source", "list-000"]),
+        ("search e (inside most words: scans)", ["search", "e"]),
         (f"show {gh}", ["show", gh]),
         (f"show {hub}", ["show", hub]),
     ]
@@ -506,8 +521,9 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
     for label, args in cases:
         a, b = compare(db, [*args, "--format", "json"], repeat)
         print(f"  {label[:52]:<52} {a:7.3f} {b:7.3f} {a / b:6.2f}", flush=True)
-    if not renormalize:
-        return
+
+
+def _time_renormalize(built: dict[str, Any]) -> None:
     ohr = str(ROOT / ".venv" / "bin" / "ohr")
     t0 = time.perf_counter()
     proc = subprocess.Popen([ohr, "renormalize", "--config", str(built["cfg"].path)], stdout=subprocess.PIPE,
@@ -538,6 +554,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="skip licence/maturity/BOM normalizers while building (their rows are then synthetic); "
                          "for sizes where their CPU time (~25 ms per README) would take hours")
     ap.add_argument("--no-renormalize", action="store_true", help="do not time `ohr renormalize`")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure the registry a --keep run left in --dir instead of building it again")
     args = ap.parse_args(argv)
     if args.stub_normalizers:
         import registry.normalized
@@ -546,11 +564,16 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.pop("GITHUB_TOKEN", None)
     for n in (int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()):
         d = Path(args.dir) / f"n{n}"
-        shutil.rmtree(d, ignore_errors=True)
-        d.mkdir(parents=True)
-        print(f"== {n:,} projects ({os.cpu_count()} cores; {args.batch} records per write session) ==", flush=True)
         world = World(n, args.seed)
-        built = build(world, d, args.batch)
+        if args.reuse and (d / "config.toml").exists():
+            print(f"== {n:,} projects ({os.cpu_count()} cores; registry reused from {d}) ==", flush=True)
+            built = {"cfg": load_config(d / "config.toml"), "reused": True, "synthetic": []}
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+            d.mkdir(parents=True)
+            print(f"== {n:,} projects ({os.cpu_count()} cores; {args.batch} records per write session) ==",
+                  flush=True)
+            built = build(world, d, args.batch)
         measure(world, d, built, args.repeat, renormalize=not args.no_renormalize)
         if not args.keep:
             shutil.rmtree(d, ignore_errors=True)
