@@ -555,7 +555,8 @@ def main(argv: list[str] | None = None) -> None:
                          "for sizes where their CPU time (~25 ms per README) would take hours")
     ap.add_argument("--no-renormalize", action="store_true", help="do not time `ohr renormalize`")
     ap.add_argument("--reuse", action="store_true",
-                    help="measure the registry a --keep run left in --dir instead of building it again")
+                    help="measure the registry a --keep run left in --dir instead of building it again "
+                         "(and keep it)")
     args = ap.parse_args(argv)
     if args.stub_normalizers:
         import registry.normalized
@@ -575,7 +576,7 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
             built = build(world, d, args.batch)
         measure(world, d, built, args.repeat, renormalize=not args.no_renormalize)
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(d, ignore_errors=True)
 
 
