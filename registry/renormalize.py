@@ -1,9 +1,10 @@
 """Re-derive every normalized row from stored raw documents: no network, same result as a crawl.
 
-It works in short transactions, like a crawl: one per stored source document (its records and the merges
+It works in short writer sessions, like a crawl: one per stored source document (its records and the merges
 they imply), then one per chunk of projects (repositories, normalized rows, project fields, search rows and
-history). Readers keep working meanwhile and see each project either before or after; a renormalize that is
-stopped half-way leaves every project consistent, and running it again finishes the job.
+history), each one transaction that closes the file again. Readers (`ohr search`) wait at most one session
+and see each project either before or after; a renormalize stopped half-way leaves every project
+consistent, and running it again finishes the job.
 """
 
 from __future__ import annotations
@@ -62,32 +63,35 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
             "FROM documents d JOIN sources s ON s.name = d.source "
             "WHERE d.project_id IS NULL AND d.content IS NOT NULL ORDER BY d.fetched_at"
         ).fetchall()
-        jobs = []
-        for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
-            src = by_name.get(source)
-            if src is None or src.kind != source_kind:
-                continue  # a source no longer configured keeps its stored records as they are
-            jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
-                                  content=content, etag=etag, path=path), src))
-        del stored
-        # documents parse independently: spread over the normalizers' worker processes when there is enough
-        size = sum(len(doc.content or b"") for doc, _ in jobs)
-        pool = _get_pool(POOL_MIN_PROJECTS) if len(jobs) >= PARSE_POOL_DOCS and size >= PARSE_POOL_BYTES else None
-        parsed = pool.map(_parse, jobs) if pool else map(_parse, jobs)
-        for (doc, _src), records in zip(jobs, parsed, strict=True):
-            fetched_at = doc.fetched_at
+    jobs = []
+    for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
+        src = by_name.get(source)
+        if src is None or src.kind != source_kind:
+            continue  # a source no longer configured keeps its stored records as they are
+        jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
+                              content=content, etag=etag, path=path), src))
+    del stored
+    # documents parse independently: spread over the normalizers' worker processes when there is enough
+    size = sum(len(doc.content or b"") for doc, _ in jobs)
+    pool = _get_pool(POOL_MIN_PROJECTS) if len(jobs) >= PARSE_POOL_DOCS and size >= PARSE_POOL_BYTES else None
+    parsed = pool.map(_parse, jobs) if pool else map(_parse, jobs)
+    # a writer session (file lock) per document and per chunk, so readers get in between them
+    for (doc, _src), records in zip(jobs, parsed, strict=True):
+        with writer(cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
-            derive.store_records(con, records, fetched_at)
+            derive.store_records(con, records, doc.fetched_at)
             counts["merged"] += len(link_records(con, records))
             con.execute("COMMIT")
-            counts["documents"] += 1
-            counts["records"] += len(records)
-        say(f"{counts['documents']} source documents re-parsed into {counts['records']} records")
+        counts["documents"] += 1
+        counts["records"] += len(records)
+    say(f"{counts['documents']} source documents re-parsed into {counts['records']} records")
 
+    with writer(cfg.registry_path) as con:
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
-        for start in range(0, len(ids), chunk):
-            part = ids[start:start + chunk]
-            took: dict[str, float] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        took: dict[str, float] = {}
+        with writer(cfg.registry_path) as con:
             with _timed(took, "repositories"):
                 con.execute("BEGIN TRANSACTION")
                 counts["repositories"] += derive.derive_repos(con, part, rederive=True)
@@ -102,7 +106,8 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
                 counts["changes"] += changes.record_changes(con, part, run_id="renormalize")
             with _timed(took, "commit"):
                 con.execute("COMMIT")
-            say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived ("
-                + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
+        say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
+    with writer(cfg.registry_path) as con:
         counts["projects"] = con.execute("SELECT count(*) FROM projects").fetchone()[0]
     return counts

@@ -277,3 +277,19 @@ def test_repositories_derived_in_worker_processes_are_the_same(crawled, monkeypa
         assert derive.derive_repos(con, None) == len(before) > 0
         assert normalized._pool is not None
         assert snapshot() == before
+
+
+def test_readers_get_in_between_renormalize_sessions(crawled):
+    """Each document and chunk is its own writer session: between them the file is free for `ohr search`."""
+    from crawler.config import load_config
+    from registry.renormalize import renormalize
+
+    cfg_path, db, _ = crawled
+    seen: list[int] = []
+
+    def between(_msg: str) -> None:
+        with regdb.reader(db, wait=0) as con:  # would raise RegistryBusy if a writer still held the file
+            seen.append(con.execute("SELECT count(*) FROM search_index").fetchone()[0])
+
+    renormalize(load_config(cfg_path), chunk=2, progress=between)
+    assert len(seen) >= 3 and all(n > 0 for n in seen)
