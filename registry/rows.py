@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["for_projects", "physical_order"]
+__all__ = ["for_projects", "physical_order", "within"]
 
 #: Rowids closer than this are read as one range (a DuckDB vector is 2,048 rows).
 GAP = 2048
@@ -54,6 +54,11 @@ def for_projects(
     rowids = [r[0] for r in con.execute(f"SELECT rowid FROM {table} WHERE {match} ORDER BY rowid", params).fetchall()]
     if not rowids:
         return []
+    return con.execute(f"SELECT {columns} FROM {table} WHERE ({within(rowids)}) AND {match} {order}",
+                       params).fetchall()
+
+
+def within(rowids: list[int]) -> str:
+    """A filter on sorted `rowids` DuckDB pushes into the scan: their `rowid BETWEEN` ranges (TRUE if too many)."""
     ranges = _ranges(rowids)
-    within = " OR ".join(f"rowid BETWEEN {a} AND {b}" for a, b in ranges) if len(ranges) <= MAX_RANGES else "TRUE"
-    return con.execute(f"SELECT {columns} FROM {table} WHERE ({within}) AND {match} {order}", params).fetchall()
+    return " OR ".join(f"rowid BETWEEN {a} AND {b}" for a, b in ranges) if len(ranges) <= MAX_RANGES else "TRUE"

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from registry.rows import MAX_RANGES, _ranges
+from registry.rows import within
 
 if TYPE_CHECKING:
     import duckdb
@@ -63,24 +64,34 @@ def _columns(
     return cols, typs, data
 
 
-def _execute(con: duckdb.DuckDBPyConnection, head: str, typs: list[str], data: list[tuple[Any, ...]],
-             tail: str = "") -> None:
-    """Append the rows to a temporary staging table, then run `head SELECT … FROM stage tail` once."""
+@contextmanager
+def _staged(con: duckdb.DuckDBPyConnection, names: list[str], typs: list[str], data: list[tuple[Any, ...]],
+            *scratch: str) -> Iterator[str]:
+    """Append the rows to a temporary staging table; yields a SELECT over it with JSON columns cast back, and
+    drops it (and the `scratch` temporary tables) afterwards."""
     import duckdb
 
-    stage_cols = ", ".join(f"c{i} {'VARCHAR' if t == 'JSON' else t}" for i, t in enumerate(typs, start=1))
-    select = ", ".join(f"c{i}::JSON" if t == "JSON" else f"c{i}" for i, t in enumerate(typs, start=1))
+    stage_cols = ", ".join(f'"{c}" {"VARCHAR" if t == "JSON" else t}' for c, t in zip(names, typs, strict=True))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} ({stage_cols})")
     try:
         appender = con.appender(_STAGE)
         appender.append_rows(data)
         appender.flush()
-        con.execute(f"{head} SELECT {select} FROM {_STAGE} {tail}")
+        yield "(SELECT " + ", ".join(f'"{c}"::JSON AS "{c}"' if t == "JSON" else f'"{c}"'
+                                     for c, t in zip(names, typs, strict=True)) + f" FROM {_STAGE})"
     finally:
-        try:
-            con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-        except duckdb.Error:
-            pass  # an aborted transaction drops it with its rollback
+        for tmp in (_STAGE, *scratch):
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            except duckdb.Error:
+                pass  # an aborted transaction drops it with its rollback
+
+
+def _execute(con: duckdb.DuckDBPyConnection, head: str, typs: list[str], data: list[tuple[Any, ...]],
+             tail: str = "") -> None:
+    """Stage the rows, then run `head SELECT … FROM stage tail` once."""
+    with _staged(con, [f"c{i}" for i in range(1, len(typs) + 1)], typs, data) as source:
+        con.execute(f"{head} SELECT * FROM {source} {tail}")
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -146,41 +157,24 @@ def upsert(
 def _merge(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], typs: list[str],
            data: list[tuple[Any, ...]], key: Sequence[str], merged: list[str]) -> None:
     """Stage the rows, merge those whose key is stored, delete and re-insert them, then insert the new ones."""
-    import duckdb
-
     on = " AND ".join(f'{{a}}."{k}" = {{b}}."{k}"' for k in key)
-    stage_cols = ", ".join(f'"{c}" {"VARCHAR" if t == "JSON" else t}' for c, t in zip(cols, typs, strict=True))
-    source = "(SELECT " + ", ".join(f'"{c}"::JSON AS "{c}"' if t == "JSON" else f'"{c}"'
-                                    for c, t in zip(cols, typs, strict=True)) + f" FROM {_STAGE})"
     names = ", ".join(f'"{c}"' for c in cols)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} ({stage_cols})")
-    try:
-        appender = con.appender(_STAGE)
-        appender.append_rows(data)
-        appender.flush()
+    with _staged(con, cols, typs, data, _MERGED, _CHANGED) as source:
         # the stored rows' rowids from the narrow key columns first: joining the whole table would read (and
         # decompress) every wide column of every row; `rowid BETWEEN` ranges are pushed into the scan instead
         rowids = [r for (r,) in con.execute(f"SELECT t.rowid FROM {table} t JOIN {_STAGE} s "
                                             f"ON {on.format(a='s', b='t')} ORDER BY 1").fetchall()]
-        if rowids:
-            ranges = _ranges(rowids)
-            within = " OR ".join(f"rowid BETWEEN {a} AND {b}" for a, b in ranges) if len(ranges) <= MAX_RANGES \
-                else "TRUE"
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
-                        f"FROM {source} s JOIN (SELECT * FROM {table} WHERE {within}) t ON {on.format(a='s', b='t')}")
-            con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
-                        f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
-            # a merged row equal to the stored one is not written again (a re-run over unchanged input writes
-            # nothing); the others are deleted and inserted
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGED} AS SELECT * FROM {_MERGED} "
-                        f"EXCEPT SELECT * FROM {table} WHERE {within}")
-            con.execute(f"DELETE FROM {table} USING {_CHANGED} m WHERE {on.format(a=table, b='m')}")
-            con.execute(f"INSERT INTO {table} SELECT * FROM {_CHANGED}")
-        else:
+        if not rowids:
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s")
-    finally:
-        for tmp in (_STAGE, _MERGED, _CHANGED):
-            try:
-                con.execute(f"DROP TABLE IF EXISTS {tmp}")
-            except duckdb.Error:
-                pass  # an aborted transaction drops it with its rollback
+            return
+        stored = within(rowids)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
+                    f"FROM {source} s JOIN (SELECT * FROM {table} WHERE {stored}) t ON {on.format(a='s', b='t')}")
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
+        # a merged row equal to the stored one is not written again (a re-run over unchanged input writes
+        # nothing); the others are deleted and inserted
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGED} AS SELECT * FROM {_MERGED} "
+                    f"EXCEPT SELECT * FROM {table} WHERE {stored}")
+        con.execute(f"DELETE FROM {table} USING {_CHANGED} m WHERE {on.format(a=table, b='m')}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM {_CHANGED}")
