@@ -135,12 +135,6 @@ class Scope:
         """False when `gated` cannot match any text of the scope."""
         return gated.passes(self.present)
 
-    def __enter__(self) -> Scope:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
 
 _GATES: list[Gated] = []
 _finder: _Finder | None = None

@@ -460,11 +460,11 @@ def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
     pieces = Pieces(_sentences(text or ""))
-    with Scope([pieces.joined]) as scope:
-        caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
-        rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
-        if caveat_rules or rules:
-            _signals(pieces, source, found, caveat_rules, rules, held_literals(scope))
+    scope = Scope([pieces.joined])
+    caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
+    rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
+    if caveat_rules or rules:
+        _signals(pieces, source, found, caveat_rules, rules, held_literals(scope))
     return list(found.values())
 
 
