@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from registry.rows import for_projects, physical_order
@@ -270,35 +271,25 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
         ids = sorted(set(project_ids))
     counts = dict.fromkeys(_TABLES, 0)
     pool = _get_pool(len(ids))
-    pending: tuple[list[str], list[_Inputs], Iterable[Any]] | None = None
+    pending: tuple[list[str], Iterable[list[Any]]] | None = None
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         inputs = list(_load(con, chunk).values())
         if pool is None:
             _store(con, chunk, map(_derive_safe, inputs), counts)
             continue
-        results = pool.map(_derive_safe, inputs, chunksize=50)
+        results = run_in_pool(pool, _derive_many, [inputs[j:j + 50] for j in range(0, len(inputs), 50)])
         if pending is not None:
-            _store_pending(con, pending, counts)
-        pending = (chunk, inputs, results)
+            _store(con, pending[0], chain.from_iterable(pending[1]), counts)
+        pending = (chunk, results)
     if pending is not None:
-        _store_pending(con, pending, counts)
+        _store(con, pending[0], chain.from_iterable(pending[1]), counts)
     return counts
 
 
-def _store_pending(con: duckdb.DuckDBPyConnection, pending: tuple[list[str], list[_Inputs], Iterable[Any]],
-                   counts: dict[str, int]) -> None:
-    """Store a chunk the workers parsed; if a worker died (killed, out of memory), parse it here instead."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _pool
-    chunk, inputs, results = pending
-    try:
-        results = list(results)
-    except BrokenProcessPool:
-        _pool = None
-        results = list(map(_derive_safe, inputs))
-    _store(con, chunk, results, counts)
+def _derive_many(inputs: list[_Inputs]) -> list[tuple[str, dict[str, list[dict[str, Any]]] | None, str | None]]:
+    """Several projects per worker task: one round trip per 50 projects, not per project."""
+    return [_derive_safe(inp) for inp in inputs]
 
 
 def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[Any], counts: dict[str, int]) -> None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from crawler.base import Document, Record, adapter_for
-from registry.normalized import POOL_MIN_PROJECTS, _get_pool
+from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
 
 if TYPE_CHECKING:
     from crawler.config import Config, SourceConfig
@@ -74,7 +74,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     # documents parse independently: spread over the normalizers' worker processes when there is enough
     size = sum(len(doc.content or b"") for doc, _ in jobs)
     pool = _get_pool(POOL_MIN_PROJECTS) if len(jobs) >= PARSE_POOL_DOCS and size >= PARSE_POOL_BYTES else None
-    parsed = pool.map(_parse, jobs) if pool else map(_parse, jobs)
+    parsed = run_in_pool(pool, _parse, jobs) if pool else map(_parse, jobs)
     # a writer session (file lock) per document and per chunk, so readers get in between them
     for (doc, _src), records in zip(jobs, parsed, strict=True):
         with writer(cfg.registry_path) as con:
