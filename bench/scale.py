@@ -342,8 +342,20 @@ def build(world: World, d: Path, batch_items: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     synthetic = fill_missing_derived(cfg.registry_path, world)
     t_store += time.perf_counter() - t0
-    return {"cfg": cfg, "gen": t_gen + t_docs, "parse": t_parse, "store": t_store, "synthetic": synthetic,
-            "parts": dict(watch.spent), "tables": dict(watch.tables)}
+    t_compact = end_of_crawl(cfg)
+    print(f"    end of crawl: search postings sorted in {t_compact:.1f} s", flush=True)
+    watch.spent["end of crawl (sorting search postings)"] = t_compact
+    return {"cfg": cfg, "gen": t_gen + t_docs, "parse": t_parse, "store": t_store + t_compact,
+            "synthetic": synthetic, "parts": dict(watch.spent), "tables": dict(watch.tables)}
+
+
+def end_of_crawl(cfg: Any) -> float:
+    """What `ohr crawl` does once its sources are done (sort the search postings if enough were appended)."""
+    from crawler.run import _compact_search
+
+    t0 = time.perf_counter()
+    _compact_search(cfg)
+    return time.perf_counter() - t0
 
 
 def fill_missing_derived(path: Path, world: World) -> list[str]:
@@ -569,6 +581,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.reuse and (d / "config.toml").exists():
             print(f"== {n:,} projects ({os.cpu_count()} cores; registry reused from {d}) ==", flush=True)
             built = {"cfg": load_config(d / "config.toml"), "reused": True, "synthetic": []}
+            t_compact = end_of_crawl(built["cfg"])  # a no-op unless it was built by an older ohr
+            print(f"  end of crawl: search postings sorted in {t_compact:.1f} s", flush=True)
         else:
             shutil.rmtree(d, ignore_errors=True)
             d.mkdir(parents=True)

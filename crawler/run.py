@@ -509,4 +509,18 @@ def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | No
         if stop.is_set():
             break
         out.append(_crawl_source(cfg, source, progress, stop, trigger))
+    _compact_search(cfg)
     return out
+
+
+def _compact_search(cfg: Config) -> None:
+    """Sort the search postings again if the run appended many (registry/search.py); a failure only costs speed."""
+    from registry.db import writer
+    from registry.search import compact_search
+
+    try:
+        with writer(cfg.registry_path) as con:
+            compact_search(con)
+    except Exception:
+        log.warning("the search word index could not be compacted; searches stay correct, only slower",
+                    exc_info=log.isEnabledFor(logging.DEBUG))

@@ -3,13 +3,14 @@
 --   ranked by where the terms match: name > description > README; then by stars.
 --   Reads search_index (registry/search.py): the README counts by the words of its head; terms and the
 --   category and licence filters match literally (no LIKE wildcards), case-insensitively.
---   With `indexed`, each term is matched against the distinct words of those texts (search_vocab) and the
---   rows, and the fields holding the words, come from search_postings (migration 0008): no text is read. A
---   term has no whitespace, so it is inside a text exactly when it is inside one of its words: both ways
---   give the same rows, scores and order (tests/test_search_index.py compares them). queries/search_plan.py
---   scans instead when there are no terms or a term is inside most words (say, 'e').
+--   With `words`, each term's matching words (queries/search_plan.py matches the terms against the distinct
+--   words of those texts, search_vocab) give the rows, and the fields holding them, from search_postings
+--   (migration 0008): no text is read. A term has no whitespace, so it is inside a text exactly when it is
+--   inside one of its words: both ways give the same rows, scores and order (tests/test_search_index.py
+--   compares them). search_plan passes no words, so the text is scanned, when there are no terms or a
+--   term is inside most words (say, 'e').
 -- param: terms = []           list of lower-cased search terms
--- param: indexed = false      read the word index (needs at least one term) instead of scanning the text
+-- param: words = []           per term, the search_vocab ids of the words containing it; [] scans the text
 -- param: category = NULL      heading or category the project is listed under (substring)
 -- param: source = NULL        source name that lists the project
 -- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
@@ -18,11 +19,9 @@
 -- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
 -- param: no_flag = []         hide projects carrying any of these curator flags ('any': every flagged project)
 -- param: lim = 20             maximum rows
-WITH terms AS (
-    SELECT unnest($terms::VARCHAR[]) AS term, generate_subscripts($terms::VARCHAR[], 1) AS i
-),
-words AS (
-    SELECT terms.i, v.word_id FROM search_vocab v JOIN terms ON contains(v.word, terms.term) WHERE $indexed
+WITH words AS (   -- postings are kept sorted by word_id (registry/search.py), so few row groups are read
+    SELECT w.i, unnest(w.ids) AS word_id
+    FROM (SELECT unnest($words::INTEGER[][]) AS ids, generate_subscripts($words::INTEGER[][], 1) AS i) w
 ),
 hits AS (   -- per term and row: the fields holding a word that contains the term
     SELECT w.i, p.doc, bit_or(p.fields) AS fields
@@ -47,7 +46,7 @@ candidates AS (   -- rows holding every term, with their scores: from the word i
             (CASE WHEN contains(s.description_lc, t) THEN 10 ELSE 0 END) +
             (CASE WHEN contains(s.readme_lc, t) THEN 1 ELSE 0 END))) AS score
     FROM search_index s
-    WHERE NOT $indexed AND (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
+    WHERE len($words::INTEGER[][]) = 0 AND (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
                contains(s.name_lc, t) OR contains(s.description_lc, t) OR contains(s.other_lc, t)
                OR contains(s.readme_lc, t))))
 ),

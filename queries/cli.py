@@ -305,7 +305,7 @@ def search(
     Example: ohr search ventilator --no-flag unsafe --no-flag duplicate
     """
     from queries.cli_curate import flag_kinds
-    from queries.search_plan import use_index
+    from queries.search_plan import word_ids
     from queries.sqlfiles import load as load_sql
 
     terms = [t.lower() for t in text.split() if t]
@@ -314,7 +314,7 @@ def search(
               "no_flag": flag_kinds(no_flag)}
     with open_reader(config, db) as con:
         q = load_sql("_search")
-        cur = con.execute(q.sql, q.bind({**values, "indexed": use_index(con, terms)}))
+        cur = con.execute(q.sql, q.bind({**values, "words": word_ids(con, terms)}))
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
     emit(cols, rows, fmt)

@@ -87,7 +87,7 @@ def _registry(config: str | None, db: str | None) -> Path | None:
 def run_search(opts: dict[str, Any]) -> int | None:
     """Run a parsed search and print it; the exit code, or None to leave it to the full CLI."""
     from queries.output import emit
-    from queries.search_plan import use_index
+    from queries.search_plan import word_ids
     from queries.sqlfiles import load as load_sql
     from registry.db import RegistryBusy, RegistryMissing, reader
 
@@ -98,7 +98,7 @@ def run_search(opts: dict[str, Any]) -> int | None:
     try:
         with reader(path) as con:
             q = load_sql("_search")
-            params = q.bind({"terms": terms, "indexed": use_index(con, terms), "category": opts["category"],
+            params = q.bind({"terms": terms, "words": word_ids(con, terms), "category": opts["category"],
                              "source": opts["source"],
                              "licence": opts["licence"], "has_bom": opts["has_bom"], "maturity": opts["maturity"],
                              "lim": opts["limit"], "flag": opts["flag"], "no_flag": opts["no_flag"]})

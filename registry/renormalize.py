@@ -52,6 +52,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     from registry.normalized import derive_normalized
     from registry.resolve import link_records
     from registry.rows import physical_order
+    from registry.search import compact_search
 
     say = progress or (lambda _msg: None)
     counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
@@ -109,5 +110,8 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived ("
             + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
     with writer(cfg.registry_path) as con:
+        t0 = time.perf_counter()
+        if compact_search(con):
+            say(f"search word index sorted again ({time.perf_counter() - t0:.1f} s)")
         counts["projects"] = con.execute("SELECT count(*) FROM projects").fetchone()[0]
     return counts

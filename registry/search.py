@@ -8,6 +8,8 @@ words give the same answer as the full text for any term without whitespace, at 
 The same argument lets search skip the text altogether (migration 0008): `search_vocab` holds every
 distinct word of the text columns and `search_postings` which rows hold each word, and in which fields,
 so a term is matched against the vocabulary and the rows come from the postings of the matching words.
+Postings are kept sorted by word (migration 0009) so those reads skip most of the table: rebuilt rows
+append theirs, and compact_search sorts the table again once the appended tail is a tenth of it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["FIELD_BITS", "SEARCH_README_CHARS", "refresh_search"]
+__all__ = ["COMPACT_FRACTION", "FIELD_BITS", "SEARCH_README_CHARS", "compact_search", "refresh_search"]
 
 #: How much of a README the search reads (title, badges, summary and usually the first sections).
 SEARCH_README_CHARS = 4000
 #: search_postings.fields: where a word occurs in a search row.
 FIELD_BITS = {"name_lc": 1, "description_lc": 2, "readme_lc": 4, "other_lc": 8}
+#: compact_search sorts the postings again once rows rebuilt since the last sort are this share of the index.
+COMPACT_FRACTION = 0.1
 
 _COLUMNS = ("project_id, name_lc, description_lc, readme_lc, other_lc, categories_lc, sources, licences_lc, "
             "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines")
@@ -68,7 +72,8 @@ _WORDS_SQL = [
     "FROM (SELECT DISTINCT word FROM search_new_words) w "
     "WHERE NOT EXISTS (SELECT 1 FROM search_vocab v WHERE v.word = w.word)",
     "INSERT INTO search_postings "
-    "SELECT v.word_id, n.doc, n.fields FROM search_new_words n JOIN search_vocab v ON v.word = n.word",
+    "SELECT v.word_id, n.doc, n.fields FROM search_new_words n JOIN search_vocab v ON v.word = n.word "
+    "ORDER BY v.word_id, n.doc",
     "DROP TABLE search_new_words",
 ]
 
@@ -89,6 +94,7 @@ def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | 
             con.execute(f"DELETE FROM {table}")
         con.execute(_NUMBERED.format(rows="(" + _ROWS_SQL.format(records="TRUE", projects="TRUE") + ")"))
         _index_words(con, 0)
+        _sorted_up_to_here(con)
         return
     ids = sorted(set(project_ids))
     if not ids:
@@ -112,3 +118,26 @@ def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | 
         _index_words(con, above)
     for tmp in ("__ohr_search_rows", "__ohr_search_changed", "__ohr_search_gone"):
         con.execute(f"DROP TABLE {tmp}")
+
+
+def _sorted_up_to_here(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE search_state SET sorted_doc = (SELECT coalesce(max(doc), 0) FROM search_index)")
+
+
+def compact_search(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """Sort search_postings by word again when enough rows were rebuilt since the last sort (or when forced).
+
+    Rebuilt rows append their postings, which every search then reads in full; a sorted table lets DuckDB
+    skip the row groups of words a search does not match. True when the table was rewritten.
+    """
+    (rows, unsorted) = con.execute(  # type: ignore[misc]
+        "SELECT count(*), count(*) FILTER (WHERE doc > (SELECT max(sorted_doc) FROM search_state)) "
+        "FROM search_index").fetchone()
+    if not unsorted or (not force and unsorted <= COMPACT_FRACTION * rows):
+        return False
+    con.execute("CREATE OR REPLACE TEMP TABLE __ohr_postings AS SELECT * FROM search_postings")
+    con.execute("DELETE FROM search_postings")
+    con.execute("INSERT INTO search_postings SELECT * FROM __ohr_postings ORDER BY word_id, doc")
+    con.execute("DROP TABLE __ohr_postings")
+    _sorted_up_to_here(con)
+    return True

@@ -197,13 +197,14 @@ def word_registry(tmp_path_factory):
 
 def _both(path, terms, **filters):
     """The rows of queries/_search.sql through the word index, and by scanning the text."""
+    from queries.search_plan import word_ids
     from queries.sqlfiles import load
 
     out = []
     q = load("_search")
     with regdb.reader(path) as con:
-        for indexed in (True, False):
-            out.append(con.execute(q.sql, q.bind({"terms": terms, "lim": 1000, "indexed": indexed,
+        for words in (word_ids(con, terms, max_words=10**9), []):
+            out.append(con.execute(q.sql, q.bind({"terms": terms, "lim": 1000, "words": words,
                                                   **filters})).fetchall())
     return out
 
@@ -258,3 +259,62 @@ def test_refreshing_unchanged_projects_rewrites_nothing(crawled):
         (stale,) = con.execute("SELECT count(*) FROM search_postings WHERE doc NOT IN "
                                "(SELECT doc FROM search_index)").fetchone()
         assert stale == 0
+
+
+# postings out of word order, counted in table order
+UNSORTED = ("SELECT count(*) FROM (SELECT word_id < lag(word_id) OVER (ORDER BY rowid) AS back "
+            "FROM search_postings) WHERE back")
+
+
+def test_crawl_leaves_the_postings_sorted(crawled):
+    _, db, _ = crawled
+    with regdb.reader(db) as con:
+        assert con.execute(UNSORTED).fetchone() == (0,)
+        assert con.execute("SELECT (SELECT sorted_doc FROM search_state) = (SELECT max(doc) FROM search_index)"
+                           ).fetchone() == (True,)
+
+
+def test_postings_are_sorted_again_once_rebuilt_rows_are_a_tenth_of_the_index(word_registry, tmp_path):
+    import shutil
+
+    from registry.search import compact_search
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(word_registry, path)
+    terms = [["a"], ["st", "o"], ["zz"], ["é"]]
+    with regdb.writer(path) as con:
+        ids = [i for (i,) in con.execute("SELECT id FROM projects ORDER BY id").fetchall()]
+        refresh_search(con)
+        assert con.execute(UNSORTED).fetchone() == (0,) and not compact_search(con)
+
+        def rename(part: list[str]) -> None:
+            con.execute("UPDATE projects SET name = name || ' zz' WHERE id IN (SELECT UNNEST($1))", [part])
+            refresh_search(con, part)
+
+        rename(ids[:15])  # 5 %: appended out of order, not worth a rewrite yet
+        assert con.execute(UNSORTED).fetchone()[0] > 0
+        assert not compact_search(con)
+        rename(ids[100:130])  # now 15 %
+        postings = con.execute(POSTINGS).fetchall()
+        assert compact_search(con)
+        assert con.execute(UNSORTED).fetchone() == (0,)
+        assert con.execute(POSTINGS).fetchall() == postings
+        assert not compact_search(con)
+        rename(ids[200:203])
+        assert compact_search(con, force=True) and con.execute(UNSORTED).fetchone() == (0,)
+    for t in terms:
+        indexed, scanned = _both(path, t)
+        assert indexed == scanned
+    assert len(_both(path, ["zz"])[0]) >= 45
+
+
+def test_word_ids_lists_each_terms_words_or_none_when_a_term_is_too_wide(word_registry):
+    from queries.search_plan import word_ids
+
+    with regdb.reader(word_registry) as con:
+        ids = word_ids(con, ["sto", "nothing-like-it", "sto"])
+        (sto,) = con.execute("SELECT list(word_id ORDER BY word_id) FROM search_vocab WHERE contains(word, 'sto')"
+                             ).fetchone()
+        assert ids == [sto, [], sto] and sto
+        assert word_ids(con, ["sto", "a"], max_words=20) == []
+        assert word_ids(con, []) == []
