@@ -54,19 +54,26 @@ _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPH = re.compile(r"(\*\*|__|\*|_|`)")
 
 
+_STRONG = re.compile(r"(?<!\w)(\*\*|__)(.+?)\1")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*")
+
+
 def _plain(md: str) -> str:
     """Markdown inline text to plain text: links to their labels, no images, tags or emphasis."""
     text = md
-    for _ in range(3):  # badges nest an image inside a link
+    for _ in range(3 if "](" in text else 0):  # badges nest an image inside a link
         new = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
         if new == text:
             break
         text = new
-    text = _TAGS.sub("", text)
-    text = re.sub(r"(?<!\w)(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*", r"\1", text)
+    if "<" in text:
+        text = _TAGS.sub("", text)
+    if "**" in text or "__" in text:
+        text = _STRONG.sub(r"\2", text)
+    if "*" in text:
+        text = _EMPHASIS.sub(r"\1", text)
     text = text.replace("`", "")
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())  # runs of whitespace to one space (str.split and re's \s agree on what it is)
 
 
 def _clean_target(target: str) -> str | None:
@@ -94,7 +101,8 @@ def extract_links(md: str) -> list[Link]:
     rest = md
     for a, b in reversed(spans):
         rest = rest[:a] + " " * (b - a) + rest[b:]
-    for m in _BARE.finditer(rest):
+    low = rest.lower()
+    for m in _BARE.finditer(rest) if "http" in low or "www." in low else ():
         url = _clean_target(m.group(1))
         if url:
             links.append(Link("", url))

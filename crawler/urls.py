@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
@@ -39,7 +40,7 @@ _GITHUB_RESERVED = {
 def looks_like_url(text: str) -> bool:
     """Whether a link target is an absolute web address, with or without its scheme."""
     t = text.strip()
-    if re.match(r"^https?://", t, re.I):
+    if _HTTP.match(t):
         return True
     if t.startswith(("#", "/", ".", "mailto:")) or ":" in t.split("/")[0]:
         return False
@@ -47,16 +48,24 @@ def looks_like_url(text: str) -> bool:
 
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):(?!\d)", re.I)
+_HAS_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_HTTP = re.compile(r"^https?://", re.I)
+_OWNER = re.compile(r"^[A-Za-z0-9-]{1,39}$")
+_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_SLASHES = re.compile(r"/{2,}")
+#: URLs parsed (github_repo, canonical_url ...) are remembered: a list names each URL several times
+_CACHED = 1 << 16
 
 
 def _split(url: str):
     u = url.strip().strip("<>")
     m = _SCHEME.match(u)
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I) and not (m and "." not in m.group(1)):
+    if not _HAS_AUTHORITY.match(u) and not (m and "." not in m.group(1)):
         u = "https://" + u.lstrip("/")
     return urlsplit(u)
 
 
+@lru_cache(maxsize=_CACHED)
 def github_repo(url: str) -> tuple[str, str] | None:
     """The (owner, name) a github.com URL points into, in the case it was written, or None."""
     try:
@@ -72,11 +81,12 @@ def github_repo(url: str) -> tuple[str, str] | None:
     owner, name = segs[0], segs[1]
     if name.lower().endswith(".git"):
         name = name[:-4]
-    if not re.match(r"^[A-Za-z0-9-]{1,39}$", owner) or not re.match(r"^[A-Za-z0-9._-]{1,100}$", name):
+    if not _OWNER.match(owner) or not _REPO.match(name):
         return None
     return owner, name
 
 
+@lru_cache(maxsize=_CACHED)
 def gitlab_repo(url: str) -> str | None:
     """The project path ('group/sub/project') a gitlab.com URL points into, or None."""
     try:
@@ -95,6 +105,7 @@ def gitlab_repo(url: str) -> str | None:
     return "/".join(segs).lower()
 
 
+@lru_cache(maxsize=_CACHED)
 def canonical_url(url: str) -> str | None:
     """One spelling per resource: https, lower-case host without www., no fragment, tracking query,
     trailing slash or `.git`; GitHub and GitLab URLs reduced to the repository. None if not http(s)."""
@@ -121,7 +132,7 @@ def canonical_url(url: str) -> str | None:
         host = host[4:]
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
-    path = re.sub(r"/{2,}", "/", path).rstrip("/")
+    path = _SLASHES.sub("/", path).rstrip("/")
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
     return urlunsplit(("https", netloc, path, query, ""))
 
@@ -132,6 +143,7 @@ def project_id(url: str) -> str | None:
     return c[len("https://"):] if c else None
 
 
+@lru_cache(maxsize=_CACHED)
 def classify(url: str) -> str:
     """The class of a URL: github-repo, gitlab-repo, hub, web, or invalid."""
     c = canonical_url(url)
