@@ -231,16 +231,12 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
         jobs = [(part, {pid: docs[pid] for pid, _ in part if pid in docs})
                 for part in (chunk[j:j + 250] for j in range(0, len(chunk), 250))]
         if pool is None:
-            for job in jobs:
-                done += _store_repo_rows(con, *_repo_rows(job))
+            done += _store_repo_rows(con, map(_repo_rows, jobs))
             continue
         submitted = run_in_pool(pool, _repo_rows, jobs)
-        for rows, moved in pending:
-            done += _store_repo_rows(con, rows, moved)
+        done += _store_repo_rows(con, pending)
         pending = submitted
-    for rows, moved in pending:
-        done += _store_repo_rows(con, rows, moved)
-    return done
+    return done + _store_repo_rows(con, pending)
 
 
 def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
@@ -302,8 +298,15 @@ def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
     return [{c: r.get(c) for c in cols} for r in rows], moved_urls
 
 
-def _store_repo_rows(con: duckdb.DuckDBPyConnection, full_rows: list[dict[str, Any]],
-                     moved_urls: list[tuple[str, str]]) -> int:
+def _store_repo_rows(con: duckdb.DuckDBPyConnection,
+                     parts: Iterable[tuple[list[dict[str, Any]], list[tuple[str, str]]]]) -> int:
+    """Write a chunk's repos rows in one upsert: its stored rows are read once (a scan of the wide table when they
+    are scattered), not once per part."""
+    full_rows: list[dict[str, Any]] = []
+    moved_urls: list[tuple[str, str]] = []
+    for rows, moved in parts:
+        full_rows += rows
+        moved_urls += moved
     upsert(con, "repos", full_rows, key=["project_id"])
     if moved_urls:
         ts = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
