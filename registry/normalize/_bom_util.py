@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -73,8 +74,12 @@ _LETTER_START_RE = re.compile(r"^[A-Za-z]")
 _DESIGNATOR_SEP_RE = re.compile(r"[,;\s/|]+")
 _WORD_CHAR_RE = re.compile(r"\w")
 _LIST_SEP_RE = re.compile(r"[,;\s]+")
-_WHITESPACE_RE = re.compile(r"\s+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+#: Cells up to this length have their parsed value remembered (cells repeat a lot: '1', '10k', '0.10');
+#: longer ones are parsed each time, so the caches stay small whatever a hostile file holds.
+_CACHED_CHARS = 200
 
 
 def find_currency(text: str) -> str | None:
@@ -93,6 +98,8 @@ def find_currency(text: str) -> str | None:
 
 def to_number(token: str, decimal_comma: bool | None = None) -> float | None:
     """Read one numeric token, resolving ',' and '.' as decimal or thousands separators."""
+    if token.isascii() and token.isdigit():  # plain digits: nothing to resolve
+        return float(token)
     t = token.strip()
     for ch in ("\u00a0", "\u202f", "'", " "):
         t = t.replace(ch, "")
@@ -134,7 +141,13 @@ def parse_price(text: str, decimal_comma: bool | None = None) -> tuple[float | N
     """Price and currency code from a cell like '$1,234.50' or '12,50 €'; (None, None) when absent."""
     if text is None:
         return None, None
-    s = str(text).strip()
+    s = str(text)
+    return (_parse_price if len(s) <= _CACHED_CHARS else _parse_price.__wrapped__)(s, decimal_comma)
+
+
+@lru_cache(maxsize=8192)
+def _parse_price(text: str, decimal_comma: bool | None) -> tuple[float | None, str | None]:
+    s = text.strip()
     if not s or len(s) > 80:
         return None, None
     cur = find_currency(s)
@@ -158,7 +171,13 @@ def parse_quantity(text: str, decimal_comma: bool | None = None) -> float | None
     """Quantity from a cell like '4', '0,7', '4+', '2 pcs' or '1/2'; None when the cell holds no count."""
     if text is None:
         return None
-    s = str(text).strip()
+    s = str(text)
+    return (_parse_quantity if len(s) <= _CACHED_CHARS else _parse_quantity.__wrapped__)(s, decimal_comma)
+
+
+@lru_cache(maxsize=8192)
+def _parse_quantity(text: str, decimal_comma: bool | None) -> float | None:
+    s = text.strip()
     if not s or len(s) > 40:
         return None
     m = _QTY_RE.match(s)
@@ -209,7 +228,9 @@ URL_RE = re.compile(r"https?://[^\s<>\"'|\])]+", re.I)
 
 def first_url(text: str) -> str | None:
     """First http(s) URL inside text, or None."""
-    m = URL_RE.search(text or "")
+    if not text or "://" not in text:  # every match holds '://'
+        return None
+    m = URL_RE.search(text)
     return m.group(0).rstrip(".,;)") if m else None
 
 
@@ -217,7 +238,7 @@ def clean(text: str | None) -> str | None:
     """Collapse whitespace; None for empty or placeholder cells."""
     if text is None:
         return None
-    s = _WHITESPACE_RE.sub(" ", str(text)).strip()
+    s = " ".join(str(text).split())  # str.split breaks on exactly the characters \s matches
     return None if not s or s.lower() in PLACEHOLDERS else s
 
 
