@@ -685,14 +685,13 @@ _SIGNATURES: list[tuple[str, list[str]]] = [
     ]),
 ]
 _SIG_NORM = [(spdx, [_norm_text(p) for p in phrases], phrases) for spdx, phrases in _SIGNATURES]
-#: Words (padded, as in a word stream) that many signature phrases hold and most licence texts lack: a phrase is
-#: only looked for in a text holding each of them it holds, so one scan per word spares a scan per phrase.
-_HUB_WORDS = tuple(f" {w} " for w in ("gnu", "general", "cern", "hardware", "solderpad", "mozilla", "eclipse",
-                                       "apache"))
-_SIG_HUBS = [[frozenset(h for h in _HUB_WORDS if h in n) for n in norms] for _, norms, _ in _SIG_NORM]
 #: the words of each signature phrase: a phrase can only occur in a text holding all of them (a set test is far
 #: cheaper than scanning a 30 kB licence text for the phrase)
 _SIG_WORDS = [[frozenset(n.split()) for n in norms] for _, norms, _ in _SIG_NORM]
+#: every word a signature phrase or the Creative Commons test can need: a text's words are looked up in this set
+#: instead of being gathered into a set of their own (most of a licence text's distinct words are in no phrase)
+_SIG_VOCAB = frozenset().union(*(ws for needs in _SIG_WORDS for ws in needs), ("creative", "commons"))
+_CC_WORDS = frozenset(("creative", "commons"))
 # a matched text whose id is a key here hides the ids it lists (the first quotes or embeds the others)
 _SHADOWS = {
     "SHL-0.51": {"Apache-2.0"}, "SHL-0.5": {"Apache-2.0"}, "SHL-2.0": {"Apache-2.0"}, "SHL-2.1": {"Apache-2.0"},
@@ -743,12 +742,16 @@ def _gnu_later(text: str) -> bool:
 def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
     """Licences whose full text (or its distinctive sentences) appears in `text`: (spdx, phrase, conf, pos)."""
     parts = _norm_words(text)
-    norm, words = f" {' '.join(parts)} ", frozenset(parts)
-    absent = frozenset(h for h in _HUB_WORDS if h[1:-1] not in words)
+    words = _SIG_VOCAB.intersection(parts)
+    # the phrases whose words the text holds; the padded word stream is only joined when one may occur
+    candidates = [(spdx, [(n, p) for n, p, ws in zip(norms, phrases, needs, strict=True) if ws <= words])
+                  for (spdx, norms, phrases), needs in zip(_SIG_NORM, _SIG_WORDS, strict=True)]
+    if not any(c for _, c in candidates) and not _CC_WORDS <= words:
+        return []
+    norm = f" {' '.join(parts)} "
     hits: dict[str, tuple[str, float, int]] = {}
-    for (spdx, norms, phrases), hubs, needs in zip(_SIG_NORM, _SIG_HUBS, _SIG_WORDS, strict=True):
-        found = [(norm.find(n), p) for n, p, hs, ws in zip(norms, phrases, hubs, needs, strict=True)
-                 if absent.isdisjoint(hs) and ws <= words and n in norm]
+    for spdx, cands in candidates:
+        found = [(norm.find(n), p) for n, p in cands if n in norm]
         if not found:
             continue
         pos, phrase = min(found)
