@@ -200,7 +200,7 @@ def _title(name: str) -> str:
 
 
 def _col_values(rows: list[list[str]], j: int) -> list[str]:
-    return [r[j] for r in rows if j < len(r) and r[j].strip() and r[j].strip().lower() not in PLACEHOLDERS]
+    return [v for r in rows if j < len(r) and (s := (v := r[j]).strip()) and s.lower() not in PLACEHOLDERS]
 
 
 def _decimal_comma(values: list[str]) -> bool | None:
@@ -351,11 +351,14 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
 
 # ---------------------------------------------------------------- row classification
 
-def _cell(row: list[str], j: int | None) -> str:
-    if j is None or j >= len(row):
-        return ""
-    v = row[j].strip()
-    return "" if v.lower() in PLACEHOLDERS else v
+def _values(row: list[str]) -> list[str]:
+    """Every cell of a row stripped, with '' for empty and placeholder cells ('-', 'n/a', ...)."""
+    return [v if (v := c.strip()).lower() not in PLACEHOLDERS else "" for c in row]
+
+
+def _at(vals: list[str], j: int | None) -> str:
+    """Cell j of a row read by _values; '' when the column is unmapped (None) or the row is short."""
+    return vals[j] if j is not None and j < len(vals) else ""
 
 
 def _designator_like(text: str) -> bool:
@@ -371,44 +374,52 @@ def _is_note(text: str) -> bool:
 
 def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None) -> list[str]:
     """Label each row: part, item (loose single-cell part), section, note, total, subtotal, header, blank, junk."""
+    return _classify(rows, cm, header)[0]
+
+
+def _classify(rows: list[list[str]], cm: ColumnMap, header: list[str] | None) -> tuple[list[str], list[list[str]]]:
+    """classify_rows, also handing back each row as _values read it (make_line reuses them)."""
     kinds: list[str] = []
+    row_vals: list[list[str]] = []
     head_set = {h.strip().lower() for h in (header or []) if h.strip()}
     side_cols = {cm.unit_price, cm.total_price, cm.link, cm.supplier, cm.manufacturer, cm.quantity}
     side_cols |= {j for j, _ in cm.supplier_pn}
     for row in rows:
-        cells = [c.strip() for c in row]
-        filled = [(j, c) for j, c in enumerate(cells) if c and c.lower() not in PLACEHOLDERS]
+        vals = _values(row)
+        row_vals.append(vals)
+        filled = [(j, c) for j, c in enumerate(vals) if c]
         if not filled:
             kinds.append("blank")
             continue
         if head_set and sum(1 for _, c in filled if c.lower() in head_set) >= max(2, len(head_set) // 2):
             kinds.append("header")
             continue
-        qty_txt = _cell(row, cm.quantity)
+        qty_txt = _at(vals, cm.quantity)
         qty = parse_quantity(qty_txt, cm.decimal_comma.get(cm.quantity)) if qty_txt else None
-        desig = _cell(row, cm.designators)
+        desig = _at(vals, cm.designators)
         if desig and not _designator_like(desig):
             desig = ""
         if qty is None and not desig and any(_TOTAL_RE.search(c) and len(c) <= 60 for _, c in filled):
             kinds.append("total")
             continue
-        name_cell = _cell(row, cm.part) or (_cell(row, cm.description[0]) if cm.description else "")
+        name_cell = _at(vals, cm.part) or (_at(vals, cm.description[0]) if cm.description else "")
         if name_cell and _TOTAL_NAME.match(name_cell) and not desig:
             kinds.append("total")  # 'Total | 45 | $123': the count in the qty column is a sum, not a part
             continue
         if all(_is_amount(c) for _, c in filled):
-            named = _cell(row, cm.part) or any(_cell(row, j) for j in cm.description) or _cell(row, cm.mpn)
+            named = _at(vals, cm.part) or any(_at(vals, j) for j in cm.description) or _at(vals, cm.mpn)
             kinds.append("part" if qty is not None and named else "subtotal")
             continue
         content = [(j, c) for j, c in filled if j != cm.index]
         if not content:
             kinds.append("blank")
             continue
-        named = [(j, c) for j, c in content if j not in side_cols and not _URL_CELL_RE.fullmatch(c)]
+        named = [(j, c) for j, c in content
+                 if j not in side_cols and not ("://" in c and _URL_CELL_RE.fullmatch(c))]
         if not named:
             kinds.append("junk")
             continue
-        if cm.index is not None and _is_num(_cell(row, cm.index)):
+        if cm.index is not None and _is_num(_at(vals, cm.index)):
             kinds.append("part")
             continue
         if qty is not None:
@@ -417,8 +428,8 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
         if cm.quantity is not None and _ALTERNATIVE.match(named[0][1]):
             kinds.append("alternative")
             continue
-        if (desig or _cell(row, cm.mpn) or _cell(row, cm.unit_price) or _cell(row, cm.manufacturer)
-                or any(_cell(row, j) for j, _ in cm.supplier_pn)):
+        if (desig or _at(vals, cm.mpn) or _at(vals, cm.unit_price) or _at(vals, cm.manufacturer)
+                or any(_at(vals, j) for j, _ in cm.supplier_pn)):
             kinds.append("part")
             continue
         if 1 < len(filled) <= 3 and filled[0][1].endswith(":") and len(filled[0][1].split()) <= 4:
@@ -447,7 +458,7 @@ def classify_rows(rows: list[list[str]], cm: ColumnMap, header: list[str] | None
             nxt = kinds[k]
             break
         kinds[i] = "section" if nxt in ("part", "header") else "item"
-    return kinds
+    return kinds, row_vals
 
 
 def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
@@ -470,14 +481,14 @@ def rows_to_lines(rows: list[list[str]], rownums: list[int], sheet: str | None,
         cm = build_column_map(header, fields, body, above)
         if h > 0:
             issues.append(f"{sheet or 'table'}: header found on row {rownums[h]}")
-    kinds = classify_rows(body, cm, header)
+    kinds, body_vals = _classify(body, cm, header)
     # KiCad's bom2csv writes 'Individual Components' then 'Collated Components': keep the collated block only
     for i, row in enumerate(body):
         if kinds[i] in ("section", "item", "single") and _COLLATED.search(" ".join(row)):
             kinds[:i] = ["skipped"] * i
             issues.append(f"{sheet or 'table'}: kept the collated component block only")
             break
-    lines = [make_line(r, n, sheet, cm) for r, n, k in zip(body, nums, kinds, strict=False)
+    lines = [_make_line(r, v, n, sheet, cm) for r, v, n, k in zip(body, body_vals, nums, kinds, strict=False)
              if k in ("part", "item")]
     return lines, issues, found is not None
 
@@ -520,41 +531,47 @@ def _guess_columns(rows: list[list[str]]) -> ColumnMap:
 
 def make_line(row: list[str], rownum: int, sheet: str | None, cm: ColumnMap) -> BomLine:
     """Fill a BomLine from one classified part row."""
-    qty_txt = _cell(row, cm.quantity)
+    return _make_line(row, _values(row), rownum, sheet, cm)
+
+
+def _make_line(row: list[str], vals: list[str], rownum: int, sheet: str | None, cm: ColumnMap) -> BomLine:
+    qty_txt = _at(vals, cm.quantity)
     qty = parse_quantity(qty_txt, cm.decimal_comma.get(cm.quantity)) if qty_txt else None
-    desc_parts = [clean(_cell(row, j)) for j in cm.description]
+    desc_parts = [clean(_at(vals, j)) for j in cm.description]
     desc = " ".join(p for p in desc_parts if p) or None
     line = BomLine(row=rownum, sheet=sheet, quantity=qty)
-    raw_refs = _cell(row, cm.designators)
-    if raw_refs and _designator_like(raw_refs):
-        line.designators = split_designators(raw_refs)
+    raw_refs = _at(vals, cm.designators)
+    if raw_refs:
+        toks = split_designators(raw_refs)  # _designator_like, splitting once
+        if toks and sum(1 for t in toks if DESIGNATOR_RE.match(t)) * 2 >= len(toks):
+            line.designators = toks
     if cm.quantity is None and line.designators:
         line.quantity = float(len(line.designators))
-    line.part = clean(_cell(row, cm.part))
+    line.part = clean(_at(vals, cm.part))
     line.description = desc
     if raw_refs and not line.designators and line.part is None:
         line.part = clean(raw_refs.rstrip(";"))
-    line.manufacturer = clean(_cell(row, cm.manufacturer))
-    line.mpn = clean(_cell(row, cm.mpn))
-    line.supplier = clean(_cell(row, cm.supplier))
+    line.manufacturer = clean(_at(vals, cm.manufacturer))
+    line.mpn = clean(_at(vals, cm.mpn))
+    line.supplier = clean(_at(vals, cm.supplier))
     for j, name in cm.supplier_pn:
-        v = clean(_cell(row, j))
+        v = clean(_at(vals, j))
         if v:
             line.supplier_pn = v
             if name and not line.supplier:
                 line.supplier = name
             break
     if cm.unit_price is not None:
-        price, cur = parse_price(_cell(row, cm.unit_price), cm.decimal_comma.get(cm.unit_price))
+        price, cur = parse_price(_at(vals, cm.unit_price), cm.decimal_comma.get(cm.unit_price))
         line.unit_price, line.currency = price, cur or cm.currency.get(cm.unit_price)
     if line.unit_price is None and cm.total_price is not None and qty:
-        total, cur = parse_price(_cell(row, cm.total_price), cm.decimal_comma.get(cm.total_price))
+        total, cur = parse_price(_at(vals, cm.total_price), cm.decimal_comma.get(cm.total_price))
         if total is not None:
             line.unit_price = round(total / qty, 6)
             line.currency = cur or cm.currency.get(cm.total_price)
     if line.unit_price is None:
         line.currency = None
-    link_cell = _cell(row, cm.link)
+    link_cell = _at(vals, cm.link)
     line.link = first_url(link_cell) if link_cell else None
     if line.link is None:
         for c in row:
