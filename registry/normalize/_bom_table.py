@@ -126,7 +126,10 @@ def header_field(cell: str) -> str | None:
 
 
 def _is_num(cell: str) -> bool:
-    return bool(_NUM_CELL_RE.fullmatch(cell.strip())) and any(ch.isdigit() for ch in cell)
+    s = cell.strip()
+    if s.isdecimal():  # '3', '10': digits only (every decimal is a \d and a digit)
+        return True
+    return bool(_NUM_CELL_RE.fullmatch(s)) and any(ch.isdigit() for ch in cell)
 
 
 _AMOUNT_RE = re.compile(r"[-+]?[\d.,\s]*\d[\d.,\s]*\s*([A-Z]{3}|[€$£¥])|([A-Z]{3}|[€$£¥])\s*[-+]?[\d.,\s]*\d[\d.,\s]*")
@@ -138,16 +141,23 @@ def _is_amount(cell: str) -> bool:
     return bool(_AMOUNT_RE.fullmatch(cell.strip())) and find_currency(cell) is not None
 
 
-def _header_score(row: list[str]) -> tuple[float, dict[int, str]]:
+def _header_score(row: list[str], beat: float | None = None) -> tuple[float, dict[int, str]]:
+    """Header score of a row and its field map; (0.0, {}) early when the score cannot exceed beat."""
     fields: dict[int, str] = {}
     numeric = 0
+    text: list[int] = []
     for j, c in enumerate(row):
         if not c:
             continue
         if _is_num(c):
             numeric += 1
-            continue
-        f = header_field(c)
+        else:
+            text.append(j)
+    # each text cell adds at most 1 to the score and each number takes 1 off: skip the vocabulary when hopeless
+    if beat is not None and len(text) - numeric <= beat:
+        return 0.0, {}
+    for j in text:
+        f = header_field(row[j])
         if f:
             fields[j] = f
     kinds = {f.split(":")[0] for f in fields.values()}
@@ -161,7 +171,8 @@ def find_header(rows: list[list[str]], search: int = 40) -> tuple[int, dict[int,
     """Index and field map of the row that reads most like a BOM header within the first rows, or None."""
     best: tuple[float, int, dict[int, str]] | None = None
     for i, row in enumerate(rows[:search]):
-        score, fields = _header_score(row)
+        # a row must score at least 2 (its bound is whole, so more than 1), and more than the best so far
+        score, fields = _header_score(row, best[0] if best is not None else 1)
         if score >= 2 and (best is None or score > best[0]):
             best = (score, i, fields)
     if best is None:
