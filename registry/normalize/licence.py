@@ -992,6 +992,7 @@ _ITEM_RE = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _LABEL_RE = re.compile(r"^\s*[\w][\w /&,()-]{0,40}:\s+\S")
 _SENTENCE_SPLIT_RE = re.compile(r"[.!?;](\s+)(?=[\"'(*_\[]*[A-Z0-9])")   # the mark is kept: split_after
 _UNDERLINE_RE = re.compile(r"([=\-~^*#+`'\"])\1{2,}")
+_UNDERLINE_MARKS = frozenset("=-~^*#+`'\"")  # the characters an underline line starts with
 _TABLE_SEP_RE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
 
 
@@ -1023,12 +1024,17 @@ def _units(text: str) -> list[_Unit]:
     def cells_of(line: str) -> list[str]:
         return [c.strip() for c in line.strip().strip("|").split("|")]
 
+    # each pattern is tried only on a line holding the character every match of it starts with (most lines are
+    # plain prose, which then costs no regex at all); the lines are stripped once, not again as the next line
+    strips = [ln.strip() for ln in lines]
+    strips.append("")
+    n = len(lines)
     i = 0
-    while i < len(lines):
+    while i < n:
         line = lines[i]
-        stripped = line.strip()
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        atx = _ATX_RE.match(line)
+        stripped = strips[i]
+        nxt = strips[i + 1]
+        atx = _ATX_RE.match(line) if stripped[:1] == "#" else None
         if atx:
             push(len(atx.group(1)), atx.group(2))
             i += 1
@@ -1045,16 +1051,16 @@ def _units(text: str) -> list[_Unit]:
             i += 1
             continue
         in_table = False
-        if stripped and _UNDERLINE_RE.fullmatch(nxt) and len(stripped) <= 120 and \
+        if stripped and nxt[:1] in _UNDERLINE_MARKS and _UNDERLINE_RE.fullmatch(nxt) and len(stripped) <= 120 and \
                 not _UNDERLINE_RE.fullmatch(stripped):
             push({"=": 1, "-": 2}.get(nxt[0], 3), stripped)
             i += 2
             continue
-        if _UNDERLINE_RE.fullmatch(stripped):
+        if stripped[:1] in _UNDERLINE_MARKS and _UNDERLINE_RE.fullmatch(stripped):
             flush()
             i += 1
             continue
-        bold = _BOLD_HEADING_RE.fullmatch(stripped)
+        bold = _BOLD_HEADING_RE.fullmatch(stripped) if stripped[:2] in ("**", "__") else None
         if bold:
             push(7, bold.group(2))
             i += 1
@@ -1064,7 +1070,8 @@ def _units(text: str) -> list[_Unit]:
             para += 1
             i += 1
             continue
-        if _ITEM_RE.match(line) or _LABEL_RE.match(line):
+        first = stripped[0]
+        if ((first in "-*+•" or first.isdigit()) and _ITEM_RE.match(line)) or (":" in line and _LABEL_RE.match(line)):
             flush()
             buf.append(_ITEM_RE.sub("", line))
             i += 1
