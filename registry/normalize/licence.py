@@ -537,8 +537,19 @@ def _norm_text(text: str) -> str:
     return f" {' '.join(_norm_words(text))} "
 
 
+#: the same, with A-Z lower-cased on the way (ASCII str.lower() changes nothing else)
+_ASCII_LOWER_TO_SPACE = bytes(b + 32 if 65 <= b <= 90 else _ASCII_TO_SPACE[b] for b in range(256))
+
+
 def _norm_words(text: str) -> list[str]:
-    """The words of `_norm_text(text)`, in order."""
+    """The words of `_norm_text(text)`, in order.
+
+    ASCII text is lower-cased by the translate table itself, and 'licenc' folded in its bytes: the letters of a
+    match are the same before and after the table, so the fold finds the same places either way.
+    """
+    if text.isascii():
+        words = text.encode("ascii").translate(_ASCII_LOWER_TO_SPACE).replace(b"licenc", b"licens")
+        return words.decode("ascii").split()
     t = text.lower().replace("licenc", "licens")
     if t.isascii():
         return t.encode("ascii").translate(_ASCII_TO_SPACE).decode("ascii").split()
@@ -692,6 +703,9 @@ _SIG_WORDS = [[frozenset(n.split()) for n in norms] for _, norms, _ in _SIG_NORM
 #: instead of being gathered into a set of their own (most of a licence text's distinct words are in no phrase)
 _SIG_VOCAB = frozenset().union(*(ws for needs in _SIG_WORDS for ws in needs), ("creative", "commons"))
 _CC_WORDS = frozenset(("creative", "commons"))
+#: (signature index, padded phrase, phrase, its words) for every phrase, in signature order
+_SIG_PHRASES = [(k, n, p, ws) for k, ((_, norms, phrases), needs) in enumerate(zip(_SIG_NORM, _SIG_WORDS, strict=True))
+                for n, p, ws in zip(norms, phrases, needs, strict=True)]
 # a matched text whose id is a key here hides the ids it lists (the first quotes or embeds the others)
 _SHADOWS = {
     "SHL-0.51": {"Apache-2.0"}, "SHL-0.5": {"Apache-2.0"}, "SHL-2.0": {"Apache-2.0"}, "SHL-2.1": {"Apache-2.0"},
@@ -744,19 +758,19 @@ def _identify_full(text: str) -> list[tuple[str, str, float, int]]:
     parts = _norm_words(text)
     words = _SIG_VOCAB.intersection(parts)
     # the phrases whose words the text holds; the padded word stream is only joined when one may occur
-    candidates = [(spdx, [(n, p) for n, p, ws in zip(norms, phrases, needs, strict=True) if ws <= words])
-                  for (spdx, norms, phrases), needs in zip(_SIG_NORM, _SIG_WORDS, strict=True)]
-    if not any(c for _, c in candidates) and not _CC_WORDS <= words:
+    candidates = [(k, n, p) for k, n, p, ws in _SIG_PHRASES if ws <= words]
+    if not candidates and not _CC_WORDS <= words:
         return []
     norm = f" {' '.join(parts)} "
+    by_sig: dict[int, list[tuple[int, str]]] = {}
+    for k, n, p in candidates:
+        if n in norm:
+            by_sig.setdefault(k, []).append((norm.find(n), p))
     hits: dict[str, tuple[str, float, int]] = {}
-    for spdx, cands in candidates:
-        found = [(norm.find(n), p) for n, p in cands if n in norm]
-        if not found:
-            continue
+    for k, found in by_sig.items():  # in signature order, as the candidates are
         pos, phrase = min(found)
         conf = min(0.99, 0.75 + 0.1 * (len(found) - 1))
-        hits[spdx] = (phrase, conf, pos)
+        hits[_SIG_NORM[k][0]] = (phrase, conf, pos)
     # the legal-code pattern is only read when the text says 'creative commons' (most licence texts do not)
     m = _CC_LEGAL_RE.search(norm) if " creative commons " in norm else None
     legal = bool(m) and (" creative commons corporation " in norm or " creative commons legal code " in norm
