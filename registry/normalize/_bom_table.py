@@ -251,16 +251,22 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
     """Resolve header fields into a ColumnMap, settling ambiguous columns by their values."""
     cm = ColumnMap()
     sample = data[:300]
+    seen: dict[int, list[str]] = {}
+
+    def col(j: int) -> list[str]:  # _col_values(sample, j), read once per column
+        if j not in seen:
+            seen[j] = _col_values(sample, j)
+        return seen[j]
+
     parts: list[tuple[int, int]] = []
     qty_candidates: list[int] = []
     generic_pn: list[int] = []
     for j in sorted(fields):
         f = fields[j]
-        vals = _col_values(sample, j)
         if f.startswith("part:"):
             prio = int(f.split(":")[1])
             name = _norm(header[j])
-            if name.startswith("item") and vals and sum(_is_num(v) for v in vals) >= 0.8 * len(vals):
+            if name.startswith("item") and (vals := col(j)) and sum(_is_num(v) for v in vals) >= 0.8 * len(vals):
                 if cm.index is None:
                     cm.index = j
                 continue
@@ -290,21 +296,21 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         cm.supplier_pn.extend((j, None) for j in generic_pn if j not in known)
     # quantity: first candidate whose values are mostly numbers
     for j in qty_candidates:
-        vals = _col_values(sample, j)
+        vals = col(j)
         if not vals or sum(parse_quantity(v) is not None for v in vals) >= 0.5 * len(vals):
             cm.quantity = j
             break
     if cm.quantity is None and qty_candidates:
         cm.quantity = qty_candidates[0]
     if cm.quantity is None and cm.index is not None and _INDEX_AS_QTY.match(_norm(header[cm.index])):
-        vals = _col_values(sample, cm.index)
+        vals = col(cm.index)
         if vals and not _sequential(vals) and sum(_is_num(v) for v in vals) >= 0.8 * len(vals):
             cm.quantity, cm.index = cm.index, None
     # designators hidden in a 'part' column (EDA part lists call designators 'Part')
     parts.sort()
     if cm.designators is None:
         for k, (_prio, j) in enumerate(parts):
-            vals = _col_values(sample, j)
+            vals = col(j)
             if len(vals) >= 2 and sum(looks_like_designators(v) for v in vals) >= 0.8 * len(vals):
                 cm.designators = j
                 parts.pop(k)
@@ -320,7 +326,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         for j in range(max((len(r) for r in sample), default=0)):
             if j in fields or (j < len(header) and header[j].strip()):
                 continue
-            vals = [v for v in _col_values(sample, j) if has_letters(v) and not _is_num(v)]
+            vals = [v for v in col(j) if has_letters(v) and not _is_num(v)]
             if vals and (best is None or len(vals) > best[0]):
                 best = (len(vals), j)
         if best:
@@ -356,7 +362,7 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
                 cm.currency[j] = cur or sheet_cur  # type: ignore[assignment]
     for j in (cm.unit_price, cm.total_price, cm.quantity):
         if j is not None:
-            cm.decimal_comma[j] = _decimal_comma(_col_values(data, j))
+            cm.decimal_comma[j] = _decimal_comma(col(j) if len(data) <= len(sample) else _col_values(data, j))
     return cm
 
 

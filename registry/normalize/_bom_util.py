@@ -196,12 +196,16 @@ def _parse_quantity(text: str, decimal_comma: bool | None) -> float | None:
 
 _RANGE_RE = re.compile(r"^([A-Za-z_]+)(\d+)\s*(?:-|\.\.|–|to)\s*(?:\1)?(\d+)$")
 DESIGNATOR_RE = re.compile(r"^[A-Za-z]{1,6}[_-]?\d{1,4}[A-Za-z]?$|^[A-Za-z]{1,6}\*{1,3}$")
+# one plain designator: no separator, dot or placeholder in it, and no range to expand
+_ONE_DESIGNATOR_RE = re.compile(r"[A-Za-z]{1,6}[_-]?\d{1,4}[A-Za-z]?")
 
 
 def split_designators(text: str, limit: int = 2000) -> list[str]:
     """Reference designators from 'R1, R2; R5-R7' style cells, expanding short ranges."""
     if not text:
         return []
+    if isinstance(text, str) and _ONE_DESIGNATOR_RE.fullmatch(text):
+        return [text][:limit]
     out: list[str] = []
     for tok in _DESIGNATOR_SEP_RE.split(str(text)):
         tok = tok.strip().strip(".")
