@@ -120,3 +120,21 @@ def test_sentence_splitters_split_as_their_lookbehind_forms(text: str) -> None:
     old_licence = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
     assert split_after(maturity._SENT_SPLIT, text) == old_maturity.split(text)
     assert split_after(licence._SENTENCE_SPLIT_RE, text) == old_licence.split(text)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=".!?; \n\t\u00a0\"'”’)*_([“AZ0ax", max_size=40))
+def test_maturity_sentence_end_splits_as_split_after(text: str) -> None:
+    """maturity splits with re.split on the end mark as a group: the same pieces split_after gives."""
+    from registry.normalize._docgate import split_after
+
+    parts = maturity._SENT_END.split(text)
+    paired = [a + b for a, b in zip(parts[0:-1:2], parts[1::2], strict=True)] + [parts[-1]]
+    assert paired == split_after(maturity._SENT_SPLIT, text)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=" \t\n\u00a0\u2028\u3000\x1c\x85.!?:\"'”’)*_[]`~#-+|=<>&^09aZİ١²", max_size=40))
+def test_maturity_squeeze_is_join_split(text: str) -> None:
+    """The whitespace fast path of maturity._clean gives what " ".join(text.split()) gives."""
+    assert maturity._squeeze(text) == " ".join(text.split())

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from registry.normalize._docgate import DocGate, Pieces, held_literals, split_after
+from registry.normalize._docgate import DocGate, Pieces, held_literals
 from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
@@ -369,8 +369,10 @@ _IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,
 _LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s{0,5}([^()\s]{0,500})[^()\n]{0,200}\)")
 _OSHWA_URL = re.compile(r"certification\.oshwa\.org/(?:projects/)?[a-z]{2}\d{6}", re.I)
 _URL_IN_TEXT = gate(re.compile(r"\b(?:https?://|www\.)\S+", re.I))
-# the sentence end '[.!?]' is matched and kept (split_after): the lookbehind it replaces made `re` try every position
+# the sentence end '[.!?]' is matched and kept (split_after): the lookbehind it replaced made `re` try every position
 _SENT_SPLIT = re.compile(r"[.!?]([\"'”’)*_]*\s+)(?=[\"'“(\[*_]*[A-Z0-9])")
+# the same matches with the end mark as the group: `re.split` then hands back (piece, mark) pairs in one C call
+_SENT_END = re.compile(r"([.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
 
 
 def _link_text(m: re.Match[str]) -> str:
@@ -388,6 +390,18 @@ _EMPH_SPAN = re.compile(r"(?<!\w)[*_]([^*_\n]{1,300})[*_](?!\w)")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
+_LEAD_CHARS = "#-*+"   # a list or heading mark starts with one of these or a digit
+_RULE_CHARS = "=-~^*#_|:+"   # a rule line is only these and whitespace
+
+
+def _squeeze(line: str) -> str:
+    """`" ".join(line.split())`, skipped when `line` is already so (its only whitespace single inner spaces):
+    every whitespace character but the space is unprintable, so a printable line needs no other check."""
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(line.split())
+
+
 def _clean(line: str) -> str:
     """One line of markup reduced to prose; each substitution runs only when the line holds the character
     every match of it needs (most lines are plain prose, and `in` is far cheaper than a regex scan)."""
@@ -400,13 +414,20 @@ def _clean(line: str) -> str:
         line = _REF_LINK.sub(r"\1", line)
     if "<" in line:
         line = _TAG.sub(" ", line)
-    line = html.unescape(line)
-    line = _LEAD_MARK.sub("", line.strip())
-    line = line.replace("|", " ; ")
-    line = _EMPH_MARK.sub("", line)
-    if "*" in line or "_" in line:
-        line = _EMPH_SPAN.sub(r"\1", line)
-    return " ".join(line.split())
+    if "&" in line:
+        line = html.unescape(line)
+    line = line.strip()
+    first = line[:1]
+    if first in _LEAD_CHARS or first.isdigit():
+        line = _LEAD_MARK.sub("", line)
+    if "|" in line:
+        line = line.replace("|", " ; ")
+    star, under = "*" in line, "_" in line
+    if star or under or "~" in line or "`" in line:
+        line = _EMPH_MARK.sub("", line)
+        if star or under:
+            line = _EMPH_SPAN.sub(r"\1", line)
+    return _squeeze(line)
 
 
 def _sentences(text: str) -> list[str]:
@@ -422,25 +443,30 @@ def _sentences(text: str) -> list[str]:
             cur.clear()
 
     for raw in text.splitlines():
-        if _FENCE.match(raw):
+        if ("`" in raw or "~" in raw) and _FENCE.match(raw):
             fenced = not fenced
             flush()
             continue
         stripped = raw.strip()
-        if fenced or not stripped or _RULE_LINE.match(stripped):
+        if fenced or not stripped or stripped[0] in _RULE_CHARS and _RULE_LINE.match(stripped):
             flush()
             continue
-        if _STRUCT.match(stripped) or stripped.startswith("<h") or stripped.startswith(".. "):
+        first = stripped[0]
+        if (first in "#-*+|" or first.isdigit()) and _STRUCT.match(stripped) or first == "<" and \
+                stripped.startswith("<h") or first == "." and stripped.startswith(".. "):
             flush()
             cur.append(_clean(stripped))
-            if stripped.startswith(("#", "|", "<h")):
+            if first in "#|" or stripped.startswith("<h"):
                 flush()
         else:
             cur.append(_clean(stripped))
     flush()
-    out = []
+    out: list[str] = []
     for block in blocks:
-        out.extend(s.strip() for s in split_after(_SENT_SPLIT, block) if s.strip())
+        parts = _SENT_END.split(block)   # piece, end mark, piece, end mark, …, last piece
+        if len(parts) > 1:
+            parts = [*map(str.__add__, parts[0:-1:2], parts[1::2]), parts[-1]]
+        out.extend(s for s in map(str.strip, parts) if s)
     return out
 
 
