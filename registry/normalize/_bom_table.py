@@ -144,6 +144,8 @@ def _is_amount(cell: str) -> bool:
 def _header_score(row: list[str], beat: float | None = None) -> tuple[float, dict[int, str]]:
     """Header score of a row and its field map; (0.0, {}) early when the score cannot exceed beat."""
     fields: dict[int, str] = {}
+    if beat is not None and len(row) <= beat:  # not even one point per cell would beat it
+        return 0.0, fields
     numeric = 0
     text: list[int] = []
     for j, c in enumerate(row):
