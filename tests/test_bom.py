@@ -693,3 +693,55 @@ def test_summarize():
     s = summarize([lines, bad])
     assert s["files"] == 1 and s["errors"] == 1 and s["lines"] == 3
     assert s["cost"] == {"USD": round(21.9 + 3 * 0.10 + 12 * 1234.5, 2)}
+
+
+# ---------------------------------------------------------------- fast paths keep the general answers
+
+
+@pytest.mark.parametrize("text", ["R12", "C1", "AB_12", "U3a", "R-1", "R1-R4", "R1to3", "R1\n", "R1.", "na", "R*"])
+def test_split_designators_lone_designator_fast_path(text):
+    from registry.normalize._bom_util import split_designators
+
+    general = [t for t in (tok.strip().strip(".") for tok in text.replace("\n", " ").split()) if t]
+    got = split_designators(text)
+    if text in ("R1-R4",):
+        assert got == ["R1", "R2", "R3", "R4"]
+    elif text == "R1to3":
+        assert got == ["R1", "R2", "R3"]
+    elif text == "na":
+        assert got == []
+    else:
+        assert got == general
+    assert split_designators(text, 0) == []
+    got.append("X")  # each call hands back its own list
+    assert "X" not in split_designators(text)
+
+
+def test_cell_parsers_remembered_and_long_cells_still_parsed():
+    from registry.normalize._bom_util import parse_price, parse_quantity
+
+    assert parse_quantity("4") == parse_quantity("4") == 4.0
+    assert parse_quantity("0,7") == 0.7 and parse_quantity("0,7", False) == 7.0
+    assert parse_price("12,50 €") == (12.5, "EUR") and parse_price("12,50 €", False) == (1250.0, "EUR")
+    long_cell = " " * 300 + "3"  # past the remembered length: parsed each time, same answer
+    assert parse_quantity(long_cell) == 3.0 and parse_price(long_cell) == (3.0, None)
+
+
+def test_clean_and_first_url_edges():
+    from registry.normalize._bom_util import clean, first_url, to_number
+
+    assert clean("a\u00a0 b\u2003\tc\x1c") == "a b c"  # every \s character collapses, as before
+    assert clean(" \u3000 ") is None and clean(" N/A ") is None
+    assert first_url("see HTTPS://x.org/a).") == "HTTPS://x.org/a" and first_url("www.x.org") is None
+    assert to_number("٣") == 3.0 and to_number("007") == 7.0 and to_number("²") is None
+
+
+def test_header_found_past_wide_preamble_and_numeric_rows():
+    from registry.normalize._bom_table import find_header
+
+    rows = [["Project", "Rev", "Date", "Owner", "x", "y", "z", "w"], ["1", "2"],
+            ["Qty", "Ref", "Value"], ["Qty", "Ref", "Value", "MPN", "Manufacturer"],
+            ["2", "R1", "10k", "RC0603", "Yageo"]]
+    found = find_header(rows)
+    assert found is not None and found[0] == 3
+    assert find_header([["٣", "Qty", "Part"]]) is None  # Arabic-Indic digit is a number: score 2 - 1
