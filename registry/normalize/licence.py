@@ -137,10 +137,26 @@ def _categories() -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=4096)
+#: expressions longer than this are parsed each time, not remembered (a hostile value cannot fill the caches)
+_MAX_REMEMBERED = 200
+
+
 def _spdx(expression: str) -> str | None:
     """A valid SPDX expression rendered canonically (GPL-3.0 -> GPL-3.0-only), or None if it is not one;
-    remembered, as the same few names recur in every project's files, hub fields and API licence."""
+    short ones are remembered, as the same few names recur in every project's files, hub fields and API licence."""
+    if len(expression) <= _MAX_REMEMBERED:
+        return _short_spdx(expression)
+    return _parse_spdx(expression)
+
+
+@lru_cache(maxsize=4096)
+def _short_spdx(expression: str) -> str | None:
+    """`_spdx` of an expression of at most `_MAX_REMEMBERED` characters, remembered."""
+    return _parse_spdx(expression)
+
+
+def _parse_spdx(expression: str) -> str | None:
+    """`_spdx`, computed."""
     text = expression.strip()
     if not text or not re.fullmatch(r"[A-Za-z0-9.+\-:() ]+", text):
         return None
@@ -1891,12 +1907,19 @@ def openness(expression: str | None) -> str:
     """
     if not expression or not expression.strip():
         return "unknown"
+    if len(expression) <= _MAX_REMEMBERED:
+        return _short_openness(expression)
     return _openness(expression)
 
 
 @lru_cache(maxsize=4096)
+def _short_openness(expression: str) -> str:
+    """`openness` of a short expression, remembered: parsing one costs ~0.1 ms and projects share a few dozen."""
+    return _openness(expression)
+
+
 def _openness(expression: str) -> str:
-    """`openness` of a non-blank expression, remembered: parsing it costs ~0.1 ms and projects share a few dozen."""
+    """`openness` of a non-blank expression, computed."""
     by_rank = {v: k for k, v in _RANK.items()}
     return _walk(
         expression, _key_openness,
@@ -1912,12 +1935,19 @@ def copyleft(expression: str | None) -> str | None:
     """
     if not expression or not expression.strip():
         return None
+    if len(expression) <= _MAX_REMEMBERED:
+        return _short_copyleft(expression)
     return _copyleft(expression)
 
 
 @lru_cache(maxsize=4096)
+def _short_copyleft(expression: str) -> str | None:
+    """`copyleft` of a short expression, remembered (as `_short_openness`)."""
+    return _copyleft(expression)
+
+
 def _copyleft(expression: str) -> str | None:
-    """`copyleft` of a non-blank expression, remembered (as `_openness`)."""
+    """`copyleft` of a non-blank expression, computed."""
     by_rank = {v: k for k, v in _CL_RANK.items()}
 
     def both(xs: list[str | None]) -> str | None:
