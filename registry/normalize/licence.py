@@ -1074,8 +1074,10 @@ def _units(text: str) -> list[_Unit]:
 
     def flush() -> None:
         nonlocal buf
-        if buf and " ".join(buf).strip():
-            units.append(_Unit(" ".join(s.strip() for s in buf), [h for _, h in stack], para))
+        if buf:
+            parts = [s.strip() for s in buf]
+            if any(parts):  # some line is more than white space
+                units.append(_Unit(" ".join(parts), [h for _, h in stack], para))
         buf = []
 
     def push(level: int, title: str) -> None:
