@@ -1480,16 +1480,26 @@ def content_types(paths: list[str]) -> set[str]:
     for path in paths:
         if len(kinds) == 3:
             break  # every type found: the rest of the tree cannot change the answer
-        parts = [p for p in path.split("/") if p]
-        if not parts or any(p.startswith(".") for p in parts[:-1]) or "node_modules" in parts:
+        if "/" in path:
+            parts = [p for p in path.split("/") if p]
+            if not parts or "node_modules" in parts:
+                continue
+            dirs = parts[:-1]
+            if any(p.startswith(".") for p in dirs):
+                continue
+            name = parts[-1]
+        elif not path or path == "node_modules":
             continue
-        name = parts[-1]
+        else:  # a file at the root: no folders to read
+            name, dirs = path, []
         low = name.lower()
         ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
-        folders = [_folder_types(d) for d in parts[:-1]]
-        hw_dir = any(hw for hw, _ in folders)
-        doc_dir = any(doc for _, doc in folders)
-        if ext in _HW_EXT or _GERBER_EXT_RE.fullmatch(ext) or hw_dir:
+        hw_dir = doc_dir = False
+        for d in dirs:
+            hw, doc = _folder_types(d)
+            hw_dir = hw_dir or hw
+            doc_dir = doc_dir or doc
+        if "hardware" not in kinds and (ext in _HW_EXT or hw_dir or _GERBER_EXT_RE.fullmatch(ext)):
             kinds.add("hardware")
         if ext in _SW_EXT and not (low == "conf.py" and doc_dir):
             kinds.add("software")
