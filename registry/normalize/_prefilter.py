@@ -131,6 +131,14 @@ class Scope:
     def __init__(self, texts: Iterable[str]) -> None:
         self.present = _keys_in("\n".join(texts))
 
+    @classmethod
+    def of_lowered(cls, low: str) -> Scope:
+        """The scope of one text given already lower-cased as the gates read it (`_docgate.lower`), so a caller
+        that holds that lower-cased text does not pay for lower-casing it again."""
+        scope = cls.__new__(cls)
+        scope.present = (_finder or _build_finder()).literals_in(low)
+        return scope
+
     def admits(self, gated: Gated) -> bool:
         """False when `gated` cannot match any text of the scope."""
         return gated.passes(self.present)
@@ -168,11 +176,16 @@ _MAX_CACHED_WORD = 40        # longer words (hashes, base64) are looked at each 
 _MAX_CACHED_WORDS = 200_000  # the word cache starts over beyond this many words
 
 
-def _words(low: str) -> set[str]:
-    """The distinct runs of a-z / 0-9 in lower-cased text (bytes.translate and split: no regex for ASCII)."""
+def _word_list(low: str) -> list[str]:
+    """The runs of a-z / 0-9 in lower-cased text, repeats included (bytes.translate and split: no regex for ASCII)."""
     if low.isascii():
-        return set(low.encode("ascii").translate(_WORD_BYTES).decode("ascii").split())
-    return set(_ALNUM_RUN.findall(low))
+        return low.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
+    return _ALNUM_RUN.findall(low)
+
+
+def _words(low: str) -> set[str]:
+    """The distinct runs of a-z / 0-9 in lower-cased text."""
+    return set(_word_list(low))
 
 
 class _Finder:
@@ -214,10 +227,14 @@ class _Finder:
 
     def literals_in(self, low: str) -> frozenset[str]:
         """Every literal occurring in the lower-cased text `low`."""
-        words = _words(low)
-        hits = list(map(self.cache.get, words))
-        if None in hits:
-            hits = [self._cores_of(w) if h is None else h for w, h in zip(words, hits, strict=True)]
+        # one look-up per word, repeats included: cheaper than first building the set of distinct words, and
+        # the distinct core sets (most words share the empty one) are few to merge
+        words = _word_list(low)
+        get = self.cache.get
+        hits = set(map(get, words))
+        if None in hits:  # words not seen yet (or too long to remember)
+            hits.discard(None)
+            hits.update([self._cores_of(w) for w in set(words) if get(w) is None])
         found = [lit for core in _EMPTY.union(*hits) for lit in self.by_core[core] if lit == core or lit in low]
         found += [lit for lit in self.loose if lit in low]
         return frozenset(found)

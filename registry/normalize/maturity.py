@@ -482,11 +482,20 @@ def _overlaps(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(span[0] < e and s < span[1] for s, e in spans)
 
 
+#: Every literal some prose rule requires (None if a rule has no literal gate): a text holding none has no signal.
+_RULE_KEYS: frozenset[str] | None = (
+    None if any(r.pattern.keys is None for r in _CAVEAT_RULES + _STATE_RULES + _STAGE_RULES)
+    else frozenset().union(*(r.pattern.keys or () for r in _CAVEAT_RULES + _STATE_RULES + _STAGE_RULES)))
+
+
 def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
     pieces = Pieces(_sentences(text or ""))
-    scope = Scope([pieces.joined])
+    # the pieces' lower-cased text is the scope's (one text: no join); None when lower() changed the length
+    scope = Scope([pieces.joined]) if pieces.low is None else Scope.of_lowered(pieces.low)
+    if _RULE_KEYS is not None and scope.present.isdisjoint(_RULE_KEYS):
+        return []   # no rule can match anywhere in the text (so for about half of READMEs)
     caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
     rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
     if caveat_rules or rules:
