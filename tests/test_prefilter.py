@@ -138,3 +138,21 @@ def test_maturity_sentence_end_splits_as_split_after(text: str) -> None:
 def test_maturity_squeeze_is_join_split(text: str) -> None:
     """The whitespace fast path of maturity._clean gives what " ".join(text.split()) gives."""
     assert maturity._squeeze(text) == " ".join(text.split())
+
+
+_FINDER_LITERALS = ("not ", " not ", " at", "at", "use at", "n't", "t ", "ab", "ab-ab", " b", "b.", "ok", ".", "-",
+                    "not a", "a", "bab")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["not", "at", "use", "n't", "t", "ab", "b", "a", "ok", "knot", "bat", " ", "-",
+                                 ".", "\n", "é", "0"]), max_size=25))
+def test_finder_finds_exactly_the_literals_in_the_text(tokens: list[str]) -> None:
+    """The word finder (cores, word starts and ends, cache) reports exactly the literals that occur."""
+    from registry.normalize._prefilter import _Finder
+
+    low = "".join(tokens)
+    finder = _Finder(_FINDER_LITERALS)
+    want = frozenset(lit for lit in _FINDER_LITERALS if lit in low)
+    assert finder.literals_in(low) == want
+    assert finder.literals_in(low) == want   # again, from the word cache

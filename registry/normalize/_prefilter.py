@@ -189,27 +189,35 @@ def _words(low: str) -> set[str]:
 
 
 class _Finder:
-    """Every gate literal occurring in a text, found through the text's distinct words.
+    """Every gate literal occurring in a text, found through the text's words.
 
     A literal's longest run of letters and digits (its core) lies inside one word of any text holding the literal,
-    so only the literals whose core is in one of the text's words can occur; a literal that is more than its
-    core is then confirmed with one substring test. A README repeats its words, and READMEs share most words:
-    the cores in a word are remembered, so a text costs about one dictionary look-up per distinct word instead of
-    a regular-expression step per character.
+    so only the literals whose core is in one of the text's words can occur. The core is a whole run of the
+    literal, so when the literal has characters before it the core must start a word of the text, and when it has
+    characters after it the core must end one: 'not ' needs a word ending in 'not', which 'knot' is and 'notes'
+    is not. A literal that is more than its core is then confirmed with one substring test. A README repeats its
+    words, and READMEs share most words: the literals a word allows are remembered, so a text costs about one
+    dictionary look-up per word instead of a regular-expression step per character.
     """
 
-    __slots__ = ("by_core", "cache", "loose", "pattern", "within")
+    __slots__ = ("by_core", "cache", "exact", "loose", "pattern", "place", "within")
 
     def __init__(self, literals: Iterable[str]) -> None:
         by_core: dict[str, list[str]] = {}
         self.loose: tuple[str, ...] = ()   # literals without a letter or digit: always tested directly
+        #: per literal with a core, whether it has characters before and after its core (first longest run)
+        self.place: dict[str, tuple[bool, bool]] = {}
         for lit in sorted(set(literals)):
             runs = _ALNUM_RUN.findall(lit)
             if runs:
-                by_core.setdefault(max(runs, key=len), []).append(lit)
+                core = max(runs, key=len)
+                by_core.setdefault(core, []).append(lit)
+                at = lit.index(core)   # a run as long as the longest one: it is that run, not part of another
+                self.place[lit] = (at > 0, at + len(core) < len(lit))
             else:
                 self.loose += (lit,)
         self.by_core = {core: tuple(lits) for core, lits in by_core.items()}
+        self.exact = frozenset(by_core) & frozenset(self.place)   # literals that are their own core: no test
         cores = sorted(by_core)
         # the finder reports the longest core starting at each position; the shorter ones there are its prefixes
         self.within = {c: tuple(d for d in cores if c.startswith(d)) for c in cores}
@@ -217,25 +225,37 @@ class _Finder:
         self.cache: dict[str, frozenset[str]] = {}
 
     def _cores_of(self, word: str) -> frozenset[str]:
-        """The cores occurring in one word (remembered for short words)."""
-        found = frozenset(d for c in self.pattern.findall(word) for d in self.within[c]) or _EMPTY
-        if len(word) <= _MAX_CACHED_WORD:
+        """The literals one word allows: those whose core occurs in it where the literal needs it (a word start,
+        a word end, the whole word or anywhere); remembered for short words."""
+        found: set[str] = set()
+        size = len(word)
+        for m in self.pattern.finditer(word):
+            start = m.start()
+            for core in self.within[m.group(1)]:
+                ends = start + len(core) == size
+                for lit in self.by_core[core]:
+                    before, after = self.place[lit]
+                    if (start == 0 or not before) and (ends or not after):
+                        found.add(lit)
+        allowed = frozenset(found) or _EMPTY
+        if size <= _MAX_CACHED_WORD:
             if len(self.cache) >= _MAX_CACHED_WORDS:
                 self.cache.clear()
-            self.cache[word] = found
-        return found
+            self.cache[word] = allowed
+        return allowed
 
     def literals_in(self, low: str) -> frozenset[str]:
         """Every literal occurring in the lower-cased text `low`."""
         # one look-up per word, repeats included: cheaper than first building the set of distinct words, and
-        # the distinct core sets (most words share the empty one) are few to merge
+        # the distinct literal sets (most words share the empty one) are few to merge
         words = _word_list(low)
         get = self.cache.get
         hits = set(map(get, words))
         if None in hits:  # words not seen yet (or too long to remember)
             hits.discard(None)
             hits.update([self._cores_of(w) for w in set(words) if get(w) is None])
-        found = [lit for core in _EMPTY.union(*hits) for lit in self.by_core[core] if lit == core or lit in low]
+        exact = self.exact
+        found = [lit for lit in _EMPTY.union(*hits) if lit in exact or lit in low]
         found += [lit for lit in self.loose if lit in low]
         return frozenset(found)
 
