@@ -55,12 +55,21 @@ def _columns(
     con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]
 ) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     types = column_types(con, table)
-    cols = [c for c in types if any(c in r for r in rows)]
-    unknown = {k for r in rows for k in r} - set(types)
+    named: set[str] = set().union(*rows)
+    unknown = named - set(types)
     if unknown:
         raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+    cols = [c for c in types if c in named]
     typs = [types[c] for c in cols]
-    data = [tuple(_prepare(r.get(c), t) for c, t in zip(cols, typs, strict=True)) for r in rows]
+    json_at = [i for i, t in enumerate(typs) if t == "JSON"]
+    if not json_at:  # values go to the appender as they are: one C-level pass per row
+        return cols, typs, [tuple(map(r.get, cols)) for r in rows]
+    data = []
+    for r in rows:
+        row = list(map(r.get, cols))
+        for i in json_at:
+            row[i] = _prepare(row[i], "JSON")
+        data.append(tuple(row))
     return cols, typs, data
 
 
