@@ -227,9 +227,23 @@ def _get_pool(n_projects: int) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: the parent holds DuckDB's threads (and maybe the crawler's), which fork does not copy
-        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_exit_with_parent, initargs=(os.getpid(),))
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit once the process that started it is gone (a SIGKILLed crawl must not leave workers)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ohr-parent-watch", daemon=True).start()
 
 
 def run_in_pool(pool: Any, fn: Any, jobs: list[Any]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -293,3 +294,52 @@ def test_readers_get_in_between_renormalize_sessions(crawled):
 
     renormalize(load_config(cfg_path), chunk=2, progress=between)
     assert len(seen) >= 3 and all(n > 0 for n in seen)
+
+
+def test_normalizer_workers_exit_when_their_parent_is_killed(tmp_path):
+    """A crawl killed with SIGKILL (no atexit) must not leave its worker processes running."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "os.environ['OHR_NORMALIZE_WORKERS'] = '2'\n"
+        "from registry import normalized\n"
+        "if __name__ == '__main__':\n"
+        "    pool = normalized._get_pool(normalized.POOL_MIN_PROJECTS)\n"
+        "    list(pool.map(time.sleep, [0.2] * 4))\n"
+        "    print(*pool._processes, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 15
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = [w for w in workers if _running(w)]
+        assert not alive
+    finally:
+        proc.kill()
+
+
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not reaped by init yet) is not running
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
