@@ -6,6 +6,7 @@ same rows; curator corrections are applied on top, in the `v_projects` view, nev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -264,12 +265,17 @@ def run_in_pool(pool: Any, fn: Any, jobs: list[Any]) -> Any:
     return results()
 
 
-def _derive_safe(inp: _Inputs) -> tuple[str, dict[str, list[dict[str, Any]]] | None, str | None]:
-    """One project's rows, or the message of the exception a normalizer raised on it (it must not stop others)."""
+_Result = tuple[str, dict[str, list[dict[str, Any]]] | None, str | None, str | None]
+
+
+def _derive_safe(inp: _Inputs) -> _Result:
+    """One project's rows and their digest, or the message of the exception a normalizer raised on it (it must
+    not stop the others)."""
     try:
-        return inp.pid, _derive_one(inp), None
+        rows = _derive_one(inp)
     except Exception as exc:  # noqa: BLE001 - one bad project must not stop the others
-        return inp.pid, None, f"{type(exc).__name__}: {exc}"[:2000]
+        return inp.pid, None, f"{type(exc).__name__}: {exc}"[:2000], None
+    return inp.pid, rows, None, hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()
 
 
 def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> dict[str, int]:
@@ -301,23 +307,38 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
     return counts
 
 
-def _derive_many(inputs: list[_Inputs]) -> list[tuple[str, dict[str, list[dict[str, Any]]] | None, str | None]]:
+def _derive_many(inputs: list[_Inputs]) -> list[_Result]:
     """Several projects per worker task: one round trip per 50 projects, not per project."""
     return [_derive_safe(inp) for inp in inputs]
 
 
-def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[Any], counts: dict[str, int]) -> None:
-    """Replace a chunk's normalized rows by its new ones, and record the projects a normalizer failed on."""
+def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[_Result], counts: dict[str, int]
+           ) -> None:
+    """Replace the normalized rows of a chunk's projects whose rows changed (by their digest, migration 0010),
+    and record the projects a normalizer failed on: a re-run over unchanged projects writes nothing."""
+    stored = dict(for_projects(con, "normalized_digests", "project_id, digest", chunk))
     batch: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
-    failures = []
-    for pid, rows, error in results:
+    failures, digests, seen = [], [], set()
+    for pid, rows, error, digest in results:
+        seen.add(pid)
         if rows is None:
             failures.append({"run_id": "normalize", "source": "normalize", "item": pid, "url": None,
                              "kind": "normalize", "message": error, "occurred_at": datetime.now()})
             continue
         for t in _TABLES:
+            counts[t] += len(rows[t])
+        if stored.get(pid) == digest:
+            continue
+        digests.append({"project_id": pid, "digest": digest})
+        for t in _TABLES:
             batch[t].extend(rows[t])
-    for t in _TABLES:
-        con.execute(f"DELETE FROM {t} WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [chunk])
-        counts[t] += insert(con, t, batch[t])
+    # written again: changed projects, and those without rows now (failed, or not loaded) that had a digest
+    stale = sorted({d["project_id"] for d in digests} | (set(chunk) - seen)
+                   | {f["item"] for f in failures})
+    if stale:
+        for t in (*_TABLES, "normalized_digests"):
+            con.execute(f"DELETE FROM {t} WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [stale])
+        for t in _TABLES:
+            insert(con, t, batch[t])
+        insert(con, "normalized_digests", digests)
     insert(con, "crawl_errors", failures)

@@ -343,3 +343,31 @@ def _running(pid: int) -> bool:
             return f.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
+
+
+def test_normalizers_rewrite_only_the_projects_whose_rows_change(crawled):
+    from registry import normalized
+
+    _, db, _ = crawled
+    tables = (*normalized._TABLES, "normalized_digests")
+    with regdb.writer(db) as con:
+        ids = [r for (r,) in con.execute("SELECT project_id FROM repos WHERE readme IS NOT NULL ORDER BY 1").fetchall()]
+        assert len(ids) >= 2
+        normalized.derive_normalized(con, ids)
+
+        def state() -> dict[str, list]:
+            return {t: con.execute(f"SELECT rowid, * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+        before = state()
+        counts = normalized.derive_normalized(con, ids)
+        assert state() == before  # same rows at the same rowids: nothing written
+        assert counts["licences"] == con.execute("SELECT count(*) FROM licences WHERE project_id IN "
+                                                 "(SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchone()[0]
+        changed, kept = ids[0], ids[1]
+        con.execute("UPDATE repos SET archived = NOT coalesce(archived, false) WHERE project_id = ?", [changed])
+        normalized.derive_normalized(con, ids)
+        after = state()
+        moved = {r[1] for t in normalized._TABLES for r in after[t] if r not in before[t]}
+        assert changed in moved and kept not in moved
+        assert [r for r in after["normalized_digests"] if r[1] == kept] == \
+            [r for r in before["normalized_digests"] if r[1] == kept]
