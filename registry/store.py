@@ -26,6 +26,7 @@ _types_cache: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = weakre
 _STAGE = "__ohr_store_stage"
 _MERGED = "__ohr_store_merged"
 _CHANGED = "__ohr_store_changed"
+_OLD = "__ohr_store_old"
 
 
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -168,7 +169,7 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], typs: li
     """Stage the rows, merge those whose key is stored, delete and re-insert them, then insert the new ones."""
     on = " AND ".join(f'{{a}}."{k}" = {{b}}."{k}"' for k in key)
     names = ", ".join(f'"{c}"' for c in cols)
-    with _staged(con, cols, typs, data, _MERGED, _CHANGED) as source:
+    with _staged(con, cols, typs, data, _OLD, _MERGED, _CHANGED) as source:
         # the stored rows' rowids from the narrow key columns first: joining the whole table would read (and
         # decompress) every wide column of every row; `rowid BETWEEN` ranges are pushed into the scan instead
         rowids = [r for (r,) in con.execute(f"SELECT t.rowid FROM {table} t JOIN {_STAGE} s "
@@ -176,14 +177,15 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], typs: li
         if not rowids:
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s")
             return
-        stored = within(rowids)
+        # the stored rows the batch names, read once (when they are scattered, `within` is TRUE: one scan)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_OLD} AS SELECT * FROM {table} t WHERE ({within(rowids)}) "
+                    f"AND EXISTS (SELECT 1 FROM {_STAGE} s WHERE {on.format(a='s', b='t')})")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_MERGED} AS SELECT {', '.join(merged)} "
-                    f"FROM {source} s JOIN (SELECT * FROM {table} WHERE {stored}) t ON {on.format(a='s', b='t')}")
+                    f"FROM {source} s JOIN {_OLD} t ON {on.format(a='s', b='t')}")
         con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} s "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {_MERGED} m WHERE {on.format(a='m', b='s')})")
         # a merged row equal to the stored one is not written again (a re-run over unchanged input writes
         # nothing); the others are deleted and inserted
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGED} AS SELECT * FROM {_MERGED} "
-                    f"EXCEPT SELECT * FROM {table} WHERE {stored}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHANGED} AS SELECT * FROM {_MERGED} EXCEPT SELECT * FROM {_OLD}")
         con.execute(f"DELETE FROM {table} USING {_CHANGED} m WHERE {on.format(a=table, b='m')}")
         con.execute(f"INSERT INTO {table} SELECT * FROM {_CHANGED}")
