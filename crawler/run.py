@@ -509,7 +509,8 @@ def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | No
         if stop.is_set():
             break
         out.append(_crawl_source(cfg, source, progress, stop, trigger))
-    _compact_search(cfg)
+    if not stop.is_set():  # a stop asked for now; the next run sorts what this one appended
+        _compact_search(cfg)
     return out
 
 
