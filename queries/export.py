@@ -31,7 +31,10 @@ def md_url(value: Any) -> str | None:
     if not value:
         return None
     url = _CONTROL.sub("", str(value)).strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed bracketed host ('http://[x'): not a URL to link
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return quote(url, safe="/:?#@!$&'*+,;=%~-._")

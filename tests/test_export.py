@@ -155,3 +155,10 @@ def test_md_helpers():
     assert md_url("https://x.example/a (b)") == "https://x.example/a%20%28b%29"
     text = render_awesome([{"id": "x", "name": None, "category": None}], "T", "intro")
     assert "## Other" in text and "- x" in text
+
+
+@pytest.mark.parametrize("value", ["http://[# List", "http://* [![badge](https://img.shields.io/x.svg)]", "https://[::1"])
+def test_md_url_refuses_a_malformed_bracketed_host(value):
+    from queries.export import md_url
+
+    assert md_url(value) is None
