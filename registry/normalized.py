@@ -287,8 +287,10 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
     """
     if project_ids is None:  # chunks of projects whose documents are neighbours: each chunk reads few row ranges
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
-    else:
+    else:  # more than one chunk: in the order their documents sit, or each chunk reads rows all over the table
         ids = sorted(set(project_ids))
+        if len(ids) > _CHUNK:
+            ids = physical_order(con, "documents", ids)
     counts = dict.fromkeys(_TABLES, 0)
     pool = _get_pool(len(ids))
     pending: tuple[list[str], Iterable[list[Any]]] | None = None
