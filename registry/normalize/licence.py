@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from registry.normalize._docgate import DocGate, Pieces, lower, split_after
@@ -141,22 +142,23 @@ def _categories() -> dict[str, str]:
 _MAX_REMEMBERED = 200
 
 
+_T = TypeVar("_T")
+
+
+def _remember_short(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """`fn` of a string, remembered for strings of at most `_MAX_REMEMBERED` characters: the same few licence
+    names and headings recur in every project, and a hostile long value cannot fill the cache."""
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(text: str) -> _T:
+        return cached(text) if len(text) <= _MAX_REMEMBERED else fn(text)
+    return call
+
+
+@_remember_short
 def _spdx(expression: str) -> str | None:
-    """A valid SPDX expression rendered canonically (GPL-3.0 -> GPL-3.0-only), or None if it is not one;
-    short ones are remembered, as the same few names recur in every project's files, hub fields and API licence."""
-    if len(expression) <= _MAX_REMEMBERED:
-        return _short_spdx(expression)
-    return _parse_spdx(expression)
-
-
-@lru_cache(maxsize=4096)
-def _short_spdx(expression: str) -> str | None:
-    """`_spdx` of an expression of at most `_MAX_REMEMBERED` characters, remembered."""
-    return _parse_spdx(expression)
-
-
-def _parse_spdx(expression: str) -> str | None:
-    """`_spdx`, computed."""
+    """A valid SPDX expression rendered canonically (GPL-3.0 -> GPL-3.0-only), or None if it is not one."""
     text = expression.strip()
     if not text or not re.fullmatch(r"[A-Za-z0-9.+\-:() ]+", text):
         return None
@@ -1387,17 +1389,9 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
     return out
 
 
+@_remember_short
 def _heading_kind(heading: str) -> tuple[bool, bool]:
-    """(heads a licence section, heads a credits section); short headings are remembered, as every unit under
-    a heading asks (long ones are not, so a hostile README cannot fill the cache with big strings)."""
-    if len(heading) <= 200:
-        return _short_heading_kind(heading)
-    return _LICENCE_HEADING_RE.search(heading) is not None, _SKIP_HEADING_RE.search(heading) is not None
-
-
-@lru_cache(maxsize=4096)
-def _short_heading_kind(heading: str) -> tuple[bool, bool]:
-    """`_heading_kind` of a heading of at most 200 characters, remembered."""
+    """(heads a licence section, heads a credits section); every unit under a heading asks."""
     return _LICENCE_HEADING_RE.search(heading) is not None, _SKIP_HEADING_RE.search(heading) is not None
 
 
@@ -1919,19 +1913,12 @@ def openness(expression: str | None) -> str:
     """
     if not expression or not expression.strip():
         return "unknown"
-    if len(expression) <= _MAX_REMEMBERED:
-        return _short_openness(expression)
     return _openness(expression)
 
 
-@lru_cache(maxsize=4096)
-def _short_openness(expression: str) -> str:
-    """`openness` of a short expression, remembered: parsing one costs ~0.1 ms and projects share a few dozen."""
-    return _openness(expression)
-
-
+@_remember_short
 def _openness(expression: str) -> str:
-    """`openness` of a non-blank expression, computed."""
+    """`openness` of a non-blank expression (parsing one costs ~0.1 ms and projects share a few dozen)."""
     by_rank = {v: k for k, v in _RANK.items()}
     return _walk(
         expression, _key_openness,
@@ -1947,19 +1934,12 @@ def copyleft(expression: str | None) -> str | None:
     """
     if not expression or not expression.strip():
         return None
-    if len(expression) <= _MAX_REMEMBERED:
-        return _short_copyleft(expression)
     return _copyleft(expression)
 
 
-@lru_cache(maxsize=4096)
-def _short_copyleft(expression: str) -> str | None:
-    """`copyleft` of a short expression, remembered (as `_short_openness`)."""
-    return _copyleft(expression)
-
-
+@_remember_short
 def _copyleft(expression: str) -> str | None:
-    """`copyleft` of a non-blank expression, computed."""
+    """`copyleft` of a non-blank expression."""
     by_rank = {v: k for k, v in _CL_RANK.items()}
 
     def both(xs: list[str | None]) -> str | None:
