@@ -183,11 +183,6 @@ def _word_list(low: str) -> list[str]:
     return _ALNUM_RUN.findall(low)
 
 
-def _words(low: str) -> set[str]:
-    """The distinct runs of a-z / 0-9 in lower-cased text."""
-    return set(_word_list(low))
-
-
 class _Finder:
     """Every gate literal occurring in a text, found through the text's words.
 
