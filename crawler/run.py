@@ -116,6 +116,8 @@ class _Batch:
         self.problems: list[Problem] = []
         self.repo_projects: set[str] = set()
         self.project_ids: set[str] = set()
+        #: a running digest of the records stored per source document this run (migration 0011)
+        self.record_hashes: dict[str, Any] = {}
         self.written_at = time.monotonic()
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
@@ -135,7 +137,7 @@ class _Batch:
         part = _Batch(self.cfg, self.source, self.run_id, self.summary)
         part.docs, part.records, part.problems, part.repo_projects = (
             self.docs, self.records, self.problems, self.repo_projects)
-        part.project_ids = self.project_ids
+        part.project_ids, part.record_hashes = self.project_ids, self.record_hashes
         self.docs, self.records, self.problems, self.repo_projects = [], [], [], set()
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
@@ -186,6 +188,14 @@ class _Batch:
                     c = derive.store_records(con, recs, seen_at)
                     counts = {k: counts[k] + c[k] for k in counts}
                 link_records(con, self.records)
+                # the digest of what is stored so far per document: it matches a full parse once all is stored
+                by_doc: dict[str, list[Record]] = {}
+                for r in self.records:
+                    if r.document_url:
+                        by_doc.setdefault(r.document_url, []).append(r)
+                for u, recs in by_doc.items():
+                    self.record_hashes[u] = derive.digest_records(recs, self.record_hashes.get(u))
+                derive.remember_record_digests(con, {u: self.record_hashes[u].hexdigest() for u in by_doc})
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:

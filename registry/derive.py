@@ -5,8 +5,9 @@ Everything here reads only what is stored, so `ohr renormalize` can re-run it wi
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "derive_repos",
+    "digest_records",
     "github_targets",
     "refresh_projects",
+    "remember_record_digests",
+    "repo_row",
     "store_documents",
     "store_problems",
     "store_records",
@@ -129,10 +133,35 @@ def store_records(con: duckdb.DuckDBPyConnection, records: Sequence[Record], ts:
         "SELECT id FROM projects WHERE id IN (SELECT UNNEST($1::VARCHAR[]))", [candidates]).fetchall()
     } if candidates else set()
     new = sum(1 for p in candidates if p not in stored)
-    upsert(con, "projects", project_rows.values(), key=["id"], keep=["first_seen", "canonical_url"])
-    upsert(con, "project_urls", url_rows, key=["url"], keep=["first_seen", "project_id", "url_kind"])
-    upsert(con, "source_records", record_rows, key=["source", "record_key"], keep=["first_seen"])
+    # last_seen never goes back: renormalize stores documents oldest first, and a project two lists name
+    # keeps the later list's time (else every re-run would rewrite it twice)
+    later = "greatest({t}.last_seen, excluded.last_seen)"
+    upsert(con, "projects", project_rows.values(), key=["id"], keep=["first_seen", "canonical_url"],
+           exprs={"last_seen": later.format(t="projects")})
+    upsert(con, "project_urls", url_rows, key=["url"], keep=["first_seen", "project_id", "url_kind"],
+           exprs={"last_seen": later.format(t="project_urls")})
+    upsert(con, "source_records", record_rows, key=["source", "record_key"], keep=["first_seen"],
+           exprs={"last_seen": later.format(t="source_records")})
     return {"new": new, "seen": len(record_rows)}
+
+
+def digest_records(records: Iterable[Record], running: Any = None) -> Any:
+    """A sha1 of records in order (or `running` updated with more of them), to know if a document's records
+    changed since they were stored (migration 0011)."""
+    h = running if running is not None else hashlib.sha1(usedforsecurity=False)
+    for r in records:
+        h.update(json.dumps([r.source, r.key, r.urls, r.name, r.description, r.category, r.heading_path,
+                             r.fields, r.document_url, r.position], sort_keys=True, default=str).encode())
+        h.update(b"\n")
+    return h
+
+
+def remember_record_digests(con: duckdb.DuckDBPyConnection, digests: Mapping[str, str]) -> None:
+    """Keep, per source document URL, the digest of the records stored from it."""
+    if not digests:
+        return
+    con.execute("DELETE FROM record_digests WHERE document_url IN (SELECT UNNEST($1::VARCHAR[]))", [list(digests)])
+    insert(con, "record_digests", [{"document_url": u, "digest": d} for u, d in digests.items()])
 
 
 def github_targets(
@@ -239,6 +268,61 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
     return done + _store_repo_rows(con, pending)
 
 
+REPO_COLUMNS = ("project_id", "host", "full_name", "status", "moved_to", "description", "homepage", "topics",
+                "language", "stars", "forks", "created_at", "pushed_at", "archived", "is_fork", "parent",
+                "default_branch", "api_licence", "tree_paths", "tree_truncated", "readme_path", "readme", "error",
+                "fetched_at")
+
+
+def repo_row(pid: str, requested: str, d: dict[str, tuple]) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """The `repos` row of a project's GitHub repository `requested` (owner/name) from its stored documents
+    (doc_kind -> (status, content, error, fetched_at, path)), and (project id, URL) if the repository moved."""
+    repo = d.get("repo")
+    row: dict[str, Any] = {"project_id": pid, "host": "github", "full_name": requested}
+    moved = None
+    if repo is None:
+        row.update(status="pending")
+        return {c: row.get(c) for c in REPO_COLUMNS}, None
+    status, content, error, fetched_at, _ = repo
+    data = _json(content) or {}
+    row["fetched_at"] = fetched_at
+    row["error"] = error
+    if status == 404:
+        row["status"] = "gone"
+    elif not data:
+        row["status"] = "error"
+    elif error:
+        row["status"] = "stale"
+    else:
+        row["status"] = "ok"
+    if data:
+        full = data.get("full_name") or requested
+        if full.lower() != requested.lower():
+            row["status"] = "moved" if row["status"] == "ok" else row["status"]
+            row["moved_to"] = full
+            moved = (pid, f"https://github.com/{full.lower()}")
+        lic = data.get("license") or {}
+        row.update(
+            full_name=full, description=data.get("description"), homepage=data.get("homepage") or None,
+            topics=list(data.get("topics") or []), language=data.get("language"),
+            stars=data.get("stargazers_count"), forks=data.get("forks_count"),
+            created_at=_ts(data.get("created_at")), pushed_at=_ts(data.get("pushed_at")),
+            archived=bool(data.get("archived")), is_fork=bool(data.get("fork")),
+            parent=(data.get("parent") or {}).get("full_name"), default_branch=data.get("default_branch"),
+            api_licence=(lic.get("spdx_id") if isinstance(lic, dict) else None),
+        )
+    tree = d.get("tree")
+    if tree and tree[1] is not None:
+        tdata = _json(tree[1]) or {}
+        row["tree_paths"] = [e["path"] for e in tdata.get("tree", []) if e.get("type") == "blob" and "path" in e]
+        row["tree_truncated"] = bool(tdata.get("truncated"))
+    readme = d.get("readme")
+    if readme and readme[0] == 200 and readme[1] is not None:
+        row["readme_path"] = readme[4]
+        row["readme"] = bytes(readme[1]).decode("utf-8", errors="replace")[:README_MAX_CHARS]
+    return {c: row.get(c) for c in REPO_COLUMNS}, moved
+
+
 def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
                ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """`repos` rows (and URLs of moved repositories) of (project id, owner/name) targets from their documents."""
@@ -246,56 +330,11 @@ def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
     rows = []
     moved_urls = []
     for pid, requested in targets:
-        d = docs.get(pid, {})
-        repo = d.get("repo")
-        row: dict[str, Any] = {"project_id": pid, "host": "github", "full_name": requested}
-        if repo is None:
-            row.update(status="pending")
-            rows.append(row)
-            continue
-        status, content, error, fetched_at, _ = repo
-        data = _json(content) or {}
-        row["fetched_at"] = fetched_at
-        row["error"] = error
-        if status == 404:
-            row["status"] = "gone"
-        elif not data:
-            row["status"] = "error"
-        elif error:
-            row["status"] = "stale"
-        else:
-            row["status"] = "ok"
-        if data:
-            full = data.get("full_name") or requested
-            if full.lower() != requested.lower():
-                row["status"] = "moved" if row["status"] == "ok" else row["status"]
-                row["moved_to"] = full
-                moved_urls.append((pid, f"https://github.com/{full.lower()}"))
-            lic = data.get("license") or {}
-            row.update(
-                full_name=full, description=data.get("description"), homepage=data.get("homepage") or None,
-                topics=list(data.get("topics") or []), language=data.get("language"),
-                stars=data.get("stargazers_count"), forks=data.get("forks_count"),
-                created_at=_ts(data.get("created_at")), pushed_at=_ts(data.get("pushed_at")),
-                archived=bool(data.get("archived")), is_fork=bool(data.get("fork")),
-                parent=(data.get("parent") or {}).get("full_name"), default_branch=data.get("default_branch"),
-                api_licence=(lic.get("spdx_id") if isinstance(lic, dict) else None),
-            )
-        tree = d.get("tree")
-        if tree and tree[1] is not None:
-            tdata = _json(tree[1]) or {}
-            row["tree_paths"] = [e["path"] for e in tdata.get("tree", []) if e.get("type") == "blob" and "path" in e]
-            row["tree_truncated"] = bool(tdata.get("truncated"))
-        readme = d.get("readme")
-        if readme and readme[0] == 200 and readme[1] is not None:
-            row["readme_path"] = readme[4]
-            row["readme"] = readme[1].decode("utf-8", errors="replace")[:README_MAX_CHARS]
+        row, moved = repo_row(pid, requested, docs.get(pid, {}))
         rows.append(row)
-    cols = ["project_id", "host", "full_name", "status", "moved_to", "description", "homepage", "topics",
-            "language", "stars", "forks", "created_at", "pushed_at", "archived", "is_fork", "parent",
-            "default_branch", "api_licence", "tree_paths", "tree_truncated", "readme_path", "readme", "error",
-            "fetched_at"]
-    return [{c: r.get(c) for c in cols} for r in rows], moved_urls
+        if moved:
+            moved_urls.append(moved)
+    return rows, moved_urls
 
 
 def _store_repo_rows(con: duckdb.DuckDBPyConnection,

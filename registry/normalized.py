@@ -22,7 +22,8 @@ from registry.store import insert
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "derive_normalized", "is_licence_path", "run_in_pool", "wanted_files"]
+__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "Unchanged", "derive_normalized", "is_licence_path", "record_fields",
+           "run_in_pool", "wanted_files"]
 
 #: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
 LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
@@ -89,6 +90,10 @@ def _text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+#: The stored documents the normalizers read as repository files.
+FILES = "doc_kind = 'file' AND status = 200 AND content IS NOT NULL"
+
+
 def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
     out = {pid: _Inputs(pid) for pid in ids}
     # wide columns (README, file content) are read through rows.for_projects: only the row ranges holding them
@@ -102,22 +107,27 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
         inp = out[pid]
         inp.paths, inp.readme, inp.api_licence = list(paths or []), readme, lic
         inp.archived, inp.pushed_at, inp.observed_at = bool(archived), pushed, fetched or last_seen.get(pid)
-    for pid, path, content in for_projects(
-        con, "documents", "project_id, path, content", ids,
-        "doc_kind = 'file' AND status = 200 AND content IS NOT NULL",
+    for pid, path, content in for_projects(  # the latest fetch of a path wins
+        con, "documents", "project_id, path, content", ids, FILES, "ORDER BY fetched_at",
     ):
         out[pid].files[path] = bytes(content)
+    for inp in out.values():
+        inp.files = dict(sorted(inp.files.items()))
     kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
     for pid, source, fields, desc in for_projects(  # by row ranges too: 1.2M records at 1M projects
         con, "source_records", "project_id, source, fields, description", ids, order="ORDER BY source, record_key",
     ):
-        kind = kinds.get(source) or ""
-        try:
-            parsed = json.loads(fields) if isinstance(fields, str) else (fields or {})
-        except (ValueError, RecursionError):
-            parsed = {}
-        out[pid].records.append((kind, source, parsed if isinstance(parsed, dict) else {}, desc))
+        out[pid].records.append((kinds.get(source) or "", source, record_fields(fields), desc))
     return out
+
+
+def record_fields(fields: Any) -> dict[str, Any]:
+    """A source record's `fields` as the normalizers read them: a dict, empty when the JSON is not one."""
+    try:
+        parsed = json.loads(fields) if isinstance(fields, str) else (fields or {})
+    except (ValueError, RecursionError):
+        parsed = {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
@@ -265,7 +275,18 @@ def run_in_pool(pool: Any, fn: Any, jobs: list[Any]) -> Any:
     return results()
 
 
-_Result = tuple[str, dict[str, list[dict[str, Any]]] | None, str | None, str | None]
+@dataclass(frozen=True)
+class Unchanged:
+    """In place of a project's normalized rows when their digest is the stored one: only their counts travel."""
+
+    sizes: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: dict[str, list[dict[str, Any]]]) -> Unchanged:
+        return cls({t: len(rows[t]) for t in _TABLES})
+
+
+_Result = tuple[str, "dict[str, list[dict[str, Any]]] | Unchanged | None", str | None, str | None]
 
 
 def _derive_safe(inp: _Inputs) -> _Result:
@@ -314,15 +335,23 @@ def _derive_many(inputs: list[_Inputs]) -> list[_Result]:
     return [_derive_safe(inp) for inp in inputs]
 
 
-def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[_Result], counts: dict[str, int]
-           ) -> None:
+def _store(con: duckdb.DuckDBPyConnection, chunk: list[str], results: Iterable[_Result], counts: dict[str, int],
+           stored: dict[str, str] | None = None) -> None:
     """Replace the normalized rows of a chunk's projects whose rows changed (by their digest, migration 0010),
-    and record the projects a normalizer failed on: a re-run over unchanged projects writes nothing."""
-    stored = dict(for_projects(con, "normalized_digests", "project_id, digest", chunk))
+    and record the projects a normalizer failed on: a re-run over unchanged projects writes nothing.
+
+    `stored` holds the chunk's stored digests when the caller read them already.
+    """
+    if stored is None:
+        stored = dict(for_projects(con, "normalized_digests", "project_id, digest", chunk))
     batch: dict[str, list[dict[str, Any]]] = {t: [] for t in _TABLES}
     failures, digests, seen = [], [], set()
     for pid, rows, error, digest in results:
         seen.add(pid)
+        if isinstance(rows, Unchanged):  # compared with the stored digest where the rows were derived
+            for t in _TABLES:
+                counts[t] += rows.sizes[t]
+            continue
         if rows is None:
             failures.append({"run_id": "normalize", "source": "normalize", "item": pid, "url": None,
                              "kind": "normalize", "message": error, "occurred_at": datetime.now()})

@@ -1,10 +1,11 @@
 """Re-derive every normalized row from stored raw documents: no network, same result as a crawl.
 
-It works in short writer sessions, like a crawl: one per stored source document (its records and the merges
-they imply), then one per chunk of projects (repositories, normalized rows, project fields, search rows and
-history), each one transaction that closes the file again. Readers (`ohr search`) wait at most one session
-and see each project either before or after; a renormalize stopped half-way leaves every project
-consistent, and running it again finishes the job.
+It works in short writer sessions, like a crawl: one per stored source document whose parsed records differ
+from those last stored from it (its records and the merges they imply; migration 0011), then one per chunk
+of projects (repositories, normalized rows, project fields, search rows and history), each one transaction
+that closes the file again. Readers (`ohr search`) wait at most one session and see each project either
+before or after; a renormalize stopped half-way leaves every project consistent, and running it again
+finishes the job.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 from crawler.base import Document, Record, adapter_for
 from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
@@ -29,10 +31,134 @@ PARSE_POOL_DOCS = 2
 PARSE_POOL_BYTES = 1_000_000
 
 
-def _parse(job: tuple[Document, SourceConfig]) -> list[Record]:
-    """The records of one stored source document, as its adapter reads them (runs in a worker process too)."""
-    doc, src = job
-    return adapter_for(src.kind).parse(doc, src)
+#: Projects whose documents are read at once, and per worker task.
+READ_PROJECTS = 2000
+TASK_PROJECTS = 50
+#: Repository rows written per upsert (each reads the stored rows it names).
+REPO_BATCH = 10_000
+
+# per project: id, GitHub owner/name (None: no repository to derive), its repo/tree/readme documents
+# (doc_kind -> (status, content, error, fetched_at, path)), files (path -> content), records (source kind,
+# source, fields JSON, description), projects.last_seen, a stored repos row kept as it is, stored digest
+_Job = tuple[str, "str | None", dict[str, tuple], dict[str, bytes], list[tuple[str, str, Any, Any]], Any,
+             "dict[str, Any] | None", "str | None"]
+
+
+def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
+    """The repos row and normalized rows of each project from its documents (runs in a worker process): the
+    normalizers read the repository as it was just derived, and rows equal to the stored ones stay here."""
+    from registry.derive import repo_row
+    from registry.normalized import Unchanged, _derive_safe, _Inputs, record_fields
+
+    out = []
+    for pid, requested, docs, files, records, last_seen, old_repo, stored in jobs:
+        row = moved = None
+        if requested is not None:
+            row, moved = repo_row(pid, requested, docs)
+        inp = _Inputs(pid, files=files, observed_at=last_seen,
+                      records=[(kind, source, record_fields(fields), desc) for kind, source, fields, desc in records])
+        repo = row if row is not None else old_repo
+        if repo is not None:
+            inp.paths, inp.readme, inp.api_licence = list(repo["tree_paths"] or []), repo["readme"], repo["api_licence"]
+            inp.archived, inp.pushed_at = bool(repo["archived"]), repo["pushed_at"]
+            inp.observed_at = repo["fetched_at"] or last_seen
+        result = _derive_safe(inp)
+        if isinstance(result[1], dict) and result[3] == stored:
+            result = (result[0], Unchanged.of(result[1]), None, result[3])
+        out.append((row, moved, result))
+    return out
+
+
+def _rederive(con: Any, part: list[str], counts: dict[str, int]) -> None:
+    """Re-derive the repos rows and normalized rows of a chunk of projects from one read of their documents.
+
+    A crawl batch runs derive_repos, then derive_normalized, which reads the rows just written; here each
+    project's documents, files and records go to a worker process once, which derives both, and this process
+    only reads and writes (tests/test_registry.py checks both ways give the same rows).
+    """
+    from registry import derive
+    from registry.normalized import _TABLES, FILES, _get_pool, _store, run_in_pool
+    from registry.rows import for_projects, locate, read_located
+
+    targets = dict(derive.github_targets(con, part))
+    docs_at = locate(con, "documents", part, f"doc_kind IN ('repo', 'tree', 'readme') OR ({FILES})")
+    records_at = locate(con, "source_records", part)
+    some = "IN (SELECT UNNEST($1::VARCHAR[]))"
+    last_seen = dict(con.execute(f"SELECT id, last_seen FROM projects WHERE id {some}", [part]).fetchall())
+    stored = dict(con.execute(f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}",
+                              [part]).fetchall())
+    kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
+    # a repos row of a project without a GitHub URL any more (merged, say) stays as it is, and is read as it is
+    kept = sorted({pid for (pid,) in con.execute(f"SELECT project_id FROM repos WHERE project_id {some}",
+                                                 [part]).fetchall()} - set(targets))
+    old_repos = {r[0]: dict(zip(derive.REPO_COLUMNS, r, strict=True))
+                 for r in for_projects(con, "repos", ", ".join(derive.REPO_COLUMNS), kept)}
+
+    def jobs_of(ids: list[str]) -> list[_Job]:
+        docs: dict[str, dict[str, tuple]] = {}
+        files: dict[str, dict[str, bytes]] = {}
+        for pid, kind, status, content, error, fetched_at, path in read_located(
+            con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path", docs_at, ids,
+            order="ORDER BY fetched_at",  # the latest wins
+        ):
+            if kind == "file":
+                files.setdefault(pid, {})[path] = bytes(content)
+            elif pid in targets:
+                docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
+        records: dict[str, list[tuple[str, str, Any, Any]]] = {}
+        for pid, source, fields, desc in read_located(con, "source_records", "project_id, source, fields, description",
+                                                      records_at, ids, order="ORDER BY source, record_key"):
+            records.setdefault(pid, []).append((kinds.get(source) or "", source, fields, desc))
+        return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
+                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), stored.get(pid)) for pid in ids]
+
+    repo_rows: list[dict[str, Any]] = []
+    moved_urls: list[tuple[str, str]] = []
+    sizes = dict.fromkeys(_TABLES, 0)
+
+    def store(ids: list[str], results: Any) -> None:
+        normalized = []
+        for row, moved, result in results:
+            if row is not None:
+                repo_rows.append(row)
+            if moved is not None:
+                moved_urls.append(moved)
+            normalized.append(result)
+        _store(con, ids, normalized, sizes, stored)
+        if len(repo_rows) >= REPO_BATCH:
+            counts["repositories"] += derive._store_repo_rows(con, [(repo_rows, moved_urls)])
+            repo_rows.clear()
+            moved_urls.clear()
+
+    pool = _get_pool(len(part))
+    pending: tuple[list[str], Any] | None = None
+    for start in range(0, len(part), READ_PROJECTS):
+        ids = part[start:start + READ_PROJECTS]
+        jobs = jobs_of(ids)
+        if pool is None:
+            store(ids, _rederive_many(jobs))
+            continue
+        submitted = run_in_pool(pool, _rederive_many, [jobs[j:j + TASK_PROJECTS]
+                                                       for j in range(0, len(jobs), TASK_PROJECTS)])
+        if pending is not None:
+            store(pending[0], chain.from_iterable(pending[1]))
+        pending = (ids, submitted)
+    if pending is not None:
+        store(pending[0], chain.from_iterable(pending[1]))
+    counts["repositories"] += derive._store_repo_rows(con, [(repo_rows, moved_urls)])
+    counts["licences"] += sizes["licences"]
+    counts["bom_lines"] += sizes["bom_lines"]
+
+
+def _parse(job: tuple[Document, SourceConfig, str | None]) -> tuple[str, int, list[Record] | None]:
+    """The digest and number of the records of one stored source document, as its adapter reads them, and the
+    records unless their digest is `stored` (runs in a worker process too: unchanged lists are not sent back)."""
+    from registry.derive import digest_records
+
+    doc, src, stored = job
+    records = adapter_for(src.kind).parse(doc, src)
+    digest = digest_records(records).hexdigest()
+    return digest, len(records), None if digest == stored else records
 
 
 @contextmanager
@@ -49,7 +175,6 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk."""
     from registry import changes, derive
     from registry.db import writer
-    from registry.normalized import derive_normalized
     from registry.resolve import link_records
     from registry.rows import physical_order
     from registry.search import compact_search
@@ -64,28 +189,36 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
             "FROM documents d JOIN sources s ON s.name = d.source "
             "WHERE d.project_id IS NULL AND d.content IS NOT NULL ORDER BY d.fetched_at"
         ).fetchall()
+        digests = dict(con.execute("SELECT document_url, digest FROM record_digests").fetchall())
     jobs = []
     for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
         src = by_name.get(source)
         if src is None or src.kind != source_kind:
             continue  # a source no longer configured keeps its stored records as they are
         jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
-                              content=content, etag=etag, path=path), src))
+                              content=content, etag=etag, path=path), src, digests.get(url)))
     del stored
     # documents parse independently: spread over the normalizers' worker processes when there is enough
-    size = sum(len(doc.content or b"") for doc, _ in jobs)
+    size = sum(len(doc.content or b"") for doc, _, _ in jobs)
     pool = _get_pool(POOL_MIN_PROJECTS) if len(jobs) >= PARSE_POOL_DOCS and size >= PARSE_POOL_BYTES else None
     parsed = run_in_pool(pool, _parse, jobs) if pool else map(_parse, jobs)
     # a writer session (file lock) per document and per chunk, so readers get in between them
-    for (doc, _src), records in zip(jobs, parsed, strict=True):
+    stored_at = time.perf_counter()
+    unchanged = 0
+    for (doc, _src, _stored), (digest, n_records, records) in zip(jobs, parsed, strict=True):
+        counts["documents"] += 1
+        counts["records"] += n_records
+        if records is None:  # the records stored from it last time: storing them again would write nothing
+            unchanged += 1
+            continue
         with writer(cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, doc.fetched_at)
             counts["merged"] += len(link_records(con, records))
+            derive.remember_record_digests(con, {doc.url: digest})
             con.execute("COMMIT")
-        counts["documents"] += 1
-        counts["records"] += len(records)
-    say(f"{counts['documents']} source documents re-parsed into {counts['records']} records")
+    say(f"{counts['documents']} source documents re-parsed into {counts['records']} records, "
+        f"{counts['documents'] - unchanged} of them stored again ({time.perf_counter() - stored_at:.1f} s)")
 
     with writer(cfg.registry_path) as con:
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
@@ -93,13 +226,9 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         part = ids[start:start + chunk]
         took: dict[str, float] = {}
         with writer(cfg.registry_path) as con:
-            with _timed(took, "repositories"):
+            with _timed(took, "repositories and normalizers"):
                 con.execute("BEGIN TRANSACTION")
-                counts["repositories"] += derive.derive_repos(con, part, rederive=True)
-            with _timed(took, "normalizers"):
-                normalized = derive_normalized(con, part)
-            counts["licences"] += normalized["licences"]
-            counts["bom_lines"] += normalized["bom_lines"]
+                _rederive(con, part, counts)
             with _timed(took, "fields and search"):
                 derive.refresh_projects(con, part)
             # curation (issue 6): keep this last — what re-deriving changed goes to ohr history

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["for_projects", "physical_order", "within"]
+__all__ = ["for_projects", "locate", "physical_order", "read_located", "within"]
 
 #: Rowids closer than this are read as one range (a DuckDB vector is 2,048 rows).
 GAP = 2048
@@ -62,3 +62,28 @@ def within(rowids: list[int]) -> str:
     """A filter on sorted `rowids` DuckDB pushes into the scan: their `rowid BETWEEN` ranges (TRUE if too many)."""
     ranges = _ranges(rowids)
     return " OR ".join(f"rowid BETWEEN {a} AND {b}" for a, b in ranges) if len(ranges) <= MAX_RANGES else "TRUE"
+
+
+def locate(con: duckdb.DuckDBPyConnection, table: str, ids: Iterable[str], where: str = "TRUE") -> dict[str, list[int]]:
+    """Each project's rowids in `table` (rows matching `where`), from one scan of the narrow project_id column: a
+    large run reads many small parts of them with `read_located`, without a scan per part."""
+    ids = sorted(set(ids))
+    out: dict[str, list[int]] = {}
+    if not ids:
+        return out
+    for pid, rowid in con.execute(f"SELECT project_id, rowid FROM {table} WHERE ({where}) AND project_id BETWEEN $2 "
+                                  "AND $3 AND project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids, ids[0], ids[-1]]
+                                  ).fetchall():
+        out.setdefault(pid, []).append(rowid)
+    return out
+
+
+def read_located(con: duckdb.DuckDBPyConnection, table: str, columns: str, located: dict[str, list[int]],
+                 ids: Iterable[str], where: str = "TRUE", order: str = "") -> list[tuple[Any, ...]]:
+    """`for_projects` with rowids `locate` found before (rows written since are not seen)."""
+    ids = sorted(pid for pid in set(ids) if pid in located)
+    if not ids:
+        return []
+    rowids = sorted(r for pid in ids for r in located[pid])
+    return con.execute(f"SELECT {columns} FROM {table} WHERE ({within(rowids)}) AND ({where}) "
+                       f"AND project_id IN (SELECT UNNEST($1::VARCHAR[])) {order}", [ids]).fetchall()

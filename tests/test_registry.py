@@ -170,6 +170,99 @@ def test_renormalize_in_small_chunks_gives_the_same_registry(crawled):
     assert any("re-derived" in line for line in said) and len(said) >= 3
 
 
+def test_renormalize_stores_again_only_the_source_documents_whose_records_changed(crawled):
+    """A crawl leaves each list's records digest; renormalize re-parses every list but stores only changed ones."""
+    from crawler.config import load_config
+    from registry.renormalize import renormalize
+
+    cfg_path, db, _ = crawled
+    cfg = load_config(cfg_path)
+
+    def records() -> list:
+        with regdb.reader(db) as con:
+            return sorted(map(repr, con.execute(f"SELECT {_kept(con, 'source_records')} FROM source_records")
+                              .fetchall()))
+
+    with regdb.reader(db) as con:
+        lists = con.execute("SELECT url, content FROM documents WHERE project_id IS NULL "
+                            "AND content IS NOT NULL ORDER BY url").fetchall()
+        assert con.execute("SELECT count(*) FROM record_digests").fetchone()[0] >= len(lists) >= 1
+    before = records()
+    said: list[str] = []
+    counts = renormalize(cfg, progress=said.append)
+    assert f"{len(lists)} source documents re-parsed" in said[0] and "0 of them stored again" in said[0]
+    assert counts["records"] > 0 and records() == before
+
+    url, content = lists[0]  # a list gains an entry: that list alone is stored again
+    with regdb.writer(db) as con:
+        con.execute("UPDATE documents SET content = ? WHERE url = ?",
+                    [bytes(content).replace(b"* [VentMon]", b"* [Added Thing](https://github.com/added/thing): new.\n"
+                                                            b"* [VentMon]"), url])
+    said.clear()
+    renormalize(cfg, progress=said.append)
+    assert "1 of them stored again" in said[0]
+    after = records()
+    assert len(after) == len(before) + 1 and any("added/thing" in r for r in after)
+
+    with regdb.writer(db) as con:  # without digests (a registry from before 0011), every list is stored again
+        con.execute("DELETE FROM record_digests")
+    said.clear()
+    renormalize(cfg, progress=said.append)
+    assert f"{len(lists)} of them stored again" in said[0] and records() == after
+
+
+def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_does(crawled, monkeypatch):
+    """renormalize derives repos and normalized rows in one pass per project (in workers for large runs); the
+    rows are those of derive_repos then derive_normalized, including a repos row no GitHub URL points at."""
+    from crawler.config import load_config
+    from registry import derive, normalized
+    from registry import renormalize as rn
+
+    cfg_path, db, _ = crawled
+    cfg = load_config(cfg_path)
+    tables = ("repos", *normalized._TABLES)
+    with regdb.writer(db) as con:
+        web = con.execute("SELECT id FROM projects WHERE id NOT IN (SELECT project_id FROM project_urls "
+                          "WHERE url_kind = 'github-repo') ORDER BY id LIMIT 1").fetchone()[0]
+        con.execute("INSERT INTO repos (project_id, host, full_name, status, readme, tree_paths, archived) VALUES "
+                    "(?, 'github', 'gone/away', 'ok', '# Away\n\nLicensed under the MIT License.', ['README.md'], "
+                    "true)",
+                    [web])
+        ids = [r for (r,) in con.execute("SELECT id FROM projects").fetchall()]
+        derive.derive_repos(con, ids, rederive=True)
+        normalized.derive_normalized(con, ids)
+
+        def snapshot() -> dict[str, list]:
+            return {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables}
+
+        def forget() -> None:  # rows and digests gone: renormalize must derive every row again
+            con.execute("DELETE FROM repos WHERE project_id <> ?", [web])
+            for t in (*normalized._TABLES, "normalized_digests"):
+                con.execute(f"DELETE FROM {t}")
+
+        expected = snapshot()
+        assert any(web in r for r in expected["licences"]) and any(web in r for r in expected["maturity"])
+        forget()
+    counts = rn.renormalize(cfg)
+    with regdb.reader(db) as con:
+        assert {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables} \
+            == expected
+    assert counts["licences"] == len(expected["licences"]) and counts["repositories"] == len(expected["repos"]) - 1
+
+    with regdb.writer(db) as con:
+        forget()
+    monkeypatch.setattr(normalized, "POOL_MIN_PROJECTS", 1)
+    monkeypatch.setattr(rn, "READ_PROJECTS", 2)  # several parts in flight
+    monkeypatch.setattr(rn, "TASK_PROJECTS", 1)
+    monkeypatch.setattr(rn, "REPO_BATCH", 1)
+    monkeypatch.setenv("OHR_NORMALIZE_WORKERS", "2")
+    rn.renormalize(cfg)
+    assert normalized._pool is not None
+    with regdb.reader(db) as con:
+        assert {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables} \
+            == expected
+
+
 def _kept(con, table: str) -> str:
     """Columns saying what a row holds (not when, or in which order, it was written)."""
     cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
