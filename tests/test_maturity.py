@@ -357,3 +357,38 @@ def test_document_gate_answers_as_the_gate_on_random_sentences() -> None:
         union = DocGate.union([DocGate.of_scope(g, held) for g in gates])
         for sentence in sentences:
             assert union.may_match(lower(sentence)) is any(g.may_match(sentence) for g in gates)
+
+
+def _signals_sentence_by_sentence(text: str, source: str) -> list[Evidence]:
+    """text_signals the straightforward way: every rule on every sentence, no literal gate or paragraph skip."""
+    from registry.normalize import _prefilter, maturity
+    from registry.normalize._docgate import Pieces
+
+    saved = [(g, g.keys) for g in _prefilter._GATES]
+    try:
+        for g, _ in saved:
+            g.keys = None
+        found: dict[tuple[str, str], Evidence] = {}
+        pieces = Pieces(maturity._sentences(text))
+        rules = list(maturity._STATE_RULES + maturity._STAGE_RULES)
+        maturity._signals(pieces, source, found, list(maturity._CAVEAT_RULES), rules, frozenset())
+        return list(found.values())
+    finally:
+        for g, keys in saved:
+            g.keys = keys
+
+
+_PARAGRAPH_TEXTS = [
+    "# Widget\n\nA small board. It is not yet tested. We will release version 2 soon.\n\nSee the docs.",
+    "Intro line without signals.\nStill none here. Nor here!\n\n- prototype stage\n- has been tested by 3 labs",
+    "Status: beta. This repo has moved to a new home.\n```\nprototype in code\n```\nNot for medical use. "
+    "WARNING: not approved by the FDA.",
+    "Paragraph one. End.\n\nThe design was validated by users. Version 1.0 was released. Shipped 200 units.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", [*_PARAGRAPH_TEXTS, "\n\n".join(_PARAGRAPH_TEXTS)])
+def test_paragraph_gate_gives_the_sentence_by_sentence_signals(text: str) -> None:
+    """Gating paragraphs before splitting them into sentences finds what running every rule on every sentence does."""
+    assert text_signals(text, "readme") == _signals_sentence_by_sentence(text, "readme")

@@ -156,3 +156,39 @@ def test_finder_finds_exactly_the_literals_in_the_text(tokens: list[str]) -> Non
     want = frozenset(lit for lit in _FINDER_LITERALS if lit in low)
     assert finder.literals_in(low) == want
     assert finder.literals_in(low) == want   # again, from the word cache
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=st.sampled_from(list("az09 -_.\n\t") + ["é", "ſ", "ı", "²", "١", "\u00a0", "\u2028", "\ud800",
+                                                                  "😀", "ß", "Σ"]), max_size=60))
+def test_word_list_is_the_alnum_run_regex(low: str) -> None:
+    """The bytes.translate word split gives the runs `[a-z0-9]+` finds, for ASCII and non-ASCII text alike."""
+    assert _prefilter._word_list(low) == _prefilter._ALNUM_RUN.findall(low)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(near_miss_text(), min_size=1, max_size=4))
+def test_gate_finder_agrees_with_substring_tests_across_cache_resets(texts: list[str]) -> None:
+    """The finder of every gate literal (word numbers, literal sets split into exact and to-confirm, cache
+    restarts) reports exactly the literals a substring test finds in each text."""
+    from registry.normalize._docgate import lower
+    from registry.normalize._prefilter import _Finder
+
+    literals = {k for g in _prefilter._GATES if g.keys for k in g.keys}
+    literals |= {k for g in _prefilter._GATES if g.clauses for alt in g.clauses for s in alt for k in s}
+    finder = _Finder(literals)
+    saved = _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS
+    _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS = 5, 3   # restart often
+    try:
+        for text in texts + texts:   # twice: the second time from the word cache (or after a restart)
+            low = lower(text)
+            assert finder.literals_in(low) == frozenset(lit for lit in literals if lit in low), text
+    finally:
+        _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS = saved
+
+
+def test_gate_literals_hold_no_line_break() -> None:
+    """maturity gates paragraphs before sentences: a literal never spans the line break joining its pieces."""
+    literals = {k for g in _prefilter._GATES if g.keys for k in g.keys}
+    literals |= {k for g in _prefilter._GATES if g.clauses for alt in g.clauses for s in alt for k in s}
+    assert not [lit for lit in literals if "\n" in lit or "\r" in lit]

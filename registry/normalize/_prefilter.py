@@ -174,13 +174,15 @@ _WORD_BYTES = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789" else 3
 _EMPTY: frozenset[str] = frozenset()
 _MAX_CACHED_WORD = 40        # longer words (hashes, base64) are looked at each time, not remembered
 _MAX_CACHED_WORDS = 200_000  # the word cache starts over beyond this many words
+_MAX_LITERAL_SETS = 50_000   # the table of distinct literal sets starts over beyond this many (a few hundred seen)
 
 
 def _word_list(low: str) -> list[str]:
-    """The runs of a-z / 0-9 in lower-cased text, repeats included (bytes.translate and split: no regex for ASCII)."""
-    if low.isascii():
-        return low.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
-    return _ALNUM_RUN.findall(low)
+    """The runs of a-z / 0-9 in lower-cased text (what `_ALNUM_RUN.findall` gives), repeats included, found with
+    bytes.translate and split instead of a regex step per character: UTF-8 writes every non-ASCII character in
+    bytes of 0x80 and above, which all become spaces, as such a character ends a run for the regex too."""
+    data = low.encode("ascii") if low.isascii() else low.encode("utf-8", "surrogatepass")
+    return data.translate(_WORD_BYTES).decode("ascii").split()
 
 
 class _Finder:
@@ -195,64 +197,87 @@ class _Finder:
     dictionary look-up per word instead of a regular-expression step per character.
     """
 
-    __slots__ = ("by_core", "cache", "exact", "loose", "pattern", "place", "within")
+    __slots__ = ("allow", "cache", "exact", "index", "loose", "pattern", "sets")
 
     def __init__(self, literals: Iterable[str]) -> None:
         by_core: dict[str, list[str]] = {}
         self.loose: tuple[str, ...] = ()   # literals without a letter or digit: always tested directly
         #: per literal with a core, whether it has characters before and after its core (first longest run)
-        self.place: dict[str, tuple[bool, bool]] = {}
+        place: dict[str, tuple[bool, bool]] = {}
         for lit in sorted(set(literals)):
             runs = _ALNUM_RUN.findall(lit)
             if runs:
                 core = max(runs, key=len)
                 by_core.setdefault(core, []).append(lit)
                 at = lit.index(core)   # a run as long as the longest one: it is that run, not part of another
-                self.place[lit] = (at > 0, at + len(core) < len(lit))
+                place[lit] = (at > 0, at + len(core) < len(lit))
             else:
                 self.loose += (lit,)
-        self.by_core = {core: tuple(lits) for core, lits in by_core.items()}
-        self.exact = frozenset(by_core) & frozenset(self.place)   # literals that are their own core: no test
+        self.exact = frozenset(by_core) & frozenset(place)   # literals that are their own core: no test
         cores = sorted(by_core)
-        # the finder reports the longest core starting at each position; the shorter ones there are its prefixes
-        self.within = {c: tuple(d for d in cores if c.startswith(d)) for c in cores}
         self.pattern = re.compile("(?=(" + _trie(cores) + "))")
-        self.cache: dict[str, frozenset[str]] = {}
+        # the pattern reports the longest core starting at each position; the shorter ones there are its prefixes,
+        # and only the longest can reach the word's end (a shorter one ending there would leave no room for it)
+        self.allow: dict[str, tuple[frozenset[str], ...]] = {}
+        for longest in cores:
+            self.allow[longest] = tuple(
+                frozenset(lit for core in cores if longest.startswith(core) for lit in by_core[core]
+                          if (starts or not place[lit][0]) and (ends and core == longest or not place[lit][1]))
+                for starts in (False, True) for ends in (False, True))
+        #: word -> number of the literal set it allows in `sets`: a small int is cheaper to collect per word than
+        #: a frozenset (no hash read from a set object far off in memory), and words share few distinct sets
+        self.cache: dict[str, int] = {}
+        #: per number, the literals a word allows split in two: those that are their own core (in the text once
+        #: the word is) and those still to confirm with a substring test; number 0 allows nothing
+        self.sets: list[tuple[frozenset[str], frozenset[str]]] = [(_EMPTY, _EMPTY)]
+        self.index: dict[frozenset[str], int] = {_EMPTY: 0}
 
     def _cores_of(self, word: str) -> frozenset[str]:
         """The literals one word allows: those whose core occurs in it where the literal needs it (a word start,
-        a word end, the whole word or anywhere); remembered for short words."""
-        found: set[str] = set()
-        size = len(word)
-        for m in self.pattern.finditer(word):
-            start = m.start()
-            for core in self.within[m.group(1)]:
-                ends = start + len(core) == size
-                for lit in self.by_core[core]:
-                    before, after = self.place[lit]
-                    if (start == 0 or not before) and (ends or not after):
-                        found.add(lit)
-        allowed = frozenset(found) or _EMPTY
-        if size <= _MAX_CACHED_WORD:
-            if len(self.cache) >= _MAX_CACHED_WORDS:
-                self.cache.clear()
-            self.cache[word] = allowed
-        return allowed
+        a word end, the whole word or anywhere), read from `allow` by where the longest core at each place is."""
+        size, allow = len(word), self.allow
+        return _EMPTY.union(*[allow[m.group(1)][(m.start() == 0) * 2 + (m.end(1) == size)]
+                              for m in self.pattern.finditer(word)])
+
+    def _number_of(self, word: str) -> int:
+        """The number of the literal set `word` allows (see `sets`), remembered for short words."""
+        allowed = self._cores_of(word)
+        number = self.index.get(allowed)
+        if number is None:
+            number = self.index[allowed] = len(self.sets)
+            self.sets.append((allowed & self.exact, allowed - self.exact))
+        if len(word) <= _MAX_CACHED_WORD:
+            self.cache[word] = number
+        return number
+
+    def _forget(self) -> None:
+        """Start the word cache over (and the literal sets, if ever many): memory stays bounded on any corpus."""
+        self.cache.clear()
+        if len(self.sets) >= _MAX_LITERAL_SETS:
+            self.sets[1:] = []
+            self.index = {_EMPTY: 0}
 
     def literals_in(self, low: str) -> frozenset[str]:
         """Every literal occurring in the lower-cased text `low`."""
-        # one look-up per word, repeats included: cheaper than first building the set of distinct words, and
-        # the distinct literal sets (most words share the empty one) are few to merge
+        if len(self.cache) >= _MAX_CACHED_WORDS:
+            self._forget()   # here, not while a text is read: the numbers collected below stay valid
+        # one look-up per word, repeats included: cheaper than first building the set of distinct words (the
+        # repeated words' entries are hot in memory), and the distinct numbers (most words have 0) are few
         words = _word_list(low)
         get = self.cache.get
-        hits = set(map(get, words))
-        if None in hits:  # words not seen yet (or too long to remember)
-            hits.discard(None)
-            hits.update([self._cores_of(w) for w in set(words) if get(w) is None])
-        exact = self.exact
-        found = [lit for lit in _EMPTY.union(*hits) if lit in exact or lit in low]
-        found += [lit for lit in self.loose if lit in low]
-        return frozenset(found)
+        numbers = set(map(get, words))
+        if None in numbers:  # words not seen yet (or too long to remember)
+            numbers.discard(None)
+            numbers.update([self._number_of(w) for w in set(words).difference(self.cache)])
+        numbers.discard(0)
+        sets = self.sets
+        found = _EMPTY.union(*[sets[n][0] for n in numbers])
+        confirm = _EMPTY.union(*[sets[n][1] for n in numbers])
+        if confirm:   # a literal that is more than its core: one substring test each
+            found = found.union([lit for lit in confirm if lit in low])
+        if self.loose:
+            found = found.union([lit for lit in self.loose if lit in low])
+        return found
 
 
 def _build_finder() -> _Finder:

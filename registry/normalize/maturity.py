@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from registry.normalize._docgate import DocGate, Pieces, held_literals
+from registry.normalize._docgate import DocGate, Pieces, held_literals, lower
 from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
@@ -430,8 +430,9 @@ def _clean(line: str) -> str:
     return _squeeze(line)
 
 
-def _sentences(text: str) -> list[str]:
-    """Markdown / rst / plain prose -> sentences with markup removed; code blocks and comments skipped."""
+def _blocks(text: str) -> list[str]:
+    """Markdown / rst / plain prose -> paragraphs (blocks of joined lines) with markup removed; code blocks and
+    comments skipped. Kept apart from the sentence split so that only paragraphs a rule may match are split."""
     text = _COMMENT.sub(" ", text[:MAX_TEXT]) if "<!--" in text else text[:MAX_TEXT]
     blocks: list[str] = []
     cur: list[str] = []
@@ -461,13 +462,20 @@ def _sentences(text: str) -> list[str]:
         else:
             cur.append(_clean(stripped))
     flush()
-    out: list[str] = []
-    for block in blocks:
-        parts = _SENT_END.split(block)   # piece, end mark, piece, end mark, …, last piece
-        if len(parts) > 1:
-            parts = [*map(str.__add__, parts[0:-1:2], parts[1::2]), parts[-1]]
-        out.extend(s for s in map(str.strip, parts) if s)
-    return out
+    return blocks
+
+
+def _split(block: str) -> list[str]:
+    """One paragraph -> its sentences, each a substring of it (end mark kept, empty ones dropped)."""
+    parts = _SENT_END.split(block)   # piece, end mark, piece, end mark, …, last piece
+    if len(parts) > 1:
+        parts = [*map(str.__add__, parts[0:-1:2], parts[1::2]), parts[-1]]
+    return [s for s in map(str.strip, parts) if s]
+
+
+def _sentences(text: str) -> list[str]:
+    """Markdown / rst / plain prose -> sentences with markup removed; code blocks and comments skipped."""
+    return [sentence for block in _blocks(text) for sentence in _split(block)]
 
 
 def _phrase(sentence: str, m: re.Match[str], width: int = 240) -> str:
@@ -491,28 +499,41 @@ _RULE_KEYS: frozenset[str] | None = (
 def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
-    pieces = Pieces(_sentences(text or ""))
-    # the pieces' lower-cased text is the scope's (one text: no join); None when lower() changed the length
-    scope = Scope([pieces.joined]) if pieces.low is None else Scope.of_lowered(pieces.low)
+    # gated by paragraph: a sentence is a substring of its paragraph, so a paragraph holds every literal its
+    # sentences hold, and only the paragraphs a rule may match need splitting (most of a README's need none)
+    blocks = Pieces(_blocks(text or ""))
+    # the blocks' lower-cased text is the scope's (one text: no join); None when lower() changed the length
+    scope = Scope([blocks.joined]) if blocks.low is None else Scope.of_lowered(blocks.low)
     if _RULE_KEYS is not None and scope.present.isdisjoint(_RULE_KEYS):
         return []   # no rule can match anywhere in the text (so for about half of READMEs)
     caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
     rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
     if caveat_rules or rules:
-        _signals(pieces, source, found, caveat_rules, rules, held_literals(scope))
+        _signals(blocks, source, found, caveat_rules, rules, held_literals(scope))
     return list(found.values())
 
 
-def _signals(pieces: Pieces, source: str, found: dict[tuple[str, str], Evidence],
+def _passing_sentences(blocks: Pieces, gate: DocGate) -> Iterator[tuple[str, str]]:
+    """The sentences, in order and with their `lower()`, of the paragraphs `blocks` that `gate` passes; a sentence
+    is a substring of its paragraph, so a paragraph the gate skips has no sentence it passes."""
+    for i in blocks.passing(gate):
+        for sentence in _split(blocks.pieces[i]):
+            low = lower(sentence)
+            if gate.may_match(low):
+                yield sentence, low
+
+
+def _signals(blocks: Pieces, source: str, found: dict[tuple[str, str], Evidence],
              caveat_rules: list[_Rule], rules: list[_Rule], held: frozenset[str]) -> None:
+    """Add the signals of every sentence of the `blocks` paragraphs a rule may match to `found`, in order."""
     # each gate narrowed to the literals this text holds: a few `in` tests per sentence instead of a trie scan
     medical_gate, url_gate = DocGate.of_scope(_MEDICAL, held), DocGate.of_scope(_URL_IN_TEXT, held)
     gated_caveats = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in caveat_rules]
     gated_rules = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in rules]
     any_rule = DocGate.union([dg for _, dg in gated_caveats + gated_rules])
-    # only the sentences holding a literal some rule needs (most sentences of a README hold none)
-    for i in pieces.passing(any_rule):
-        sentence, low = pieces.pieces[i], pieces.lowered(i)
+    # only the sentences holding a literal some rule needs (most sentences of a README hold none), looked for
+    # in the paragraphs holding one
+    for sentence, low in _passing_sentences(blocks, any_rule):
         medical = medical_gate.may_match(low) and bool(_MEDICAL.pattern.search(sentence))
         urls = [u.span() for u in _URL_IN_TEXT.pattern.finditer(sentence)] if url_gate.may_match(low) else []
         claimed: list[tuple[int, int]] = list(urls)   # words inside links are not prose
