@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from registry.normalize import licence
+from registry.normalize._docgate import lower
 from registry.normalize.licence import (
     FIELDS,
     LicenceResult,
@@ -760,3 +765,133 @@ def test_evaluate_on_a_tiny_corpus(tmp_path, capsys):
     assert any("MISS someone/thing software" in line and "GPL-3.0-only" in line for line in lines)
     assert main([str(tmp_path / "nowhere")]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------- fast paths
+# Each shortcut the normalizer takes for speed gives what the plain way gives.
+
+EXAMPLES = int(os.environ.get("OHR_FUZZ_EXAMPLES", "200"))
+_MENTION_KEYS = sorted(licence._ANY_MENTION.keys or ())
+_MARKUP = ["\n", "\n\n", "- ", "1. ", "# ", "## Licence\n", "**Software**\n", "| Part | Licence |\n|---|---|\n| ",
+           " | ", "[", "](https://creativecommons.org/licenses/by-sa/4.0/)", "<a href='https://x.org/mit'>", "</a>",
+           "![badge](https://img.shields.io/badge/license-MIT-blue.svg)", "<!-- c -->", "```\ncode\n```\n", "  ",
+           ". ", ", ", " under the ", " licensed under ", " hardware ", " and ", " or ", "=====\n", "\u0130", "\u212a"]
+
+
+@st.composite
+def readme_text(draw: st.DrawFn) -> str:
+    """Markdown made of licence-name literals (whole, cut or re-cased), markup and filler words."""
+    parts = []
+    for _ in range(draw(st.integers(1, 25))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            key = draw(st.sampled_from(_MENTION_KEYS))
+            parts.append(draw(st.sampled_from([key, key.upper(), key.title(), key[:-1], key.replace(" ", "\n")])))
+        elif kind == 1:
+            parts.append(draw(st.sampled_from(_MARKUP)))
+        elif kind == 2:
+            parts.append(draw(st.sampled_from(["MIT", "GPL-3.0", "CC BY 4.0", "CERN-OHL-S v2", "Apache 2.0",
+                                               "version 3", "v1.2", "This project", "The design files"])))
+        else:
+            parts.append(draw(st.text(alphabet="abcdeilmnoprstu -_.:/0123", max_size=20)))
+    return "".join(parts)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readme_text())
+def test_doc_keys_hold_every_mention_literal_of_every_unit(markdown: str) -> None:
+    """The literals read off the cleaned text include each one a unit (paragraph, item, table row) holds."""
+    text, _ = licence._clean_markdown(markdown)
+    held = licence._doc_keys(lower(text))
+    for unit in licence._units(text):
+        low = lower(unit.text)
+        assert {k for k in _MENTION_KEYS if k in low} <= held, unit.text
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readme_text())
+def test_readme_licences_agree_without_the_document_gate(markdown: str) -> None:
+    """Narrowing the mention gate to the document (and skipping a document with no literal) changes no statement."""
+    fast = readme_licences(markdown)
+    saved = licence._doc_keys
+    licence._doc_keys = lambda low: frozenset(_MENTION_KEYS)  # every literal: every unit built, none skipped
+    try:
+        plain = readme_licences(markdown)
+    finally:
+        licence._doc_keys = saved
+    assert fast == plain
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readme_text())
+def test_mention_gates_read_from_held_literals_match_as_the_patterns_do(text: str) -> None:
+    """A mention pattern run through `_run` (its gate answered once per text) finds what the bare pattern finds."""
+    held = licence._held(lower(text))
+    for g in licence._MENTION_GATES:
+        assert [m.span() for m in licence._run(g, text, held)] == [m.span() for m in g.pattern.finditer(text)]
+
+
+def _content_types_plain(paths: list[str]) -> set[str]:
+    """content_types as first written: every folder of every path classified."""
+    kinds: set[str] = set()
+    data_files = 0
+    for path in paths:
+        parts = [p for p in path.split("/") if p]
+        if not parts or "node_modules" in parts or any(p.startswith(".") for p in parts[:-1]):
+            continue
+        name, dirs = parts[-1], parts[:-1]
+        low = name.lower()
+        ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
+        hw_dir = any(licence._HW_DIR_RE.match(d) for d in dirs)
+        doc_dir = any(licence._DOC_DIR_RE.match(d) for d in dirs)
+        if ext in licence._HW_EXT or hw_dir or licence._GERBER_EXT_RE.fullmatch(ext):
+            kinds.add("hardware")
+        if ext in licence._SW_EXT and not (low == "conf.py" and doc_dir):
+            kinds.add("software")
+        if ext in licence._DOC_EXT or low.startswith("readme") or doc_dir:
+            kinds.add("documentation")
+        if ext in licence._DATA_EXT and not low.startswith("."):
+            data_files += 1
+    if data_files and not kinds & {"hardware", "software"}:
+        kinds.add("software")
+    return kinds
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(st.sampled_from(["docs", "hardware", "cad", "src", ".git", "node_modules", "misc", "",
+                                          "conf.py", "a.stl", "b.py", "c.md", "README", "d.yaml", ".e.json", "f.gtl",
+                                          "g.bin", "Documentation", "STLs"]), min_size=1, max_size=4)
+                .map("/".join), max_size=12))
+def test_content_types_agree_with_reading_every_folder(paths: list[str]) -> None:
+    """Reading a path's folders only for a type not found yet gives the types the plain reading gives."""
+    assert content_types(paths) == _content_types_plain(paths)
+
+
+def _title_plain(text: str) -> str | None:
+    """_title as first written: every line of the text split off."""
+    for line in text.splitlines():
+        line = line.strip(" \t#=*-_")
+        if len(line) >= 3 and any(c.isascii() and c.isalpha() for c in line):
+            return line[:80]
+    return None
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["\n", "\r\n", "\r", "\n\n", "==", "# ", "ab", "MIT License", " ", "-" * 50,
+                                 "x" * 1000, "\u2028", "_*"]), max_size=30).map("".join),
+       st.sampled_from([5, 64, 4096]))
+def test_title_reads_the_head_first_as_the_whole_text(text: str, head: int) -> None:
+    """The title read from the text's first lines (then the rest) is the one read from all its lines."""
+    saved = licence._TITLE_HEAD
+    licence._TITLE_HEAD = head
+    try:
+        assert licence._title(text) == _title_plain(text)
+    finally:
+        licence._TITLE_HEAD = saved
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet="aZ \u0130\u0131\u017f\u212a\u00dc\u03a3\u1e9e\u0345ǅﬃ", max_size=30))
+def test_lowered_is_lower(text: str) -> None:
+    """The quick lower-casing the mention gates are read with is the gates' own."""
+    assert licence._lowered(text) == lower(text)

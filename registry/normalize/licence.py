@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from registry.normalize._docgate import DocGate, Pieces, lower, split_after
-from registry.normalize._prefilter import any_of, gate
+from registry.normalize._docgate import DocGate, split_after
+from registry.normalize._prefilter import Gated, any_of, gate
 
 __all__ = [
     "FIELDS",
@@ -318,6 +318,37 @@ _SIMPLE = [(gate(rx), expr, strong) for rx, expr, strong in _SIMPLE]  # type: ig
 _ANY_MENTION = any_of([_SPDX_ID_RE, _GNU_RE, _GNU_SHORT_RE, _CERN_RE, _OHL_VER_RE, _TAPR_RE, _SHL_RE, _CC0_RE,  # type: ignore[list-item]
                        _CC_URL_RE, _CC_RE, _CC_TITLE_RE, _CC_BARE_RE, _MIT_RE, _BSD_RE, _APACHE_RE, _MPL_RE,
                        _EPL_RE, _EUPL_RE, _PD_RE] + [rx for rx, _, _ in _SIMPLE])
+_MENTION_GATES: list[Gated] = [_SPDX_ID_RE, _GNU_RE, _GNU_SHORT_RE, _CERN_RE, _OHL_VER_RE, _TAPR_RE,  # type: ignore[list-item]
+                               _SHL_RE, _CC0_RE, _CC_URL_RE, _CC_RE, _CC_TITLE_RE, _CC_BARE_RE, _MIT_RE, _BSD_RE,
+                               _APACHE_RE, _MPL_RE, _EPL_RE, _EUPL_RE, _PD_RE, *(rx for rx, _, _ in _SIMPLE)]
+#: every literal the mention gates read (their keys and clause words): `_held` of a text decides each of those
+#: gates with a set test, instead of each gate finding the text's literals again through `Gated.may_match`
+_MENTION_LITERALS = tuple(sorted(
+    {k for g in _MENTION_GATES for k in g.keys or ()}
+    | {k for g in _MENTION_GATES for alt in g.clauses or () for s in alt for k in s}))
+
+
+def _lowered(text: str) -> str:
+    """`_docgate.lower(text)`, the text lower-cased as the gates read it, with the three characters it folds replaced
+    one by one: on non-ASCII text that costs a few ns a character, str.translate with its table some 90."""
+    if text.isascii():
+        return text.lower()
+    return text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s").lower()
+
+
+def _held(low: str) -> frozenset[str]:
+    """The mention-gate literals occurring in `low` (a text lower-cased by `_lowered`): `gated.passes(_held(low))`
+    is `gated.may_match(text)` for every mention gate, since a gate reads no literal outside its keys and clauses."""
+    return frozenset([k for k in _MENTION_LITERALS if k in low])
+
+
+def _run(gated: Gated, text: str, held: frozenset[str]) -> Iterable[re.Match[str]]:
+    """`gated.finditer(text)`, its gate answered from `held` (`_held` of the lower-cased text); most gates share
+    no literal with `held`, which one set test tells before `passes` reads the gate's clauses."""
+    keys = gated.keys
+    if (keys is not None and keys.isdisjoint(held)) or not gated.passes(held):
+        return ()
+    return gated.pattern.finditer(text)
 
 
 def _gnu_expr(kind: str | None, ver: str | None, later: bool, only: bool) -> tuple[str, str | None]:
@@ -352,32 +383,34 @@ def _cc_code_expr(code: str, ver: str) -> tuple[str, str | None]:
     return _cc_expr("by " + code.lower().replace("by", "").replace("-", " "), ver)
 
 
-def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
-    """Every licence name in `text`, non-overlapping, in order; `loose` also reads bare tokens (MIT, CERN…)."""
+def _find_mentions(text: str, *, loose: bool = False, low: str | None = None) -> list[_Mention]:
+    """Every licence name in `text`, non-overlapping, in order; `loose` also reads bare tokens (MIT, CERN…);
+    `low` is `_lowered(text)` when the caller has it."""
     found: list[_Mention] = []
-    if not loose and not _ANY_MENTION.may_match(text):
+    held = _held(_lowered(text) if low is None else low)
+    if not loose and not _ANY_MENTION.passes(held):
         return found
 
     def add(expr: str, m: re.Match[str], vague: str | None = None, strong: bool = True) -> None:
         found.append(_Mention(expr, m.start(), m.end(), vague, strong))
 
-    for m in _SPDX_ID_RE.finditer(text):
+    for m in _run(_SPDX_ID_RE, text, held):
         expr = _spdx(m.group("expr").strip())
         if expr:
             found.append(_Mention(expr, m.start(), m.end()))
-    for m in _GNU_RE.finditer(text):
+    for m in _run(_GNU_RE, text, held):
         if m.group("nver"):
             kind = m.group("kind") or m.group("kinda")
             expr, vague = _gnu_expr(kind, m.group("nver"), bool(m.group("nlater")), False)
             add(expr, m, vague)
-    for m in _GNU_SHORT_RE.finditer(text):
+    for m in _run(_GNU_SHORT_RE, text, held):
         tail = _GNU_TAIL_RE.match(text, m.end())
         kind = m.group("kind") or m.group("kind2")
         ver = tail.group("ver") if tail else None
         expr, vague = _gnu_expr(kind, ver, bool(tail and tail.group("later")), bool(tail and tail.group("only")))
         end = tail.end() if tail and (ver or tail.group("later")) else m.end()
         found.append(_Mention(expr, m.start(), end, vague))
-    for m in _CERN_RE.finditer(text):
+    for m in _run(_CERN_RE, text, held):
         var = (m.group("var") or "").lower()
         ver = _ver(m.group("v1") or m.group("v2"))
         letter = {"s": "S", "w": "W", "p": "P"}.get(var[:1]) if var else None
@@ -389,32 +422,32 @@ def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
             add("LicenseRef-CERN-OHL-2.0", m, "CERN-OHL-2")
         else:
             add("CERN-OHL-1.2", m, "CERN-OHL")
-    for m in _OHL_VER_RE.finditer(text):
+    for m in _run(_OHL_VER_RE, text, held):
         add(f"CERN-OHL-1.{m.group('minor')}", m)
-    for m in _TAPR_RE.finditer(text):
+    for m in _run(_TAPR_RE, text, held):
         add("TAPR-OHL-1.0", m, strong=bool(m.group("lic")))
-    for m in _SHL_RE.finditer(text):
+    for m in _run(_SHL_RE, text, held):
         v = m.group("v")
         if v:
             add(f"SHL-{'2.0' if v == '2' else v}", m)
         elif m.group(0).lower().startswith("solderpad"):
             add("SHL-0.51", m, "SHL", strong=bool(m.group("lic")))
-    for m in _CC0_RE.finditer(text):
+    for m in _run(_CC0_RE, text, held):
         add("CC0-1.0", m)
-    for m in _CC_URL_RE.finditer(text):
+    for m in _run(_CC_URL_RE, text, held):
         expr, vague = _cc_code_expr(m.group("code"), m.group("v"))
         found.append(_Mention(expr, m.start(), m.end(), vague, True, url=True))
-    for m in _CC_RE.finditer(text):
+    for m in _run(_CC_RE, text, held):
         expr, vague = _cc_expr(m.group("mods"), m.group("v"))
         add(expr, m, vague)
-    for m in _CC_TITLE_RE.finditer(text):
+    for m in _run(_CC_TITLE_RE, text, held):
         expr, vague = _cc_expr(m.group("mods"), m.group("v"))
         add(expr, m, vague)
-    for m in _CC_BARE_RE.finditer(text):
+    for m in _run(_CC_BARE_RE, text, held):
         add("LicenseRef-Creative-Commons", m, "CC")
-    for m in _MIT_RE.finditer(text):
+    for m in _run(_MIT_RE, text, held):
         add("MIT", m, strong=bool(m.group("lic")))
-    for m in _BSD_RE.finditer(text):
+    for m in _run(_BSD_RE, text, held):
         n = (m.group("n") or m.group("n0") or "").lower()
         pre = (m.group("pre") or "").lower()
         strong = bool(m.group("lic") or n or pre)
@@ -427,23 +460,23 @@ def _find_mentions(text: str, *, loose: bool = False) -> list[_Mention]:
             add(f"BSD-{count}-Clause", m, strong=strong)
         else:
             add("LicenseRef-BSD", m, "BSD", strong=strong)
-    for m in _APACHE_RE.finditer(text):
+    for m in _run(_APACHE_RE, text, held):
         v = _ver(m.group("v"))
         add(f"Apache-{v}" if v else "Apache-2.0", m, None if v else "Apache",
             strong=bool(m.group("lic") or m.group("v")))
-    for m in _MPL_RE.finditer(text):
+    for m in _run(_MPL_RE, text, held):
         v = _ver(m.group("v"))
         add(f"MPL-{v}" if v else "MPL-2.0", m, None if v else "MPL", strong=bool(v) or len(m.group(0)) > 4)
-    for m in _EPL_RE.finditer(text):
+    for m in _run(_EPL_RE, text, held):
         v = _ver(m.group("v"))
         add(f"EPL-{v}" if v else "EPL-2.0", m, None if v else "EPL", strong=bool(v) or len(m.group(0)) > 4)
-    for m in _EUPL_RE.finditer(text):
+    for m in _run(_EUPL_RE, text, held):
         v = m.group("v")
         add(f"EUPL-{v}" if v else "EUPL-1.2", m, None if v else "EUPL")
     for rx, expr, strong in _SIMPLE:
-        for m in rx.finditer(text):
+        for m in _run(rx, text, held):
             add(expr, m, strong=strong)
-    for m in _PD_RE.finditer(text):
+    for m in _run(_PD_RE, text, held):
         add("LicenseRef-Public-Domain", m, "PD")
     if loose:
         for m in re.finditer(r"\bcern\b(?![\s_\-]*(?:open|ohl))", text, re.I):
@@ -883,9 +916,25 @@ def identify_text(text: str) -> tuple[str, str, float] | None:
     return expr, stmts[0].phrase, min(s.confidence for s in stmts) - 0.1
 
 
+#: characters of a long text whose lines `_title` reads first (the title is nearly always among them)
+_TITLE_HEAD = 4096
+
+
 def _title(text: str) -> str | None:
-    """First line of a licence text that reads like a title."""
-    for line in text.splitlines():
+    """First line of a licence text that reads like a title; the lines of the text's head are read first, so a
+    35 kB licence text is not split into all its lines for the first of them."""
+    lines = text[:_TITLE_HEAD].splitlines()
+    if len(text) > _TITLE_HEAD:
+        lines.pop()  # may be cut short: read with the rest, if it comes to that
+    title = _first_title(lines)
+    if title is None and len(text) > _TITLE_HEAD:
+        title = _first_title(text.splitlines()[len(lines):])  # the lines read so far are the first of these
+    return title
+
+
+def _first_title(lines: list[str]) -> str | None:
+    """First of `lines` that reads like a title, stripped of rules and marks and cut to 80 characters."""
+    for line in lines:
         line = line.strip(" \t#=*-_")
         if len(line) >= 3 and re.search(r"[A-Za-z]", line):
             return line[:80]
@@ -1001,11 +1050,14 @@ def _clean_markdown(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Markdown/HTML reduced to prose: comments, code and images dropped, links become 'text ⟨url⟩'.
 
     Also returns the badge images found, as (alt, url). Each substitution runs only when the text holds the
-    literal every match of it contains ('<', '```', '](', '>`_'): most READMEs lack most markup.
+    literal every match of it contains ('<', '```', '](', '>`_'): most READMEs lack most markup. A literal is
+    looked for only when one of its characters is there: one character is found with memchr, while str's search
+    for '```' or '<!--' steps slowly through prose ('`' shares the space's slot in its skip filter, '!' the a's).
     """
     badges: list[tuple[str, str]] = []
-    t = _COMMENT_RE.sub(" ", text) if "<!--" in text else text
-    if "```" in t:
+    tick = "`" in text
+    t = _COMMENT_RE.sub(" ", text) if "<" in text and "<!--" in text else text
+    if tick and "```" in t:
         t = _FENCE_RE.sub(" ", t)
 
     def img(m: re.Match[str]) -> str:
@@ -1035,10 +1087,10 @@ def _clean_markdown(text: str) -> tuple[str, list[tuple[str, str]]]:
         return f"{label} {_URL_OPEN}{url}{_URL_CLOSE}"
 
     for _ in range(2):
-        if "](" in t:
+        if "]" in t and "](" in t:
             t = _LINK_RE.sub(link, t)
     # reStructuredText links: `text <url>`_
-    if ">`_" in t:
+    if tick and ">`_" in t:
         t = _RST_LINK_RE.sub(lambda m: f"{m.group(1)} {_URL_OPEN}{m.group(2)}{_URL_CLOSE}", t)
     return t, badges
 
@@ -1073,23 +1125,24 @@ def _units(text: str) -> list[_Unit]:
     para = 0
     header: list[str] | None = None
     in_table = False
+    heads: list[str] = []  # the titles on `stack`, rebuilt when it changes (units only read them)
 
     def flush() -> None:
         nonlocal buf
-        if buf:
-            parts = [s.strip() for s in buf]
-            if any(parts):  # some line is more than white space
-                units.append(_Unit(" ".join(parts), [h for _, h in stack], para))
-        buf = []
+        if buf:  # the lines in `buf` are stripped already
+            if any(buf):  # some line is more than white space
+                units.append(_Unit(" ".join(buf), heads, para))
+            buf = []
 
     def push(level: int, title: str) -> None:
-        nonlocal para, header, in_table
+        nonlocal para, header, in_table, heads
         flush()
         para += 1
         header, in_table = None, False
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title.strip(" #*_:=")))
+        heads = [h for _, h in stack]
 
     def cells_of(line: str) -> list[str]:
         return [c.strip() for c in line.strip().strip("|").split("|")]
@@ -1112,12 +1165,12 @@ def _units(text: str) -> list[_Unit]:
         if "|" in stripped and _TABLE_SEP_RE.fullmatch(nxt) and "-" in nxt:
             flush()
             header, in_table = cells_of(stripped), True
-            units.append(_Unit(" | ".join(header), [h for _, h in stack], para, header, None))
+            units.append(_Unit(" | ".join(header), heads, para, header, None))
             i += 2
             continue
         if in_table and "|" in stripped:
             cells = cells_of(stripped)
-            units.append(_Unit(" | ".join(cells), [h for _, h in stack], para, cells, header))
+            units.append(_Unit(" | ".join(cells), heads, para, cells, header))
             i += 1
             continue
         in_table = False
@@ -1143,10 +1196,10 @@ def _units(text: str) -> list[_Unit]:
         first = stripped[0]
         if ((first in "-*+•" or first.isdigit()) and _ITEM_RE.match(line)) or (":" in line and _LABEL_RE.match(line)):
             flush()
-            buf.append(_ITEM_RE.sub("", line))
+            buf.append(_ITEM_RE.sub("", line).strip())
             i += 1
             continue
-        buf.append(line)
+        buf.append(stripped)
         i += 1
     flush()
     return units
@@ -1320,6 +1373,29 @@ def _accept(sentence: str, mentions: list[_Mention], in_licence: bool) -> list[_
     return keep
 
 
+_KEYS = sorted(_ANY_MENTION.keys or (), key=lambda k: (len(k), k))
+#: the mention gate's literals without white space that hold none of the others
+_KEYS_PLAIN = tuple(k for k in _KEYS if k.split() == [k] and not any(j != k and j in k for j in _KEYS))
+#: those that hold shorter ones (looked for only when those are there), shortest first
+_KEYS_NESTED = tuple((k, frozenset(j for j in _KEYS if j != k and j in k)) for k in _KEYS
+                     if k.split() == [k] and k not in _KEYS_PLAIN)
+#: and those with white space, with their words
+_KEYS_SPACED = tuple((k, tuple(k.split())) for k in _KEYS if k.split() != [k])
+
+
+def _doc_keys(low: str) -> frozenset[str]:
+    """The mention-gate literals a cleaned README (`low`, lower-cased) may hold in its units: a unit joins pieces of
+    the text's lines with spaces, so a literal without white space is in a unit only if it is in the text, and one
+    with spaces only if each of its words is (a superset is safe: it only narrows the gate less). A literal holding
+    a shorter one the text lacks ('unlicense.org', 'licen') is not looked for: each look is a scan of the text."""
+    found = {k for k in _KEYS_PLAIN if k in low}
+    for k, inner in _KEYS_NESTED:
+        if found.issuperset(inner) and k in low:
+            found.add(k)
+    found.update(k for k, words in _KEYS_SPACED if all(w in low for w in words))
+    return frozenset(found)
+
+
 def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[LicenceStatement]:
     """Licences a README states (licence section, 'licensed under …' sentences, licence tables, badges).
 
@@ -1343,19 +1419,15 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         out.append(LicenceStatement(expr, frozenset(scopes), phrase[:240], round(conf - (0.2 if vague else 0), 3),
                                     vague, orig or None))
 
-    units = _units(text)
-    pieces = Pieces([u.text for u in units])
-    # the mention gate narrowed to the literals this README holds: a few `in` tests per sentence, not a scan;
-    # read in the lower-cased text `pieces` already made (lower-casing non-ASCII text again costs ~50 ns a character)
-    low, keys = pieces.low, _ANY_MENTION.keys
-    if low is not None and keys is not None:
-        mention_gate = DocGate.of_scope(_ANY_MENTION, frozenset(k for k in keys if k in low))
-    else:
-        mention_gate = DocGate.of_text(_ANY_MENTION, pieces.joined)
-    # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go on
-    speaking = set(pieces.passing(mention_gate))
-    for k, unit in enumerate(units):
-        if unit.cells is None and k not in speaking:
+    # the mention literals the cleaned text holds (a few `in` tests per sentence then, not a scan): without one, no
+    # sentence, table cell or loose reading can name a licence, and the text is not even split into units
+    held = _doc_keys(_lowered(text))
+    units = _units(text) if held or _ANY_MENTION.keys is None else []
+    mention_gate = DocGate.of_scope(_ANY_MENTION, held)
+    for unit in units:
+        # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go
+        # on. Each is lower-cased with `_lowered`: `Pieces` would lower-case non-ASCII text at ~90 ns a character
+        if unit.cells is None and not mention_gate.may_match(_lowered(unit.text)):
             continue
         in_licence = _licence_file or any(_heading_kind(h)[0] for h in unit.headings)
         credits = bool(unit.headings and _heading_kind(unit.headings[-1])[1] and not in_licence)
@@ -1365,7 +1437,8 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         # content types named by the paragraph's earlier sentences (masked), read only when an anaphora needs them
         earlier: list[tuple[str, list[_Mention]]] = []
         for sentence in _sentences(unit.text):
-            found = _find_mentions(sentence) if mention_gate.may_match(lower(sentence)) else []
+            low_s = _lowered(sentence)
+            found = _find_mentions(sentence, low=low_s) if mention_gate.may_match(low_s) else []
             mentions = _accept(sentence, found, in_licence) if found else []
             if mentions and credits and not _SELF_RE.search(sentence):
                 mentions = []  # credits name other people's licences unless the line is about this project
@@ -1488,16 +1561,15 @@ def content_types(paths: list[str]) -> set[str]:
             name, dirs = path, []
         low = name.lower()
         ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
-        hw_dir = doc_dir = False
-        for d in dirs:
-            hw, doc = _folder_types(d)
-            hw_dir = hw_dir or hw
-            doc_dir = doc_dir or doc
-        if "hardware" not in kinds and (ext in _HW_EXT or hw_dir or _GERBER_EXT_RE.fullmatch(ext)):
+        # the folders are read only for a type not found yet that the name alone does not give
+        if "hardware" not in kinds and (ext in _HW_EXT or _GERBER_EXT_RE.fullmatch(ext)
+                                        or any(_folder_types(d)[0] for d in dirs)):
             kinds.add("hardware")
-        if ext in _SW_EXT and not (low == "conf.py" and doc_dir):
+        if ext in _SW_EXT and "software" not in kinds and \
+                not (low == "conf.py" and any(_folder_types(d)[1] for d in dirs)):
             kinds.add("software")
-        if ext in _DOC_EXT or low.startswith("readme") or doc_dir:
+        if "documentation" not in kinds and (ext in _DOC_EXT or low.startswith("readme")
+                                             or any(_folder_types(d)[1] for d in dirs)):
             kinds.add("documentation")
         if ext in _DATA_EXT and not low.startswith("."):
             data_files += 1
