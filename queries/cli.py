@@ -530,8 +530,10 @@ def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt =
 def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Re-derive every normalized field from the stored raw documents, without the network.
 
-    Works in short transactions (one per source document, then per chunk of projects), so searches keep
-    working meanwhile; if it is stopped, running it again finishes the job. Progress goes to stderr.
+    Works in transactions (one per source document whose records changed, then per chunk of 50,000
+    projects), so searches get in between them; at a million projects a chunk of GitHub repositories holds
+    the file ~70 s, longer than a search waits by default (set $OHR_LOCK_WAIT higher meanwhile). If it is
+    stopped, running it again finishes the job. Progress goes to stderr.
 
     Example: ohr renormalize --db registry.duckdb
     """
