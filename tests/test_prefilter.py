@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -166,17 +168,24 @@ def test_word_list_is_the_alnum_run_regex(low: str) -> None:
     assert _prefilter._word_list(low) == _prefilter._ALNUM_RUN.findall(low)
 
 
+@functools.cache
+def _every_literal_finder() -> tuple[frozenset[str], Any]:
+    """Every gate literal and one finder of them, built once (its word cache carries over between examples)."""
+    from registry.normalize._prefilter import _Finder
+
+    literals = {k for g in _prefilter._GATES if g.keys for k in g.keys}
+    literals |= {k for g in _prefilter._GATES if g.clauses for alt in g.clauses for s in alt for k in s}
+    return frozenset(literals), _Finder(literals)
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(near_miss_text(), min_size=1, max_size=4))
 def test_gate_finder_agrees_with_substring_tests_across_cache_resets(texts: list[str]) -> None:
     """The finder of every gate literal (word numbers, literal sets split into exact and to-confirm, cache
     restarts) reports exactly the literals a substring test finds in each text."""
     from registry.normalize._docgate import lower
-    from registry.normalize._prefilter import _Finder
 
-    literals = {k for g in _prefilter._GATES if g.keys for k in g.keys}
-    literals |= {k for g in _prefilter._GATES if g.clauses for alt in g.clauses for s in alt for k in s}
-    finder = _Finder(literals)
+    literals, finder = _every_literal_finder()
     saved = _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS
     _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS = 5, 3   # restart often
     try:
