@@ -530,10 +530,9 @@ def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt =
 def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Re-derive every normalized field from the stored raw documents, without the network.
 
-    Works in transactions (one per source document whose records changed, then per chunk of 50,000
-    projects), so searches get in between them; at a million projects a chunk of GitHub repositories holds
-    the file ~70 s, longer than a search waits by default (set $OHR_LOCK_WAIT higher meanwhile). If it is
-    stopped, running it again finishes the job. Progress goes to stderr.
+    Works in short transactions (one per source document whose records changed, then per chunk of 50,000
+    projects), and reads and runs the normalizers of each chunk under a read-only open, so searches keep
+    working meanwhile. If it is stopped, running it again finishes the job. Progress goes to stderr.
 
     Example: ohr renormalize --db registry.duckdb
     """

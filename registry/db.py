@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import duckdb
@@ -18,6 +18,7 @@ __all__ = [
     "RegistryBusy",
     "RegistryMissing",
     "SCHEMA_VERSION",
+    "file_stamp",
     "migrate",
     "now",
     "reader",
@@ -133,6 +134,19 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _migrated: set[str] = set()
+
+
+def file_stamp(path: str | Path) -> tuple[Any, ...]:
+    """The registry file's and its WAL's modification times and sizes: a write by any process changes them (opening
+    and closing without writing does not), so a caller can tell whether someone wrote since it last looked."""
+    out: list[Any] = []
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = p.stat()
+            out += [st.st_mtime_ns, st.st_size]
+        except FileNotFoundError:
+            out += [None, None]
+    return tuple(out)
 
 
 @contextmanager

@@ -3,9 +3,11 @@
 It works in short writer sessions, like a crawl: one per stored source document whose parsed records differ
 from those last stored from it (its records and the merges they imply; migration 0011), then one per chunk
 of projects (repositories, normalized rows, project fields, search rows and history), each one transaction
-that closes the file again. Readers (`ohr search`) wait at most one session and see each project either
-before or after; a renormalize stopped half-way leaves every project consistent, and running it again
-finishes the job.
+that closes the file again. A chunk's long part, reading its documents and running the normalizers, holds
+only a read-only open, which searches share; its write session follows, and derives the chunk again if
+another process wrote the file in between. Readers (`ohr search`) wait at most one write session and see
+each project either before or after; a renormalize stopped half-way leaves every project consistent, and
+running it again finishes the job.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +27,17 @@ if TYPE_CHECKING:
 
 __all__ = ["CHUNK_PROJECTS", "renormalize"]
 
-#: Projects re-derived per transaction (each chunk also re-reads v_projects once for the history).
+#: Projects with a GitHub repository re-derived per transaction (each chunk also re-reads v_projects once for
+#: the history); a project without one weighs a third: its chunk holds up to three times as many.
 CHUNK_PROJECTS = 50_000
+REPO_WEIGHT = 3
 #: Source documents are parsed in worker processes when there are this many and they hold this much content.
 PARSE_POOL_DOCS = 2
 PARSE_POOL_BYTES = 1_000_000
 
 
+#: How long a chunk's read-only open waits for another process's write session (as a writer would).
+LOCK_WAIT = 60.0
 #: Projects whose documents are read at once, and per worker task.
 READ_PROJECTS = 2000
 TASK_PROJECTS = 50
@@ -69,15 +76,26 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
     return out
 
 
-def _rederive(con: Any, part: list[str], counts: dict[str, int]) -> None:
-    """Re-derive the repos rows and normalized rows of a chunk of projects from one read of their documents.
+@dataclass
+class _Derived:
+    """What re-deriving a chunk of projects gave, before anything is written."""
+
+    repo_rows: list[dict[str, Any]] = field(default_factory=list)
+    moved_urls: list[tuple[str, str]] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)      # normalized._Result per project
+    stored: dict[str, str] = field(default_factory=dict)  # the chunk's normalized digests when it was read
+
+
+def _derive_chunk(con: Any, part: list[str]) -> _Derived:
+    """Re-derive the repos rows and normalized rows of a chunk of projects from one read of their documents;
+    reads only, so a read-only connection does (searches share the file meanwhile).
 
     A crawl batch runs derive_repos, then derive_normalized, which reads the rows just written; here each
     project's documents, files and records go to a worker process once, which derives both, and this process
-    only reads and writes (tests/test_registry.py checks both ways give the same rows).
+    only reads (tests/test_registry.py checks both ways give the same rows).
     """
     from registry import derive
-    from registry.normalized import _TABLES, FILES, _get_pool, _store, run_in_pool
+    from registry.normalized import _TABLES, FILES, _get_pool, run_in_pool
     from registry.rows import for_projects, locate, read_located
 
     targets = dict(derive.github_targets(con, part))
@@ -85,8 +103,8 @@ def _rederive(con: Any, part: list[str], counts: dict[str, int]) -> None:
     records_at = locate(con, "source_records", part)
     some = "IN (SELECT UNNEST($1::VARCHAR[]))"
     last_seen = dict(con.execute(f"SELECT id, last_seen FROM projects WHERE id {some}", [part]).fetchall())
-    stored = dict(con.execute(f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}",
-                              [part]).fetchall())
+    out = _Derived(stored=dict(con.execute(
+        f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}", [part]).fetchall()))
     kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
     # a repos row of a project without a GitHub URL any more (merged, say) stays as it is, and is read as it is
     kept = sorted({pid for (pid,) in con.execute(f"SELECT project_id FROM repos WHERE project_id {some}",
@@ -110,42 +128,44 @@ def _rederive(con: Any, part: list[str], counts: dict[str, int]) -> None:
                                                       records_at, ids, order="ORDER BY source, record_key"):
             records.setdefault(pid, []).append((kinds.get(source) or "", source, fields, desc))
         return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
-                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), stored.get(pid)) for pid in ids]
+                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid)) for pid in ids]
 
-    repo_rows: list[dict[str, Any]] = []
-    moved_urls: list[tuple[str, str]] = []
-    sizes = dict.fromkeys(_TABLES, 0)
-
-    def store(ids: list[str], results: Any) -> None:
-        normalized = []
+    def keep(results: Any) -> None:
         for row, moved, result in results:
             if row is not None:
-                repo_rows.append(row)
+                out.repo_rows.append(row)
             if moved is not None:
-                moved_urls.append(moved)
-            normalized.append(result)
-        _store(con, ids, normalized, sizes, stored)
-        if len(repo_rows) >= REPO_BATCH:
-            counts["repositories"] += derive._store_repo_rows(con, [(repo_rows, moved_urls)])
-            repo_rows.clear()
-            moved_urls.clear()
+                out.moved_urls.append(moved)
+            out.results.append(result)
 
+    assert _TABLES  # the rows of these tables travel in results
     pool = _get_pool(len(part))
-    pending: tuple[list[str], Any] | None = None
+    pending: Any = None
     for start in range(0, len(part), READ_PROJECTS):
-        ids = part[start:start + READ_PROJECTS]
-        jobs = jobs_of(ids)
+        jobs = jobs_of(part[start:start + READ_PROJECTS])
         if pool is None:
-            store(ids, _rederive_many(jobs))
+            keep(_rederive_many(jobs))
             continue
         submitted = run_in_pool(pool, _rederive_many, [jobs[j:j + TASK_PROJECTS]
                                                        for j in range(0, len(jobs), TASK_PROJECTS)])
         if pending is not None:
-            store(pending[0], chain.from_iterable(pending[1]))
-        pending = (ids, submitted)
+            keep(chain.from_iterable(pending))
+        pending = submitted
     if pending is not None:
-        store(pending[0], chain.from_iterable(pending[1]))
-    counts["repositories"] += derive._store_repo_rows(con, [(repo_rows, moved_urls)])
+        keep(chain.from_iterable(pending))
+    return out
+
+
+def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str, int]) -> None:
+    """Write what _derive_chunk gave: repos rows, moved repositories' URLs, and the normalized rows that changed."""
+    from registry import derive
+    from registry.normalized import _TABLES, _store
+
+    sizes = dict.fromkeys(_TABLES, 0)
+    _store(con, part, derived.results, sizes, derived.stored)
+    for i in range(0, max(len(derived.repo_rows), 1), REPO_BATCH):
+        counts["repositories"] += derive._store_repo_rows(
+            con, [(derived.repo_rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])])
     counts["licences"] += sizes["licences"]
     counts["bom_lines"] += sizes["bom_lines"]
 
@@ -170,11 +190,27 @@ def _timed(took: dict[str, float], what: str) -> Iterator[None]:
         took[what] = took.get(what, 0.0) + time.perf_counter() - t0
 
 
+def _chunks(ids: list[str], with_repo: set[str], chunk: int) -> list[list[str]]:
+    """Consecutive parts of ids holding `chunk` projects with a repository, or up to REPO_WEIGHT times as many
+    without: a chunk's write session and its fixed costs (scans of whole tables) then weigh alike."""
+    parts: list[list[str]] = []
+    part: list[str] = []
+    weight = 0
+    for pid in ids:
+        cost = REPO_WEIGHT if pid in with_repo else 1
+        if part and weight + cost > chunk * REPO_WEIGHT:
+            parts.append(part)
+            part, weight = [], 0
+        part.append(pid)
+        weight += cost
+    return [*parts, part] if part else parts
+
+
 def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk."""
     from registry import changes, derive
-    from registry.db import writer
+    from registry.db import file_stamp, reader, writer
     from registry.resolve import link_records
     from registry.rows import physical_order
     from registry.search import compact_search
@@ -222,13 +258,24 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
 
     with writer(cfg.registry_path) as con:
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
-    for start in range(0, len(ids), chunk):
-        part = ids[start:start + chunk]
+        parts = _chunks(ids, {pid for pid, _ in derive.github_targets(con, None)}, chunk)
+    done = 0
+    for part in parts:
+        done += len(part)
         took: dict[str, float] = {}
+        # derived under a read-only open, which searches share; written in a short session after, unless
+        # another process wrote the file in between: then derived again under the write lock
+        stamp = file_stamp(cfg.registry_path)
+        with _timed(took, "repositories and normalizers"), reader(cfg.registry_path, wait=LOCK_WAIT) as con:
+            derived = _derive_chunk(con, part)
         with writer(cfg.registry_path) as con:
-            with _timed(took, "repositories and normalizers"):
-                con.execute("BEGIN TRANSACTION")
-                _rederive(con, part, counts)
+            con.execute("BEGIN TRANSACTION")
+            if file_stamp(cfg.registry_path) != stamp:
+                with _timed(took, "derived again (the file changed meanwhile)"):
+                    derived = _derive_chunk(con, part)
+            with _timed(took, "writing them"):
+                _write_chunk(con, part, derived, counts)
+            del derived
             with _timed(took, "fields and search"):
                 derive.refresh_projects(con, part)
             # curation (issue 6): keep this last — what re-deriving changed goes to ohr history
@@ -236,7 +283,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
                 counts["changes"] += changes.record_changes(con, part, run_id="renormalize")
             with _timed(took, "commit"):
                 con.execute("COMMIT")
-        say(f"{min(start + chunk, len(ids))} of {len(ids)} projects re-derived ("
+        say(f"{done} of {len(ids)} projects re-derived ("
             + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
     with writer(cfg.registry_path) as con:
         t0 = time.perf_counter()

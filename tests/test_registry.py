@@ -263,6 +263,82 @@ def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_d
             == expected
 
 
+def test_renormalize_derives_again_when_another_process_wrote_between_read_and_write(crawled, monkeypatch):
+    """A chunk is derived under a read-only open and written after; a write by anyone in between (a crawl
+    batch) makes it derive the chunk again under the write lock, so no row is written from stale input."""
+    from contextlib import contextmanager
+
+    from crawler.config import load_config
+    from registry.renormalize import renormalize
+
+    cfg_path, db, _ = crawled
+    cfg = load_config(cfg_path)
+    tables = ["repos", "licences", "maturity", "search_index"]
+
+    def snapshot():
+        with regdb.reader(db) as con:
+            return {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables}
+
+    real_reader = regdb.reader
+    meddled: list[str] = []
+
+    @contextmanager
+    def reader_then_a_crawl_writes(path, wait=None):
+        with real_reader(path, wait) as con:
+            yield con
+        if not meddled:  # once, right after the chunk's read-only open closes
+            with regdb.writer(path) as w:
+                w.execute("UPDATE documents SET content = content || '\n## Licence\n\nReleased under the GNU General "
+                          "Public License v3.'::BLOB WHERE doc_kind = 'readme' "
+                          "AND project_id = 'github.com/amb/ambovent'")
+            meddled.append("README changed")
+
+    monkeypatch.setattr(regdb, "reader", reader_then_a_crawl_writes)
+    said: list[str] = []
+    renormalize(cfg, progress=said.append)
+    assert meddled and any("derived again" in line for line in said)
+    after = snapshot()
+    assert any("GNU General Public License" in r for r in after["repos"] if "amb/ambovent" in r)
+    monkeypatch.setattr(regdb, "reader", real_reader)
+    said.clear()
+    renormalize(cfg, progress=said.append)  # nothing was left stale: a quiet run changes nothing
+    assert not any("derived again" in line for line in said) and snapshot() == after
+
+
+def test_searches_open_the_file_while_renormalize_derives_a_chunk(crawled, monkeypatch):
+    """The long part of a chunk (reading documents, running the normalizers) holds a read-only open only: another
+    process can open the registry to search meanwhile, not just between write sessions."""
+    import subprocess
+    import sys
+
+    from crawler.config import load_config
+    from registry import renormalize as rn
+
+    cfg_path, db, _ = crawled
+    real = rn._derive_chunk
+    opened: list[int] = []
+
+    def derive_while_another_process_reads(con, part):
+        probe = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+                 "print(con.execute('SELECT count(*) FROM search_index').fetchone()[0])")
+        out = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True, timeout=60)
+        opened.append(int(out.stdout) if out.returncode == 0 else -1)
+        return real(con, part)
+
+    monkeypatch.setattr(rn, "_derive_chunk", derive_while_another_process_reads)
+    rn.renormalize(load_config(cfg_path), chunk=3)
+    assert len(opened) >= 2 and all(n > 0 for n in opened), opened
+
+
+def test_renormalize_chunks_weigh_projects_with_a_repository_three_times():
+    from registry.renormalize import _chunks
+
+    ids = [f"r{i}" for i in range(5)] + [f"h{i}" for i in range(8)]
+    parts = _chunks(ids, {f"r{i}" for i in range(5)}, chunk=2)
+    assert parts == [["r0", "r1"], ["r2", "r3"], ["r4", "h0", "h1", "h2"], ["h3", "h4", "h5", "h6", "h7"]]
+    assert _chunks([], set(), 2) == [] and _chunks(["h0"], set(), 1) == [["h0"]]
+
+
 def _kept(con, table: str) -> str:
     """Columns saying what a row holds (not when, or in which order, it was written)."""
     cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
