@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -243,29 +243,24 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
         return 0
     name = dict(targets)
     order = physical_order(con, "documents", name) if len(targets) > DERIVE_CHUNK else sorted(name)
-    from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
+    from registry.normalized import POOL_MIN_PROJECTS, _get_pool, pipelined
 
     # large runs parse the repository JSON in the normalizers' worker processes while this one reads and writes
     pool = _get_pool(len(order)) if len(order) >= POOL_MIN_PROJECTS else None
-    done = 0
-    pending: list[Any] = []
-    for i in range(0, len(order), DERIVE_CHUNK):
-        chunk = [(pid, name[pid]) for pid in order[i:i + DERIVE_CHUNK]]
-        docs: dict[str, dict[str, tuple]] = {}
-        for pid, kind, status, content, error, fetched_at, path in for_projects(
-            con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path",
-            [pid for pid, _ in chunk], "doc_kind IN ('repo', 'tree', 'readme')", "ORDER BY fetched_at",
-        ):
-            docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
-        jobs = [(part, {pid: docs[pid] for pid, _ in part if pid in docs})
-                for part in (chunk[j:j + 250] for j in range(0, len(chunk), 250))]
-        if pool is None:
-            done += _store_repo_rows(con, map(_repo_rows, jobs))
-            continue
-        submitted = run_in_pool(pool, _repo_rows, jobs)
-        done += _store_repo_rows(con, pending)
-        pending = submitted
-    return done + _store_repo_rows(con, pending)
+
+    def parts() -> Iterator[tuple[None, list[tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]]]]:
+        for i in range(0, len(order), DERIVE_CHUNK):
+            chunk = [(pid, name[pid]) for pid in order[i:i + DERIVE_CHUNK]]
+            docs: dict[str, dict[str, tuple]] = {}
+            for pid, kind, status, content, error, fetched_at, path in for_projects(
+                con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path",
+                [pid for pid, _ in chunk], "doc_kind IN ('repo', 'tree', 'readme')", "ORDER BY fetched_at",
+            ):
+                docs.setdefault(pid, {})[kind] = (status, content, error, fetched_at, path)
+            yield None, [(part, {pid: docs[pid] for pid, _ in part if pid in docs})
+                         for part in (chunk[j:j + 250] for j in range(0, len(chunk), 250))]
+
+    return sum(_store_repo_rows(con, results) for _, results in pipelined(pool, _repo_rows, parts()))
 
 
 REPO_COLUMNS = ("project_id", "host", "full_name", "status", "moved_to", "description", "homepage", "topics",

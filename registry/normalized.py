@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -22,8 +22,8 @@ from registry.store import insert
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "Unchanged", "derive_normalized", "is_licence_path", "record_fields",
-           "run_in_pool", "wanted_files"]
+__all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "Unchanged", "derive_normalized", "is_licence_path", "pipelined",
+           "record_fields", "run_in_pool", "wanted_files"]
 
 #: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
 LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
@@ -80,6 +80,13 @@ class _Inputs:
     files: dict[str, bytes] = field(default_factory=dict)
     records: list[tuple[str, str, dict[str, Any], str | None]] = field(default_factory=list)  # kind, source, …
 
+    def use_repo(self, paths: list[str] | None, readme: str | None, api_licence: str | None, archived: Any,
+                 pushed_at: datetime | None, fetched_at: datetime | None) -> None:
+        """Take a `repos` row's columns: one place, so a crawl batch and renormalize read a repository alike."""
+        self.paths, self.readme, self.api_licence = list(paths or []), readme, api_licence
+        self.archived, self.pushed_at = bool(archived), pushed_at
+        self.observed_at = fetched_at or self.observed_at
+
 
 def _text(data: bytes) -> str:
     for enc in ("utf-8-sig", "cp1252"):
@@ -104,9 +111,7 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
     for pid, paths, readme, lic, archived, pushed, fetched in for_projects(
         con, "repos", "project_id, tree_paths, readme, api_licence, archived, pushed_at, fetched_at", ids,
     ):
-        inp = out[pid]
-        inp.paths, inp.readme, inp.api_licence = list(paths or []), readme, lic
-        inp.archived, inp.pushed_at, inp.observed_at = bool(archived), pushed, fetched or last_seen.get(pid)
+        out[pid].use_repo(paths, readme, lic, archived, pushed, fetched)
     for pid, path, content in for_projects(  # the latest fetch of a path wins
         con, "documents", "project_id, path, content", ids, FILES, "ORDER BY fetched_at",
     ):
@@ -257,6 +262,23 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="ohr-parent-watch", daemon=True).start()
 
 
+def pipelined(pool: Any, fn: Any, parts: Iterable[tuple[Any, list[Any]]]) -> Iterator[tuple[Any, Iterable[Any]]]:
+    """(key, fn over the part's tasks) per part of `parts`, in order. With a pool, a part's tasks go to the workers
+    before the previous part is handed back: this process reads the next part (advancing `parts`) and writes the
+    previous one while the workers run."""
+    pending: tuple[Any, Iterable[Any]] | None = None
+    for key, tasks in parts:
+        if pool is None:
+            yield key, map(fn, tasks)
+            continue
+        submitted = run_in_pool(pool, fn, tasks)
+        if pending is not None:
+            yield pending
+        pending = (key, submitted)
+    if pending is not None:
+        yield pending
+
+
 def run_in_pool(pool: Any, fn: Any, jobs: list[Any]) -> Any:
     """fn over jobs in the pool, results in order; a lazily-read iterator that falls back to this process
     (for the jobs not done yet) if a worker died — killed, out of memory."""
@@ -313,20 +335,15 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
         if len(ids) > _CHUNK:
             ids = physical_order(con, "documents", ids)
     counts = dict.fromkeys(_TABLES, 0)
-    pool = _get_pool(len(ids))
-    pending: tuple[list[str], Iterable[list[Any]]] | None = None
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        inputs = list(_load(con, chunk).values())
-        if pool is None:
-            _store(con, chunk, map(_derive_safe, inputs), counts)
-            continue
-        results = run_in_pool(pool, _derive_many, [inputs[j:j + 50] for j in range(0, len(inputs), 50)])
-        if pending is not None:
-            _store(con, pending[0], chain.from_iterable(pending[1]), counts)
-        pending = (chunk, results)
-    if pending is not None:
-        _store(con, pending[0], chain.from_iterable(pending[1]), counts)
+
+    def parts() -> Iterator[tuple[list[str], list[list[_Inputs]]]]:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            inputs = list(_load(con, chunk).values())
+            yield chunk, [inputs[j:j + 50] for j in range(0, len(inputs), 50)]
+
+    for chunk, results in pipelined(_get_pool(len(ids)), _derive_many, parts()):
+        _store(con, chunk, chain.from_iterable(results), counts)
     return counts
 
 

@@ -66,9 +66,8 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
                       records=[(kind, source, record_fields(fields), desc) for kind, source, fields, desc in records])
         repo = row if row is not None else old_repo
         if repo is not None:
-            inp.paths, inp.readme, inp.api_licence = list(repo["tree_paths"] or []), repo["readme"], repo["api_licence"]
-            inp.archived, inp.pushed_at = bool(repo["archived"]), repo["pushed_at"]
-            inp.observed_at = repo["fetched_at"] or last_seen
+            inp.use_repo(repo["tree_paths"], repo["readme"], repo["api_licence"], repo["archived"], repo["pushed_at"],
+                         repo["fetched_at"])
         result = _derive_safe(inp)
         if isinstance(result[1], dict) and result[3] == stored:
             result = (result[0], Unchanged.of(result[1]), None, result[3])
@@ -95,7 +94,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     only reads (tests/test_registry.py checks both ways give the same rows).
     """
     from registry import derive
-    from registry.normalized import _TABLES, FILES, _get_pool, run_in_pool
+    from registry.normalized import FILES, pipelined
     from registry.rows import for_projects, locate, read_located
 
     targets = dict(derive.github_targets(con, part))
@@ -130,29 +129,18 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
         return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
                  records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid)) for pid in ids]
 
-    def keep(results: Any) -> None:
-        for row, moved, result in results:
+    def parts() -> Iterator[tuple[None, list[list[_Job]]]]:
+        for start in range(0, len(part), READ_PROJECTS):
+            jobs = jobs_of(part[start:start + READ_PROJECTS])
+            yield None, [jobs[j:j + TASK_PROJECTS] for j in range(0, len(jobs), TASK_PROJECTS)]
+
+    for _, results in pipelined(_get_pool(len(part)), _rederive_many, parts()):
+        for row, moved, result in chain.from_iterable(results):
             if row is not None:
                 out.repo_rows.append(row)
             if moved is not None:
                 out.moved_urls.append(moved)
             out.results.append(result)
-
-    assert _TABLES  # the rows of these tables travel in results
-    pool = _get_pool(len(part))
-    pending: Any = None
-    for start in range(0, len(part), READ_PROJECTS):
-        jobs = jobs_of(part[start:start + READ_PROJECTS])
-        if pool is None:
-            keep(_rederive_many(jobs))
-            continue
-        submitted = run_in_pool(pool, _rederive_many, [jobs[j:j + TASK_PROJECTS]
-                                                       for j in range(0, len(jobs), TASK_PROJECTS)])
-        if pending is not None:
-            keep(chain.from_iterable(pending))
-        pending = submitted
-    if pending is not None:
-        keep(chain.from_iterable(pending))
     return out
 
 
@@ -163,9 +151,10 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
 
     sizes = dict.fromkeys(_TABLES, 0)
     _store(con, part, derived.results, sizes, derived.stored)
-    for i in range(0, max(len(derived.repo_rows), 1), REPO_BATCH):
+    rows = derived.repo_rows  # a moved repository always has its row: the URLs go with the first batch
+    for i in range(0, len(rows), REPO_BATCH):
         counts["repositories"] += derive._store_repo_rows(
-            con, [(derived.repo_rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])])
+            con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])])
     counts["licences"] += sizes["licences"]
     counts["bom_lines"] += sizes["bom_lines"]
 
