@@ -525,7 +525,7 @@ def _measure_reads(world: World, db: Path, rows: dict[str, int], repeat: int) ->
         ("search board --has-bom --licence open", ["search", "board", "--has-bom", "--licence", "open"]),
         ("search '' --category Robotics", ["search", "", "--category", "Robotics"]),
         ("search microscope --source list-000", ["search", "microscope", "--source", "list-000"]),
-        ("search e (inside most words: scans)", ["search", "e"]),
+        ("search e (inside most words: probes)", ["search", "e"]),
         (f"show {gh}", ["show", gh]),
         (f"show {hub}", ["show", hub]),
     ]

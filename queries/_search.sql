@@ -8,7 +8,8 @@
 --   (migration 0008): no text is read. A term has no whitespace, so it is inside a text exactly when it is
 --   inside one of its words: both ways give the same rows, scores and order (tests/test_search_index.py
 --   compares them). search_plan passes no words, so the text is scanned, when there are no terms or a
---   term is inside most words (say, 'e').
+--   term is inside most words (say, 'e'); with terms, it first scans only `docs`, the rows best placed by a
+--   bound on their score, and scans all only if that cannot settle the top `lim` (queries/search_plan.py).
 -- param: terms = []           list of lower-cased search terms
 -- param: words = []           per term, the search_vocab ids of the words containing it; [] scans the text
 -- param: category = NULL      heading or category the project is listed under (substring)
@@ -19,6 +20,7 @@
 -- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
 -- param: no_flag = []         hide projects carrying any of these curator flags ('any': every flagged project)
 -- param: lim = 20             maximum rows
+-- param: docs = NULL          scanning: only these search_index rows (search_plan's probe of the best-placed rows); NULL: all
 WITH words AS (   -- postings are kept sorted by word_id (registry/search.py), so few row groups are read
     SELECT w.i, unnest(w.ids) AS word_id
     FROM (SELECT unnest($words::INTEGER[][]) AS ids, generate_subscripts($words::INTEGER[][], 1) AS i) w
@@ -46,7 +48,8 @@ candidates AS (   -- rows holding every term, with their scores: from the word i
             (CASE WHEN contains(s.description_lc, t) THEN 10 ELSE 0 END) +
             (CASE WHEN contains(s.readme_lc, t) THEN 1 ELSE 0 END))) AS score
     FROM search_index s
-    WHERE len($words::INTEGER[][]) = 0 AND (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
+    WHERE len($words::INTEGER[][]) = 0 AND ($docs IS NULL OR s.doc IN (SELECT unnest($docs::BIGINT[])))
+      AND (len($terms::VARCHAR[]) = 0 OR list_bool_and(list_transform($terms::VARCHAR[], lambda t:
                contains(s.name_lc, t) OR contains(s.description_lc, t) OR contains(s.other_lc, t)
                OR contains(s.readme_lc, t))))
 ),

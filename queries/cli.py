@@ -305,18 +305,14 @@ def search(
     Example: ohr search ventilator --no-flag unsafe --no-flag duplicate
     """
     from queries.cli_curate import flag_kinds
-    from queries.search_plan import word_ids
-    from queries.sqlfiles import load as load_sql
+    from queries.search_plan import search as run_search
 
     terms = [t.lower() for t in text.split() if t]
     values = {"terms": terms, "category": category, "source": source, "licence": licence, "has_bom": has_bom,
               "maturity": maturity.value if maturity else None, "lim": limit, "flag": flag_kinds(flag),
               "no_flag": flag_kinds(no_flag)}
     with open_reader(config, db) as con:
-        q = load_sql("_search")
-        cur = con.execute(q.sql, q.bind({**values, "words": word_ids(con, terms)}))
-        cols = [d[0] for d in cur.description]
-        rows = cur.fetchall()
+        cols, rows = run_search(con, values)
     emit(cols, rows, fmt)
 
 

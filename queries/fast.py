@@ -87,8 +87,7 @@ def _registry(config: str | None, db: str | None) -> Path | None:
 def run_search(opts: dict[str, Any]) -> int | None:
     """Run a parsed search and print it; the exit code, or None to leave it to the full CLI."""
     from queries.output import emit
-    from queries.search_plan import word_ids
-    from queries.sqlfiles import load as load_sql
+    from queries.search_plan import search
     from registry.db import RegistryBusy, RegistryMissing, reader
 
     path = _registry(opts["config"], opts["db"])
@@ -97,14 +96,10 @@ def run_search(opts: dict[str, Any]) -> int | None:
     terms = [t.lower() for t in opts["text"].split() if t]
     try:
         with reader(path) as con:
-            q = load_sql("_search")
-            params = q.bind({"terms": terms, "words": word_ids(con, terms), "category": opts["category"],
-                             "source": opts["source"],
-                             "licence": opts["licence"], "has_bom": opts["has_bom"], "maturity": opts["maturity"],
-                             "lim": opts["limit"], "flag": opts["flag"], "no_flag": opts["no_flag"]})
-            cur = con.execute(q.sql, params)
-            cols = [d[0] for d in cur.description]
-            rows = cur.fetchall()
+            cols, rows = search(con, {"terms": terms, "category": opts["category"], "source": opts["source"],
+                                      "licence": opts["licence"], "has_bom": opts["has_bom"],
+                                      "maturity": opts["maturity"], "lim": opts["limit"], "flag": opts["flag"],
+                                      "no_flag": opts["no_flag"]})
     except RegistryMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

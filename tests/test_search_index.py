@@ -227,6 +227,58 @@ def test_word_index_agrees_with_the_scan_for_any_terms(word_registry, terms):
     assert indexed == scanned
 
 
+class _Recorder:
+    """A connection that remembers the `docs` each queries/_search.sql run was limited to."""
+
+    def __init__(self, con):
+        self.con, self.docs = con, []
+
+    def execute(self, sql, params=None):
+        if isinstance(params, dict) and "terms" in params:
+            self.docs.append(params.get("docs"))
+        return self.con.execute(sql, params)
+
+
+def _ranked(rows):
+    """What a search's order is made of: score, stars (none last), name; rows equal in all three may swap."""
+    return [(r[-1], -1 if r[7] is None else r[7], r[1]) for r in rows]
+
+
+def _probed_and_full(path, terms, lim, **filters):
+    from queries.search_plan import search
+
+    with regdb.reader(path) as con:
+        rec = _Recorder(con)
+        _, probed = search(rec, {"terms": terms, "lim": lim, **filters}, max_words=0)   # 0: always scan
+        _, full = search(con, {"terms": terms, "lim": lim, **filters}, probes=(), max_words=0)
+        _, everything = search(con, {"terms": terms, "lim": 1000, **filters}, probes=(), max_words=0)
+    assert _ranked(probed) == _ranked(full)
+    assert set(probed) <= set(everything)
+    return probed, rec.docs
+
+
+@pytest.mark.parametrize("lim", [1, 3, 20])
+@pytest.mark.parametrize("terms, filters", [(["a"], {}), (["e", "o"], {}), (["a"], {"has_bom": True}),
+                                            (["s"], {"licence": "open"}), (["zzz"], {}), (["t", "a", "e"], {})])
+def test_a_probed_scan_gives_the_full_scans_top_rows(word_registry, terms, filters, lim):
+    _probed_and_full(word_registry, terms, lim, **filters)
+
+
+def test_a_probed_scan_reads_few_rows_when_names_decide(word_registry):
+    probed, docs = _probed_and_full(word_registry, ["a"], 3)
+    assert len(probed) == 3 and docs[0] is not None and len(docs[0]) == 6   # answered by the first probe
+    _, docs = _probed_and_full(word_registry, ["zzz"], 3)
+    assert docs[-1] is None                                                   # nothing matched: every row read
+
+
+@settings(max_examples=int(os.environ.get("OHR_FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(st.text(alphabet=ALPHABET + "xA", min_size=1, max_size=3), min_size=1, max_size=3),
+       st.integers(min_value=1, max_value=40))
+def test_a_probed_scan_agrees_with_the_full_scan_for_any_terms(word_registry, terms, lim):
+    _probed_and_full(word_registry, [t.lower() for t in terms], lim)
+
+
 def test_search_reads_the_index_unless_a_term_is_too_wide(word_registry):
     from queries.search_plan import use_index
 
