@@ -24,6 +24,7 @@ __all__ = [
     "github_targets",
     "refresh_projects",
     "remember_record_digests",
+    "repo_digest",
     "repo_row",
     "store_documents",
     "store_problems",
@@ -332,16 +333,37 @@ def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
     return rows, moved_urls
 
 
+# The digests of the stored repos rows of some projects; a row deleted by hand (its digest left behind) has none.
+STORED_REPO_DIGESTS = """
+SELECT d.project_id, d.digest FROM repo_digests d JOIN repos r ON r.project_id = d.project_id
+WHERE d.project_id IN (SELECT UNNEST($1::VARCHAR[]))
+"""
+
+
+def repo_digest(row: Mapping[str, Any]) -> str:
+    """sha1 of a repos row's values (REPO_COLUMNS order): an equal digest means an equal row, not written again."""
+    return hashlib.sha1(repr(tuple(row.get(c) for c in REPO_COLUMNS)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _store_repo_rows(con: duckdb.DuckDBPyConnection,
-                     parts: Iterable[tuple[list[dict[str, Any]], list[tuple[str, str]]]]) -> int:
-    """Write a chunk's repos rows in one upsert: its stored rows are read once (a scan of the wide table when they
-    are scattered), not once per part."""
+                     parts: Iterable[tuple[list[dict[str, Any]], list[tuple[str, str]]]],
+                     digests: Mapping[str, str] | None = None) -> int:
+    """Write a chunk's repos rows in one upsert, skipping those equal to the stored ones (repo_digests; `digests`
+    gives rows' digests already computed): the stored rows are read once, not once per part."""
     full_rows: list[dict[str, Any]] = []
     moved_urls: list[tuple[str, str]] = []
     for rows, moved in parts:
         full_rows += rows
         moved_urls += moved
-    upsert(con, "repos", full_rows, key=["project_id"])
+    known = digests or {}
+    new = {r["project_id"]: known.get(r["project_id"]) or repo_digest(r) for r in full_rows}
+    stored = dict(con.execute(STORED_REPO_DIGESTS, [list(new)]).fetchall())
+    changed = [r for r in full_rows if stored.get(r["project_id"]) != new[r["project_id"]]]
+    if changed:
+        upsert(con, "repos", changed, key=["project_id"])
+        ids = [r["project_id"] for r in changed]
+        con.execute("DELETE FROM repo_digests WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
+        insert(con, "repo_digests", [{"project_id": pid, "digest": new[pid]} for pid in dict.fromkeys(ids)])
     if moved_urls:
         ts = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
         upsert(con, "project_urls", [

@@ -46,22 +46,25 @@ REPO_BATCH = 10_000
 
 # per project: id, GitHub owner/name (None: no repository to derive), its repo/tree/readme documents
 # (doc_kind -> (status, content, error, fetched_at, path)), files (path -> content), records (source kind,
-# source, fields JSON, description), projects.last_seen, a stored repos row kept as it is, stored digest
+# source, fields JSON, description), projects.last_seen, a stored repos row kept as it is, stored normalized
+# digest, stored repos row digest
 _Job = tuple[str, "str | None", dict[str, tuple], dict[str, bytes], list[tuple[str, str, Any, Any]], Any,
-             "dict[str, Any] | None", "str | None"]
+             "dict[str, Any] | None", "str | None", "str | None"]
 
 
 def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
     """The repos row and normalized rows of each project from its documents (runs in a worker process): the
-    normalizers read the repository as it was just derived, and rows equal to the stored ones stay here."""
-    from registry.derive import repo_row
+    normalizers read the repository as it was just derived, and rows equal to the stored ones stay here (a
+    repos row comes back with its digest, or as None when unchanged)."""
+    from registry.derive import repo_digest, repo_row
     from registry.normalized import Unchanged, _derive_safe, _Inputs, record_fields
 
     out = []
-    for pid, requested, docs, files, records, last_seen, old_repo, stored in jobs:
-        row = moved = None
+    for pid, requested, docs, files, records, last_seen, old_repo, stored, stored_repo in jobs:
+        row = moved = digest = None
         if requested is not None:
             row, moved = repo_row(pid, requested, docs)
+            digest = repo_digest(row)
         inp = _Inputs(pid, files=files, observed_at=last_seen,
                       records=[(kind, source, record_fields(fields), desc) for kind, source, fields, desc in records])
         repo = row if row is not None else old_repo
@@ -71,7 +74,7 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
         result = _derive_safe(inp)
         if isinstance(result[1], dict) and result[3] == stored:
             result = (result[0], Unchanged.of(result[1]), None, result[3])
-        out.append((row, moved, result))
+        out.append((None if digest == stored_repo else row, digest, moved, result))
     return out
 
 
@@ -79,7 +82,9 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
 class _Derived:
     """What re-deriving a chunk of projects gave, before anything is written."""
 
-    repo_rows: list[dict[str, Any]] = field(default_factory=list)
+    repositories: int = 0                                 # repos rows derived, changed or not
+    repo_rows: list[dict[str, Any]] = field(default_factory=list)  # the changed ones
+    repo_digests: dict[str, str] = field(default_factory=dict)     # theirs
     moved_urls: list[tuple[str, str]] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)      # normalized._Result per project
     stored: dict[str, str] = field(default_factory=dict)  # the chunk's normalized digests when it was read
@@ -104,6 +109,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     last_seen = dict(con.execute(f"SELECT id, last_seen FROM projects WHERE id {some}", [part]).fetchall())
     out = _Derived(stored=dict(con.execute(
         f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}", [part]).fetchall()))
+    repo_stored = dict(con.execute(derive.STORED_REPO_DIGESTS, [part]).fetchall())
     kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
     # a repos row of a project without a GitHub URL any more (merged, say) stays as it is, and is read as it is
     kept = sorted({pid for (pid,) in con.execute(f"SELECT project_id FROM repos WHERE project_id {some}",
@@ -127,7 +133,8 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
                                                       records_at, ids, order="ORDER BY source, record_key"):
             records.setdefault(pid, []).append((kinds.get(source) or "", source, fields, desc))
         return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
-                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid)) for pid in ids]
+                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid),
+                 repo_stored.get(pid)) for pid in ids]
 
     def parts() -> Iterator[tuple[None, list[list[_Job]]]]:
         for start in range(0, len(part), READ_PROJECTS):
@@ -135,9 +142,12 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
             yield None, [jobs[j:j + TASK_PROJECTS] for j in range(0, len(jobs), TASK_PROJECTS)]
 
     for _, results in pipelined(_get_pool(len(part)), _rederive_many, parts()):
-        for row, moved, result in chain.from_iterable(results):
+        for row, digest, moved, result in chain.from_iterable(results):
+            if digest is not None:
+                out.repositories += 1
             if row is not None:
                 out.repo_rows.append(row)
+                out.repo_digests[row["project_id"]] = digest
             if moved is not None:
                 out.moved_urls.append(moved)
             out.results.append(result)
@@ -151,10 +161,11 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
 
     sizes = dict.fromkeys(_TABLES, 0)
     _store(con, part, derived.results, sizes, derived.stored)
-    rows = derived.repo_rows  # a moved repository always has its row: the URLs go with the first batch
-    for i in range(0, len(rows), REPO_BATCH):
-        counts["repositories"] += derive._store_repo_rows(
-            con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])])
+    rows = derived.repo_rows  # the changed ones; the moved repositories' URLs go with the first batch
+    for i in range(0, max(len(rows), 1), REPO_BATCH):
+        derive._store_repo_rows(con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])],
+                                derived.repo_digests)
+    counts["repositories"] += derived.repositories
     counts["licences"] += sizes["licences"]
     counts["bom_lines"] += sizes["bom_lines"]
 
