@@ -172,7 +172,7 @@ def test_a_long_rate_limit_stops_the_run_cleanly_and_the_next_run_finishes(tmp_p
     try:
         t0 = time.monotonic()
         r = run_ohr("crawl", "--config", str(cfg))
-        assert time.monotonic() - t0 < 10  # never blocks for the hour it was asked to wait
+        assert time.monotonic() - t0 < 60  # never blocks for the hour it was asked to wait (slack: a busy CI)
         assert r.code == 4
         assert "max_rate_limit_wait" in r.err and "pending" in r.err
         st, pending, msg = _rows(db, "SELECT status, items_pending, message FROM crawl_runs")[0]
