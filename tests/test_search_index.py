@@ -20,6 +20,7 @@ from registry.store import insert, upsert
 
 MIGRATION = Path(__file__).resolve().parents[1] / "registry" / "migrations" / "0005_search.sql"
 WORDS_MIGRATION = MIGRATION.with_name("0008_search_words.sql")
+MD5_MIGRATION = MIGRATION.with_name("0013_search_readme_md5.sql")
 
 
 
@@ -52,6 +53,8 @@ def test_index_matches_a_full_rebuild_and_the_migration_backfill(crawled):
         con.execute("DELETE FROM search_vocab")
         con.execute("DELETE FROM search_index")
         con.execute(f"INSERT INTO search_index ({COLUMNS}) " + backfill)
+        md5 = MD5_MIGRATION.read_text()  # 0013 digests the README heads those rows were built from
+        con.execute(md5[md5.index("UPDATE search_index"):])
         assert con.execute(ROWS).fetchall() == after_crawl
         # 0008 numbers the rows and fills vocabulary and postings with the statements registry/search.py runs
         text = WORDS_MIGRATION.read_text()
@@ -68,7 +71,7 @@ def test_upgrading_a_registry_fills_the_index(crawled):
         postings = con.execute(POSTINGS).fetchall()
         for table in ("search_postings", "search_vocab", "search_index"):
             con.execute(f"DROP TABLE {table}")
-        con.execute("DELETE FROM schema_version WHERE version IN (5, 8)")
+        con.execute("DELETE FROM schema_version WHERE version IN (5, 8, 13)")
     regdb._migrated.clear()
     with regdb.reader(db) as con:  # a reader upgrades first
         assert con.execute(ROWS).fetchall() == expected
@@ -291,6 +294,21 @@ def test_search_reads_the_index_unless_a_term_is_too_wide(word_registry):
         (stale,) = con.execute("SELECT count(*) FROM search_postings WHERE doc NOT IN "
                                "(SELECT doc FROM search_index)").fetchone()
     assert vocab > 500 and stale == 0
+
+
+def test_readme_words_are_split_again_only_when_the_readme_head_changes(crawled):
+    """0013: a search row keeps an md5 of its README head; a rebuild reuses the stored words while it matches."""
+    cfg, db, _ = crawled
+    with regdb.writer(db) as con:
+        pid = con.execute("SELECT project_id FROM repos WHERE readme IS NOT NULL ORDER BY 1 LIMIT 1").fetchone()[0]
+        con.execute("UPDATE search_index SET readme_lc = 'kept' WHERE project_id = ?", [pid])
+        refresh_search(con, [pid])  # same head: the stored words are taken as they are
+        assert con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0] == "kept"
+        con.execute("UPDATE repos SET readme = 'Zebra  zebra\nAardvark' WHERE project_id = ?", [pid])
+        refresh_search(con, [pid])
+        assert con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0] == \
+            "aardvark zebra"
+        assert ("aardvark", 4) in {(w, f) for p, w, f in con.execute(POSTINGS).fetchall() if p == pid}
 
 
 def test_refreshing_unchanged_projects_rewrites_nothing(crawled):
