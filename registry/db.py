@@ -59,6 +59,11 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in msg and ("conflicting" in msg or "could not set" in msg)
 
 
+# DuckDB prints its own progress bar on stdout for statements over 2 s (a migration's UPDATE, say): it would
+# land in `ohr` output and exports; ohr reports progress itself.
+_QUIET = "SET enable_progress_bar = false"
+
+
 def _wait_seconds(default: float) -> float:
     try:
         return float(os.environ.get("OHR_LOCK_WAIT", default))
@@ -73,7 +78,9 @@ def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute(_QUIET)
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise
@@ -194,10 +201,10 @@ def sql_reader(path: str | Path, wait: float | None = None) -> duckdb.DuckDBPyCo
     deadline = time.monotonic() + (_wait_seconds(30.0) if wait is None else wait)
     while True:
         try:
-            return duckdb.connect(
-                str(p), read_only=True,
-                config={"enable_external_access": False, "lock_configuration": True},
-            )
+            con = duckdb.connect(str(p), read_only=True, config={"enable_external_access": False})
+            con.execute(_QUIET)
+            con.execute("SET lock_configuration = true")
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 raise RegistryBusy(f"registry {p} is locked by another process") from None

@@ -36,6 +36,7 @@ REFUSED = [
     ("LOAD httpfs", "disabled"),
     ("SET enable_external_access = true", "locked"),
     ("SET memory_limit = '1GB'", "locked"),
+    ("SET enable_progress_bar = true", "locked"),
 ]
 
 
@@ -58,3 +59,19 @@ def test_sql_reads_curation_views(reg, run_ohr):
     assert r.out.splitlines() == ["id,flags,unsafe", "github.com/a/openvent,unsafe,True"]
     r = run_ohr("sql", "SELECT count(*) AS n FROM audit_log", "--db", str(reg), "-f", "csv")
     assert r.out.splitlines() == ["n", "1"]
+
+
+def test_no_duckdb_progress_bar_reaches_ohr_output(reg):
+    """DuckDB draws a progress bar on stdout for statements over 2 s; every registry connection turns it off."""
+    from registry import db as regdb
+
+    setting = "SELECT current_setting('enable_progress_bar')"
+    with regdb.reader(reg) as con:
+        assert con.execute(setting).fetchone()[0] is False
+    with regdb.writer(reg) as con:
+        assert con.execute(setting).fetchone()[0] is False
+    con = regdb.sql_reader(reg)
+    try:
+        assert con.execute(setting).fetchone()[0] is False
+    finally:
+        con.close()
