@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from crawler.base import Context, Document, Problem, Record
 from crawler.config import SourceConfig
-from crawler.mdlist import parse_list
+from crawler.mdlist import iter_list
 from crawler.urls import project_id
 
 __all__ = ["GitHubListAdapter"]
@@ -80,7 +80,7 @@ class GitHubListAdapter:
         exclude = source.get("exclude_sections", []) or []
         records = []
         seen: set[str] = set()
-        for pos, entry in enumerate(parse_list(text, exclude), start=1):
+        for pos, entry in enumerate(iter_list(text, exclude), start=1):
             pid = project_id(entry.urls[0])
             if pid is None:
                 continue

@@ -8,11 +8,12 @@ projects. The parser is a pure function of the text so it can be re-run on store
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crawler.urls import canonical_url, classify, looks_like_url
 
-__all__ = ["Link", "ListEntry", "parse_list", "extract_links"]
+__all__ = ["Link", "ListEntry", "iter_list", "parse_list", "extract_links"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,15 @@ class ListEntry:
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)]|[a-zA-Z][.)])\s+(.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-# [label](target "title") with one level of nested brackets in the label and of parentheses in the URL.
+# [label](target "title") with one level of nested brackets in the label and of parentheses in the URL; group 1
+# is "![" for an image. It opens with a choice of two literals so the regex engine skips to a "[" or "!" in C,
+# and its loops are possessive (runs of plain characters in one step, no backtracking): giving back a label or
+# URL character never lets the rest match, so the matches are those of the plain form `(!?)\[(...)*...(...)+`.
 _LINK = re.compile(
-    r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
+    r"(!\[|\[)((?:[^\[\]]++|\[[^\[\]]*+\])*+)\]\(\s*+<?+((?:[^()\s<>]++|\([^()\s]*+\))++)>?"
+    r"(?:\s+[\"'][^\"']*[\"'])?\s*\)"
 )
+_IMAGE = "!["
 _BARE = re.compile(r"<?\b((?:https?://|www\.)[^\s<>()\[\]]*(?:\([^\s()]*\)[^\s<>()\[\]]*)*)>?", re.I)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -56,13 +62,29 @@ _EMPH = re.compile(r"(\*\*|__|\*|_|`)")
 
 _STRONG = re.compile(r"(?<!\w)(\*\*|__)(.+?)\1")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*")
+# compiled once: re.match(pattern, s, re.I) looks the pattern up, and its flag up as an enum, on every call
+_HTTP = re.compile(r"^https?://", re.I)
+_BARE_HTTP = re.compile(r"^\(?https?://\S+\)?\s*")
+_LEADING_PUNCT = re.compile(r"^[\s:\-–—,.]+")
+_WORD = re.compile(r"[a-zA-Z]{3,}")
+_SEPARATED = re.compile(r"[-_ ]|%20")
+_SEPARATORS = re.compile(r"[-_ ]+")
+_EXTENSION = re.compile(r"\.[a-z0-9]{2,4}$")
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def _link_label(m: re.Match[str]) -> str:
+    """What a link becomes in plain text: its label, or nothing for an image."""
+    return "" if m.group(1) == _IMAGE else m.group(2)
 
 
 def _plain(md: str) -> str:
     """Markdown inline text to plain text: links to their labels, no images, tags or emphasis."""
     text = md
-    for _ in range(3 if "](" in text else 0):  # badges nest an image inside a link
-        new = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
+    for _ in range(3):  # badges nest an image inside a link
+        if "](" not in text:  # no link left (a pass would change nothing)
+            break
+        new = _LINK.sub(_link_label, text)
         if new == text:
             break
         text = new
@@ -80,7 +102,7 @@ def _clean_target(target: str) -> str | None:
     t = target.strip().strip("<>").rstrip(".,;:")
     if not looks_like_url(t):
         return None
-    if not re.match(r"^https?://", t, re.I):
+    if not _HTTP.match(t):
         t = "https://" + t
     return t
 
@@ -91,13 +113,11 @@ def extract_links(md: str) -> list[Link]:
     spans: list[tuple[int, int]] = []
     for m in _LINK.finditer(md):
         spans.append(m.span())
-        if m.group(1):  # image
+        if m.group(1) == _IMAGE:
             continue
-        label, target = m.group(2), m.group(3)
-        inner = _LINK.search(label)  # badge: [![alt](img)](url)
-        url = _clean_target(target)
+        url = _clean_target(m.group(3))
         if url:
-            links.append(Link(_plain(label) if not inner else _plain(label) or "", url))
+            links.append(Link(_plain(m.group(2)), url))  # a badge's label [![alt](img)] reads as ""
     rest = md
     for a, b in reversed(spans):
         rest = rest[:a] + " " * (b - a) + rest[b:]
@@ -117,11 +137,11 @@ def _name_from_url(url: str) -> str:
     parts = [p for p in tail.split("/") if p]
     if classify(url) in ("github-repo", "gitlab-repo"):
         return parts[-1]
-    slugs = [p for p in parts[1:] if re.search(r"[a-zA-Z]{3,}", p) and re.search(r"[-_ ]|%20", p)]
+    slugs = [p for p in parts[1:] if _WORD.search(p) and _SEPARATED.search(p)]
     if slugs:
-        best = max(slugs, key=lambda s: len(re.findall(r"[a-zA-Z]{3,}", s)))
-        words = re.sub(r"\.[a-z0-9]{2,4}$", "", best).replace("%20", " ")
-        return re.sub(r"[-_ ]+", " ", words).strip()
+        best = max(slugs, key=lambda s: len(_WORD.findall(s)))
+        words = _EXTENSION.sub("", best).replace("%20", " ")
+        return _SEPARATORS.sub(" ", words).strip()
     return parts[0] if parts else url
 
 
@@ -130,11 +150,17 @@ def _heading_text(raw: str) -> str:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"[^\w]+", " ", s.casefold()).strip()
+    return _NON_WORD.sub(" ", s.casefold()).strip()
 
 
 def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> list[ListEntry]:
-    """Project candidates of a Markdown list, each with its URLs, heading path and own prose.
+    """Project candidates of a Markdown list, each with its URLs, heading path and own prose (see iter_list)."""
+    return list(iter_list(markdown, exclude_sections))
+
+
+def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> Iterator[ListEntry]:
+    """parse_list one entry at a time, so a caller that keeps something else of each (records) does not hold
+    every entry too: a list of 20,000 entries is that many fewer objects for the garbage collector to walk.
 
     An entry is a list item whose own line holds at least one absolute link (or a bare URL).
     Nested items and continuation lines are its prose. The first link is the project; a
@@ -145,7 +171,9 @@ def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()
     text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), markdown.replace("\r\n", "\n"))
     lines = text.split("\n")
     headings: list[tuple[int, str]] = []
-    entries: list[ListEntry] = []
+    path: list[str] = []  # the texts of `headings`, and whether one is excluded: they change only at a heading
+    path_excluded = False
+    done: list[ListEntry] = []  # the entry the previous line ended, if any, handed out before reading on
     current: dict | None = None
     in_fence = False
 
@@ -154,10 +182,13 @@ def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()
         if current is not None:
             entry = _finish(current)
             if entry is not None:
-                entries.append(entry)
+                done.append(entry)
         current = None
 
     for lineno, line in enumerate(lines, start=1):
+        if done:
+            yield from done
+            done.clear()
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
@@ -169,6 +200,8 @@ def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()
             level = len(h.group(1))
             headings = [(lv, t) for lv, t in headings if lv < level]
             headings.append((level, _heading_text(h.group(2))))
+            path = [t for _, t in headings if t]
+            path_excluded = any(_norm(p) in excluded for p in path)
             continue
         item = _ITEM.match(line)
         if item:
@@ -178,8 +211,7 @@ def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()
                 current["nested"].append(body)
                 continue
             close()
-            path = [t for _, t in headings if t]
-            if any(_norm(p) in excluded for p in path):
+            if path_excluded:
                 continue
             current = {"indent": indent, "body": [body], "nested": [], "path": path, "line": lineno}
             continue
@@ -193,7 +225,7 @@ def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()
             continue
         current["nested" if current["nested"] else "body"].append(line.strip())
     close()
-    return entries
+    yield from done
 
 
 def _finish(cur: dict) -> ListEntry | None:
@@ -203,8 +235,11 @@ def _finish(cur: dict) -> ListEntry | None:
         return None
     nested = cur["nested"]
     first = own[0]
+    first_canonical = canonical_url(first.url)
+    if first_canonical is None:
+        return None
     urls = [first.url]
-    seen = {canonical_url(first.url)}
+    seen = {first_canonical}
     first_is_repo = classify(first.url) in ("github-repo", "gitlab-repo")
     for link in own[1:]:
         c = canonical_url(link.url)
@@ -213,16 +248,14 @@ def _finish(cur: dict) -> ListEntry | None:
         if not first_is_repo and classify(link.url) in ("github-repo", "gitlab-repo"):
             urls.append(link.url)
             seen.add(c)
-    if canonical_url(first.url) is None:
-        return None
     name = first.label if first.label and not looks_like_url(first.label) else _name_from_url(first.url)
     prose = _plain(head)
     if first.label and prose.startswith(first.label):
         prose = prose[len(first.label):]
-    prose = re.sub(r"^[\s:\-–—,.]+", "", prose)
-    prose = re.sub(r"^\(?https?://\S+\)?\s*", "", prose) if not first.label else prose
+    prose = _LEADING_PUNCT.sub("", prose)
+    prose = _BARE_HTTP.sub("", prose) if not first.label else prose
     desc_lines = [prose] if prose else []
-    desc_lines += ["- " + _plain(n) for n in nested if _plain(n)]
+    desc_lines += ["- " + p for p in map(_plain, nested) if p]
     all_links = own + [Link(lk.label, lk.url, nested=True) for n in nested for lk in extract_links(n)]
     return ListEntry(
         name=name.strip() or _name_from_url(first.url),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "HUB_HOSTS",
@@ -55,9 +55,11 @@ _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _SLASHES = re.compile(r"/{2,}")
 #: URLs parsed (github_repo, canonical_url ...) are remembered: a list names each URL several times
 _CACHED = 1 << 16
+#: What a hub's host may end with (a subdomain); HUB_HOSTS is a constant.
+_HUB_SUFFIXES = tuple("." + h for h in HUB_HOSTS)
 
 
-def _split(url: str):
+def _split(url: str) -> SplitResult:
     u = url.strip().strip("<>")
     m = _SCHEME.match(u)
     if not _HAS_AUTHORITY.match(u) and not (m and "." not in m.group(1)):
@@ -72,10 +74,14 @@ def github_repo(url: str) -> tuple[str, str] | None:
         parts = _split(url)
     except ValueError:
         return None
-    host = (parts.hostname or "").lower()
+    return _github_of((parts.hostname or "").lower(), parts.path)
+
+
+def _github_of(host: str, path: str) -> tuple[str, str] | None:
+    """github_repo of a URL already split into its lower-case host and its path, so canonical_url splits once."""
     if host not in ("github.com", "www.github.com"):
         return None
-    segs = [unquote(s) for s in parts.path.split("/") if s]
+    segs = [unquote(s) for s in path.split("/") if s]
     if len(segs) < 2 or segs[0].lower() in _GITHUB_RESERVED:
         return None
     owner, name = segs[0], segs[1]
@@ -93,10 +99,14 @@ def gitlab_repo(url: str) -> str | None:
         parts = _split(url)
     except ValueError:
         return None
-    host = (parts.hostname or "").lower()
+    return _gitlab_of((parts.hostname or "").lower(), parts.path)
+
+
+def _gitlab_of(host: str, path: str) -> str | None:
+    """gitlab_repo of a URL already split into its lower-case host and its path, so canonical_url splits once."""
     if host not in ("gitlab.com", "www.gitlab.com"):
         return None
-    path = unquote(parts.path).split("/-/", 1)[0]
+    path = unquote(path).split("/-/", 1)[0]
     segs = [s for s in path.split("/") if s]
     if len(segs) < 2 or segs[0] in ("explore", "users", "help", "dashboard"):
         return None
@@ -105,36 +115,46 @@ def gitlab_repo(url: str) -> str | None:
     return "/".join(segs).lower()
 
 
-@lru_cache(maxsize=_CACHED)
 def canonical_url(url: str) -> str | None:
     """One spelling per resource: https, lower-case host without www., no fragment, tracking query,
     trailing slash or `.git`; GitHub and GitLab URLs reduced to the repository. None if not http(s)."""
+    return _canonical(url)[0]
+
+
+@lru_cache(maxsize=_CACHED)
+def _canonical(url: str) -> tuple[str | None, str]:
+    """canonical_url and, if it is not None, what kind of URL it is: github-repo, gitlab-repo or web (maybe a
+    hub); one split of the URL gives both, as classify needs both."""
     try:
         parts = _split(url)
     except ValueError:
-        return None
+        return None, "invalid"
     if parts.scheme.lower() not in ("http", "https"):
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
+        return None, "invalid"
+    lower_host = (parts.hostname or "").lower()
+    host = lower_host.rstrip(".")
     if not host or " " in host:
-        return None
+        return None, "invalid"
     try:
         port = parts.port
     except ValueError:
-        return None
-    gh = github_repo(url)
+        return None, "invalid"
+    gh = _github_of(lower_host, parts.path)
     if gh:
-        return f"https://github.com/{gh[0].lower()}/{gh[1].lower()}"
-    gl = gitlab_repo(url)
+        return f"https://github.com/{gh[0].lower()}/{gh[1].lower()}", "github-repo"
+    gl = _gitlab_of(lower_host, parts.path)
     if gl:
-        return f"https://gitlab.com/{gl}"
+        return f"https://gitlab.com/{gl}", "gitlab-repo"
     if host.startswith("www."):
         host = host[4:]
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
     path = _SLASHES.sub("/", path).rstrip("/")
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
-    return urlunsplit(("https", netloc, path, query, ""))
+    query = ""  # most URLs have none: spared parsing and encoding nothing
+    if parts.query:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                           if not _TRACKING.match(k)])
+    return urlunsplit(("https", netloc, path, query, "")), "web"
 
 
 def project_id(url: str) -> str | None:
@@ -146,14 +166,10 @@ def project_id(url: str) -> str | None:
 @lru_cache(maxsize=_CACHED)
 def classify(url: str) -> str:
     """The class of a URL: github-repo, gitlab-repo, hub, web, or invalid."""
-    c = canonical_url(url)
-    if c is None:
-        return "invalid"
-    if github_repo(url):
-        return "github-repo"
-    if gitlab_repo(url):
-        return "gitlab-repo"
+    c, kind = _canonical(url)
+    if c is None or kind != "web":
+        return kind
     host = (urlsplit(c).hostname or "")
-    if any(host == h or host.endswith("." + h) for h in HUB_HOSTS):
+    if host in HUB_HOSTS or host.endswith(_HUB_SUFFIXES):
         return "hub"
     return "web"
