@@ -274,7 +274,7 @@ def test_a_probed_scan_reads_few_rows_when_names_decide(word_registry):
     assert docs[-1] is None                                                   # nothing matched: every row read
 
 
-@settings(max_examples=int(os.environ.get("OHR_FUZZ_EXAMPLES", "150")), deadline=None,
+@settings(max_examples=int(os.environ.get("OHR_FUZZ_EXAMPLES", "150")) // 3, deadline=None,  # 3 searches each
           suppress_health_check=list(HealthCheck))
 @given(st.lists(st.text(alphabet=ALPHABET + "xA", min_size=1, max_size=3), min_size=1, max_size=3),
        st.integers(min_value=1, max_value=40))
