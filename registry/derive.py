@@ -319,9 +319,13 @@ def repo_row(pid: str, requested: str, d: dict[str, tuple]) -> tuple[dict[str, A
     return {c: row.get(c) for c in REPO_COLUMNS}, moved
 
 
-def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
-               ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """`repos` rows (and URLs of moved repositories) of (project id, owner/name) targets from their documents."""
+# A part of a chunk's repos rows: the rows, (project id, URL) of moved repositories, and the rows' digests.
+_RepoPart = tuple[list[dict[str, Any]], list[tuple[str, str]], dict[str, str]]
+
+
+def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]) -> _RepoPart:
+    """`repos` rows (with their digests, and URLs of moved repositories) of (project id, owner/name) targets from
+    their documents; in a worker process for large runs, so the digests are computed there too."""
     targets, docs = job
     rows = []
     moved_urls = []
@@ -330,7 +334,7 @@ def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]
         rows.append(row)
         if moved:
             moved_urls.append(moved)
-    return rows, moved_urls
+    return rows, moved_urls, {r["project_id"]: repo_digest(r) for r in rows}
 
 
 # The digests of the stored repos rows of some projects; a row deleted by hand (its digest left behind) has none.
@@ -345,18 +349,16 @@ def repo_digest(row: Mapping[str, Any]) -> str:
     return hashlib.sha1(repr(tuple(row.get(c) for c in REPO_COLUMNS)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _store_repo_rows(con: duckdb.DuckDBPyConnection,
-                     parts: Iterable[tuple[list[dict[str, Any]], list[tuple[str, str]]]],
-                     digests: Mapping[str, str] | None = None) -> int:
-    """Write a chunk's repos rows in one upsert, skipping those equal to the stored ones (repo_digests; `digests`
-    gives rows' digests already computed): the stored rows are read once, not once per part."""
+def _store_repo_rows(con: duckdb.DuckDBPyConnection, parts: Iterable[_RepoPart]) -> int:
+    """Write a chunk's repos rows in one upsert, skipping those equal to the stored ones (repo_digests): the stored
+    digests are read once, not once per part."""
     full_rows: list[dict[str, Any]] = []
     moved_urls: list[tuple[str, str]] = []
-    for rows, moved in parts:
+    new: dict[str, str] = {}
+    for rows, moved, digests in parts:
         full_rows += rows
         moved_urls += moved
-    known = digests or {}
-    new = {r["project_id"]: known.get(r["project_id"]) or repo_digest(r) for r in full_rows}
+        new.update((r["project_id"], digests[r["project_id"]]) for r in rows)
     stored = dict(con.execute(STORED_REPO_DIGESTS, [list(new)]).fetchall())
     changed = [r for r in full_rows if stored.get(r["project_id"]) != new[r["project_id"]]]
     if changed:

@@ -163,8 +163,8 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
     _store(con, part, derived.results, sizes, derived.stored)
     rows = derived.repo_rows  # the changed ones; the moved repositories' URLs go with the first batch
     for i in range(0, max(len(rows), 1), REPO_BATCH):
-        derive._store_repo_rows(con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])],
-                                derived.repo_digests)
+        derive._store_repo_rows(con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [],
+                                       derived.repo_digests)])
     counts["repositories"] += derived.repositories
     counts["licences"] += sizes["licences"]
     counts["bom_lines"] += sizes["bom_lines"]

@@ -52,11 +52,11 @@ SELECT v.id AS project_id,
        {_HEAD_MD5}
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
-LEFT JOIN (SELECT project_id, readme_md5, readme_lc FROM search_index WHERE {{records}}) old ON old.project_id = v.id
+LEFT JOIN (SELECT project_id, readme_md5, readme_lc FROM search_index WHERE {{by_project}}) old ON old.project_id = v.id
 LEFT JOIN (
     SELECT project_id, lower(string_agg(DISTINCT h, chr(31) ORDER BY h)) AS categories
     FROM (SELECT project_id, unnest(list_append(coalesce(heading_path, []), category)) AS h
-          FROM source_records WHERE {{records}})
+          FROM source_records WHERE {{by_project}})
     WHERE h IS NOT NULL
     GROUP BY project_id
 ) c ON c.project_id = v.id
@@ -97,7 +97,7 @@ def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | 
     if project_ids is None:
         for table in ("search_postings", "search_vocab", "search_index"):
             con.execute(f"DELETE FROM {table}")
-        con.execute(_NUMBERED.format(rows="(" + _ROWS_SQL.format(records="TRUE", projects="TRUE") + ")"))
+        con.execute(_NUMBERED.format(rows="(" + _ROWS_SQL.format(by_project="TRUE", projects="TRUE") + ")"))
         _index_words(con, 0)
         _sorted_up_to_here(con)
         return
@@ -106,7 +106,7 @@ def refresh_search(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | 
         return
     where = "project_id IN (SELECT UNNEST($1::VARCHAR[]))"
     con.execute("CREATE OR REPLACE TEMP TABLE __ohr_search_rows AS "
-                + _ROWS_SQL.format(records=where, projects="v.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
+                + _ROWS_SQL.format(by_project=where, projects="v.id IN (SELECT UNNEST($1::VARCHAR[]))"), [ids])
     # rows that changed, and ids that have no row any more (merged away): their old rows and postings go
     con.execute("CREATE OR REPLACE TEMP TABLE __ohr_search_changed AS SELECT * FROM __ohr_search_rows "
                 f"EXCEPT SELECT {_COLUMNS} FROM search_index WHERE {where}", [ids])
