@@ -27,8 +27,8 @@ def _load(db: str, n: int | None) -> list[tuple[Any, Any]]:
     """(Document, SourceConfig) of the first n stored list documents, read as renormalize reads them."""
     import duckdb
 
-    from crawler.base import Document
     from crawler.config import SourceConfig
+    from registry.model import Document
 
     con = duckdb.connect(db, read_only=True)
     rows = con.execute(

@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.base import Document, Problem  # noqa: E402
 from crawler.config import load_config  # noqa: E402
-from crawler.github_list import GitHubListAdapter  # noqa: E402
 from crawler.run import _Batch  # noqa: E402
+from crawler.sources.github_list import GitHubListAdapter  # noqa: E402
 from registry import derive  # noqa: E402
 from registry.db import now, writer  # noqa: E402
 from registry.store import upsert  # noqa: E402

@@ -13,7 +13,7 @@ __all__ = [
     "KNOWN_KINDS",
 ]
 
-from crawler.base import ADAPTERS
+from crawler.sources import ADAPTERS
 
 #: Source kinds ohr has an adapter for.
 KNOWN_KINDS: tuple[str, ...] = tuple(ADAPTERS)

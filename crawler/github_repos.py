@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from crawler.base import Context, Document, Problem
+from crawler.base import Context
+from registry.model import Document, Problem
 
 __all__ = ["RepoResult", "RepoTarget", "enrich_repo", "wanted_files"]
 

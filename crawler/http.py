@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from crawler.base import Context, Document, SourceUnreachable
+from crawler.base import Context, SourceUnreachable
+from registry.model import Document
 
 if TYPE_CHECKING:
     from crawler.config import HttpConfig

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from crawler.urls import canonical_url, classify
+from registry.urls import canonical_url, classify
 
 __all__ = ["find_urls", "is_repo_url", "ordered_urls", "repo_urls"]
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from crawler.urls import canonical_url, classify, looks_like_url
+from registry.urls import canonical_url, classify, looks_like_url
 
 __all__ = ["Link", "ListEntry", "iter_list", "parse_list", "extract_links"]
 

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crawler.base import Context, Document, Problem, Record, SourceUnreachable, adapter_for
+from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
+from crawler.sources import adapter_for
+from registry.model import Document, Problem, Record
 
 __all__ = ["SourceSummary", "close_dead_runs", "crawl", "run_is_dead", "summary_line"]
 

@@ -326,7 +326,7 @@ def resolve_id(con: Any, ref: str) -> str:
 
 def lookup_id(con: Any, ref: str) -> str:
     """A project id from an id, a URL, `owner/name`, or a unique id fragment (merges not followed)."""
-    from crawler.urls import canonical_url, project_id
+    from registry.urls import canonical_url, project_id
 
     ref = ref.strip()
     row = con.execute("SELECT id FROM projects WHERE id = ?", [ref.lower()]).fetchone()

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from crawler.base import Document, Problem, Record
-from crawler.urls import canonical_url, classify, github_repo, project_id
+from registry.model import Document, Problem, Record
 from registry.store import insert, upsert
+from registry.urls import canonical_url, classify, github_repo, project_id
 
 if TYPE_CHECKING:
     import duckdb

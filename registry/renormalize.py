@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from crawler.base import Document, Record, adapter_for
+from crawler.sources import adapter_for
+from registry.model import Document, Record
 from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
 
 if TYPE_CHECKING:

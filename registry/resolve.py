@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crawler.base import Record
-from crawler.urls import canonical_url
+from registry.model import Record
+from registry.urls import canonical_url
 
 if TYPE_CHECKING:
     import duckdb

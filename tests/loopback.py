@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import Config, load_config
+from registry.model import Document, Problem, Record
 
 __all__ = ["collect", "context", "hub_config", "serve"]
 

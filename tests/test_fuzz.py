@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.base import Document, Record
 from crawler.config import SourceConfig
+from registry.model import Document, Record
 
 FUZZ_EXAMPLES = int(os.environ.get("OHR_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=FUZZ_EXAMPLES <= 200,
@@ -97,8 +97,8 @@ LIST_SEEDS = [
 @FUZZ
 @given(documents(LIST_SEEDS))
 def test_markdown_list(content):
-    from crawler.github_list import GitHubListAdapter
     from crawler.mdlist import parse_list
+    from crawler.sources.github_list import GitHubListAdapter
 
     text = content.decode("utf-8", "replace")
     for entry in parse_list(text, ["Articles"]):
@@ -210,7 +210,7 @@ OKH_SEEDS = {
 @FUZZ
 @given(st.sampled_from(sorted(OKH_SEEDS)).flatmap(lambda p: st.tuples(st.just(p), documents([OKH_SEEDS[p]]))))
 def test_okh_manifest(case):
-    from crawler.okh_list import read_manifest
+    from crawler.sources.okh_list import read_manifest
     from registry.normalize.okh import parse_manifest
 
     path, content = case
@@ -243,7 +243,7 @@ OSHWA_SEED = json.dumps({"items": [{"oshwaUid": "US000101", "projectName": "Ambo
 @FUZZ
 @given(st.one_of(documents([OSHWA_SEED]), _json_shaped(OSHWA_KEYS, "items")))
 def test_oshwa_json(content):
-    from crawler.oshwa import read_document
+    from crawler.sources.oshwa import read_document
 
     records, problems, lean = read_document(_doc(content), SourceConfig("fuzz", "oshwa"))
     _check_records(records)
@@ -262,7 +262,7 @@ HACKADAY_SEED = json.dumps({"projects": [{"id": 1, "name": "Flypi", "summary": "
 @FUZZ
 @given(st.one_of(documents([HACKADAY_SEED]), _json_shaped(HACKADAY_KEYS, "projects")))
 def test_hackaday_json(content):
-    from crawler.hackaday import read_document
+    from crawler.sources.hackaday import read_document
 
     records, problems = read_document(_doc(content), SourceConfig("fuzz", "hackaday"))
     _check_records(records)
@@ -282,7 +282,7 @@ MEDIAWIKI_SEED = json.dumps({"query": {"pages": [{"pageid": 1, "title": "Solar s
                      lambda b: json.dumps({"query": json.loads(b)}).encode())))
 def test_mediawiki_json_and_wikitext(content):
     from crawler import wikitext
-    from crawler.mediawiki import read_document
+    from crawler.sources.mediawiki import read_document
 
     records, problems, pending = read_document(_doc(content), SourceConfig("fuzz", "mediawiki"))
     _check_records(records)
@@ -306,7 +306,7 @@ GITHUB_SEARCH_SEED = json.dumps({"total_count": 1, "incomplete_results": False, 
                  _json_shaped(["full_name", "html_url", "description", "topics", "license", "repository", "path"],
                               "items")))
 def test_github_search_json(content):
-    from crawler.github_search import read_document
+    from crawler.sources.github_search import read_document
 
     records, problems = read_document(_doc(content, url="https://api.github.com/search/repositories?q=x"),
                                       SourceConfig("fuzz", "github-search"))
@@ -322,7 +322,7 @@ CSV_SEED = (b"Name,URL,Repository,Licence,Description\nAmboVent,https://amb.exam
 @FUZZ
 @given(documents([CSV_SEED]))
 def test_csv_list(content):
-    from crawler.csv_list import read_document
+    from crawler.sources.csv_list import read_document
 
     records, problems = read_document(_doc(content, url="https://sheet.example.org/export.csv"),
                                       SourceConfig("fuzz", "csv-list"))
@@ -337,7 +337,7 @@ OKH_LIST_SEED = json.dumps(["https://x.example.org/okh.yml", {"manifest": "okh-z
 @FUZZ
 @given(documents([OKH_LIST_SEED, b"https://x.example.org/okh.yml\nrelative/okh.toml\n"]))
 def test_okh_list(content):
-    from crawler.okh_list import list_entries
+    from crawler.sources.okh_list import list_entries
 
     urls, bad = list_entries(content, "https://list.example.org/manifests/")
     assert all(isinstance(u, str) for u in urls) and all(isinstance(b, str) for b in bad)
@@ -357,7 +357,7 @@ HTML_SEEDS = [
 @FUZZ
 @given(documents(HTML_SEEDS))
 def test_html_page(content):
-    from crawler.web import read_page
+    from crawler.sources.web import read_page
 
     rec = read_page(content, "https://maker.example.org/projects/flypi", SourceConfig("fuzz", "web"),
                     base="https://maker.example.org/projects/")

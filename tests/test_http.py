@@ -10,9 +10,9 @@ import pytest
 from loopback import serve
 from werkzeug import Response
 
-from crawler.base import Document
 from crawler.config import HttpConfig
 from crawler.http import DeadlineExceeded, Fetcher, Refused, Unreachable, check_url, is_public_address
+from registry.model import Document
 
 
 def cfg(**kw) -> HttpConfig:

@@ -18,11 +18,11 @@ import pytest
 from fakegithub import FakeGitHub, FakeRepo, Reply
 from loopback import serve
 
-from crawler.base import Document
 from crawler.config import GitHubConfig, HttpConfig, SourceConfig
 from crawler.github import GitHubClient
 from crawler.github_repos import _file_bytes
 from crawler.http import DeadlineExceeded, Fetcher, Unreachable
+from registry.model import Document
 
 
 @contextmanager
@@ -129,7 +129,7 @@ def test_http_endless_redirects_and_loops():
 def test_deeply_nested_and_huge_json_become_parse_problems(module):
     import importlib
 
-    read = importlib.import_module(f"crawler.{module}").read_document
+    read = importlib.import_module(f"crawler.sources.{module}").read_document
     for content in (b"[" * 200_000, b'{"a":' * 100_000, b'{"items": [' + b'"x",' * 300_000 + b'"x"]}'):
         doc = Document(url="https://hub.example.org/api", doc_kind="page", source="s", fetched_at=datetime.now(),
                        content=content)
@@ -141,7 +141,7 @@ def test_deeply_nested_and_huge_json_become_parse_problems(module):
 
 
 def test_okh_list_deep_json():
-    from crawler.okh_list import list_entries
+    from crawler.sources.okh_list import list_entries
 
     t0 = time.monotonic()
     urls, bad = list_entries(b"[" * 200_000, "https://list.example.org/")  # not JSON: read as a plain list
@@ -267,7 +267,7 @@ def test_crawl_records_files_over_the_limit(tmp_path, run_ohr, monkeypatch):
 
 
 def test_csv_list_with_a_huge_row_is_read_quickly():
-    from crawler.csv_list import read_document
+    from crawler.sources.csv_list import read_document
 
     for content in (b"Name,URL\n" + b"," * 50_000 + b"\n", b'"' * 20_000 + b"\nName,URL\nx,https://x.example.org\n"):
         t0 = time.monotonic()

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from loopback import collect, context, hub_config, serve
 
-from crawler.base import adapter_for
 from crawler.config import load_config
 from crawler.run import crawl
+from crawler.sources import adapter_for
 
 SHEET = (
     "\ufeffCrowd-sourced open hardware database;;;;;\n"

@@ -11,10 +11,10 @@ import pytest
 from loopback import collect, context, hub_config, serve
 from werkzeug import Request, Response
 
-from crawler.base import adapter_for
 from crawler.config import load_config
 from crawler.github import GitHubClient
 from crawler.run import crawl
+from crawler.sources import adapter_for
 
 CAP = 40
 

@@ -10,9 +10,9 @@ import pytest
 from loopback import collect, context, hub_config, serve
 from werkzeug import Request, Response
 
-from crawler.base import adapter_for
 from crawler.config import load_config
 from crawler.run import crawl
+from crawler.sources import adapter_for
 
 KEY = "hackaday-secret-key"
 

@@ -9,10 +9,11 @@ import duckdb
 import pytest
 from loopback import collect, context, hub_config, serve
 
-from crawler.base import Document, adapter_for
 from crawler.config import load_config
-from crawler.okh_list import list_entries
 from crawler.run import crawl
+from crawler.sources import adapter_for
+from crawler.sources.okh_list import list_entries
+from registry.model import Document
 
 V1 = b"""okh-manifest-version: 1.0.0
 title: Solar Dehydrator

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 from loopback import collect, context, hub_config, serve
 
-from crawler.base import adapter_for
 from crawler.config import load_config
 from crawler.http import Fetcher
 from crawler.run import crawl
-from crawler.web import _Robots
+from crawler.sources import adapter_for
+from crawler.sources.web import _Robots
 
 VENT = b"""<!DOCTYPE html>
 <html lang="en"><head>

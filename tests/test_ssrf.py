@@ -9,7 +9,7 @@ from loopback import collect, context, hub_config, serve
 
 from crawler.config import HttpConfig
 from crawler.http import Fetcher, FetchError, Refused, check_url, is_public_address
-from crawler.web import WebAdapter
+from crawler.sources.web import WebAdapter
 
 NOT_HTTP = ["file:///etc/passwd", "ftp://ftp.example.org/bom.csv", "javascript:alert(1)",
             "data:text/html,<script>alert(1)</script>", "gopher://example.org/", "mailto:a@example.org",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.urls import canonical_url, classify, github_repo, looks_like_url, project_id
+from registry.urls import canonical_url, classify, github_repo, looks_like_url, project_id
 
 
 @pytest.mark.parametrize("url, expected", [

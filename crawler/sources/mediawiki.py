@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, Fetcher, FetchError, fetcher_for
 from crawler.links import ordered_urls, repo_urls
+from registry.model import Document, Problem, Record
 
 __all__ = ["MediaWikiAdapter", "read_document"]
 

@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, check_url, fetcher_for
 from crawler.links import FORGE_HOSTS, repo_urls
+from registry.model import Document, Problem, Record
 
 if TYPE_CHECKING:
     from urllib.robotparser import RobotFileParser

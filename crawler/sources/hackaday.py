@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, fetcher_for
 from crawler.links import find_urls, ordered_urls, repo_urls
+from registry.model import Document, Problem, Record
 
 __all__ = ["DEFAULT_API", "HackadayAdapter", "read_document"]
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
+from registry.model import Document, Problem, Record
 
 __all__ = ["OkhListAdapter", "ParsedManifest", "list_entries", "read_manifest"]
 

@@ -7,10 +7,11 @@ import binascii
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.mdlist import iter_list
-from crawler.urls import project_id
+from registry.model import Document, Problem, Record
+from registry.urls import project_id
 
 __all__ = ["GitHubListAdapter"]
 

@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
-from crawler.urls import project_id
+from registry.model import Document, Problem, Record
+from registry.urls import project_id
 
 __all__ = ["GitHubSearchAdapter", "next_link", "read_document"]
 

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, FetchError, fetcher_for
 from crawler.links import ordered_urls
+from registry.model import Document, Problem, Record
 
 __all__ = ["DEFAULT_API", "OshwaAdapter", "read_document"]
 

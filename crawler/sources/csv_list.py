@@ -7,11 +7,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from crawler.base import Context, Document, Problem, Record
+from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
-from crawler.urls import looks_like_url, project_id
+from registry.model import Document, Problem, Record
+from registry.urls import looks_like_url, project_id
 
 __all__ = ["CsvListAdapter", "read_document", "read_rows"]
 
