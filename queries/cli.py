@@ -532,8 +532,8 @@ def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
 
     Example: ohr renormalize --db registry.duckdb
     """
+    from crawler.renormalize import renormalize as run
     from registry.db import RegistryMissing
-    from registry.renormalize import renormalize as run
 
     cfg = load(config, db)
     if not cfg.registry_path.exists():

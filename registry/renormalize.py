@@ -8,25 +8,29 @@ only a read-only open, which searches share; its write session follows, and deri
 another process wrote the file in between. Readers (`ohr search`) wait at most one write session and see
 each project either before or after; a renormalize stopped half-way leaves every project consistent, and
 running it again finishes the job.
+
+The registry does not know how a source's documents read: the caller (crawler/renormalize.py) hands in each
+configured source's kind and its pure parse function.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-from crawler.sources import adapter_for
 from registry.model import Document, Record
 from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
 
-if TYPE_CHECKING:
-    from crawler.config import Config, SourceConfig
+__all__ = ["CHUNK_PROJECTS", "Parser", "renormalize"]
 
-__all__ = ["CHUNK_PROJECTS", "renormalize"]
+#: A source's pure parse of one of its stored documents into records; picklable (a module-level function or a
+#: functools.partial of one), as documents may be parsed in worker processes.
+Parser = Callable[[Document], list[Record]]
 
 #: Projects with a GitHub repository re-derived per transaction (each chunk also re-reads v_projects once for
 #: the history); a project without one weighs a third: its chunk holds up to three times as many.
@@ -171,13 +175,13 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
     counts["bom_lines"] += sizes["bom_lines"]
 
 
-def _parse(job: tuple[Document, SourceConfig, str | None]) -> tuple[str, int, list[Record] | None]:
-    """The digest and number of the records of one stored source document, as its adapter reads them, and the
+def _parse(job: tuple[Document, Parser, str | None]) -> tuple[str, int, list[Record] | None]:
+    """The digest and number of the records of one stored source document, as its source reads them, and the
     records unless their digest is `stored` (runs in a worker process too: unchanged lists are not sent back)."""
     from registry.derive import digest_records
 
-    doc, src, stored = job
-    records = adapter_for(src.kind).parse(doc, src)
+    doc, parse, stored = job
+    records = parse(doc)
     digest = digest_records(records).hexdigest()
     return digest, len(records), None if digest == stored else records
 
@@ -207,9 +211,13 @@ def _chunks(ids: list[str], with_repo: set[str], chunk: int) -> list[list[str]]:
     return [*parts, part] if part else parts
 
 
-def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
+def renormalize(registry_path: Path, parsers: Mapping[str, tuple[str, Parser]], chunk: int = CHUNK_PROJECTS,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk."""
+    """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk.
+
+    `parsers` maps each configured source's name to its kind and parse; a stored document of a source not
+    in it, or of another kind now, keeps the records stored from it.
+    """
     from registry import changes, derive
     from registry.db import file_stamp, reader, writer
     from registry.resolve import link_records
@@ -219,8 +227,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     say = progress or (lambda _msg: None)
     counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
               "changes": 0, "projects": 0}
-    by_name = {s.name: s for s in cfg.sources}
-    with writer(cfg.registry_path) as con:
+    with writer(registry_path) as con:
         stored = con.execute(
             "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.content, d.etag, d.path, s.kind "
             "FROM documents d JOIN sources s ON s.name = d.source "
@@ -229,11 +236,11 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         digests = dict(con.execute("SELECT document_url, digest FROM record_digests").fetchall())
     jobs = []
     for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
-        src = by_name.get(source)
-        if src is None or src.kind != source_kind:
+        configured = parsers.get(source)
+        if configured is None or configured[0] != source_kind:
             continue  # a source no longer configured keeps its stored records as they are
         jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
-                              content=content, etag=etag, path=path), src, digests.get(url)))
+                              content=content, etag=etag, path=path), configured[1], digests.get(url)))
     del stored
     # documents parse independently: spread over the normalizers' worker processes when there is enough
     size = sum(len(doc.content or b"") for doc, _, _ in jobs)
@@ -248,7 +255,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         if records is None:  # the records stored from it last time: storing them again would write nothing
             unchanged += 1
             continue
-        with writer(cfg.registry_path) as con:
+        with writer(registry_path) as con:
             con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, doc.fetched_at)
             counts["merged"] += len(link_records(con, records))
@@ -257,7 +264,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
     say(f"{counts['documents']} source documents re-parsed into {counts['records']} records, "
         f"{counts['documents'] - unchanged} of them stored again ({time.perf_counter() - stored_at:.1f} s)")
 
-    with writer(cfg.registry_path) as con:
+    with writer(registry_path) as con:
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
         parts = _chunks(ids, {pid for pid, _ in derive.github_targets(con, None)}, chunk)
     done = 0
@@ -266,12 +273,12 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
         took: dict[str, float] = {}
         # derived under a read-only open, which searches share; written in a short session after, unless
         # another process wrote the file in between: then derived again under the write lock
-        stamp = file_stamp(cfg.registry_path)
-        with _timed(took, "repositories and normalizers"), reader(cfg.registry_path, wait=LOCK_WAIT) as con:
+        stamp = file_stamp(registry_path)
+        with _timed(took, "repositories and normalizers"), reader(registry_path, wait=LOCK_WAIT) as con:
             derived = _derive_chunk(con, part)
-        with writer(cfg.registry_path) as con:
+        with writer(registry_path) as con:
             con.execute("BEGIN TRANSACTION")
-            if file_stamp(cfg.registry_path) != stamp:
+            if file_stamp(registry_path) != stamp:
                 with _timed(took, "derived again (the file changed meanwhile)"):
                     derived = _derive_chunk(con, part)
             with _timed(took, "writing them"):
@@ -286,7 +293,7 @@ def renormalize(cfg: Config, chunk: int = CHUNK_PROJECTS,
                 con.execute("COMMIT")
         say(f"{done} of {len(ids)} projects re-derived ("
             + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
-    with writer(cfg.registry_path) as con:
+    with writer(registry_path) as con:
         t0 = time.perf_counter()
         if compact_search(con):
             say(f"search word index sorted again ({time.perf_counter() - t0:.1f} s)")

@@ -149,7 +149,7 @@ def test_normalizers_give_the_same_rows_in_worker_processes(crawled, monkeypatch
 def test_renormalize_in_small_chunks_gives_the_same_registry(crawled):
     """Chunked transactions change when rows are committed, not what they are; progress is reported."""
     from crawler.config import load_config
-    from registry.renormalize import renormalize
+    from crawler.renormalize import renormalize
 
     cfg_path, db, _ = crawled
     cfg = load_config(cfg_path)
@@ -173,7 +173,7 @@ def test_renormalize_in_small_chunks_gives_the_same_registry(crawled):
 def test_renormalize_stores_again_only_the_source_documents_whose_records_changed(crawled):
     """A crawl leaves each list's records digest; renormalize re-parses every list but stores only changed ones."""
     from crawler.config import load_config
-    from registry.renormalize import renormalize
+    from crawler.renormalize import renormalize
 
     cfg_path, db, _ = crawled
     cfg = load_config(cfg_path)
@@ -215,7 +215,7 @@ def test_unchanged_repos_rows_are_not_written_again(crawled):
     """Every repos row has the digest it was written with (0012); renormalize rewrites only rows that come out
     different from it, or whose digest or row is gone."""
     from crawler.config import load_config
-    from registry.renormalize import renormalize
+    from crawler.renormalize import renormalize
 
     cfg_path, db, _ = crawled
     cfg = load_config(cfg_path)
@@ -248,6 +248,7 @@ def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_d
     """renormalize derives repos and normalized rows in one pass per project (in workers for large runs); the
     rows are those of derive_repos then derive_normalized, including a repos row no GitHub URL points at."""
     from crawler.config import load_config
+    from crawler.renormalize import renormalize
     from registry import derive, normalized
     from registry import renormalize as rn
 
@@ -276,7 +277,7 @@ def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_d
         expected = snapshot()
         assert any(web in r for r in expected["licences"]) and any(web in r for r in expected["maturity"])
         forget()
-    counts = rn.renormalize(cfg)
+    counts = renormalize(cfg)
     with regdb.reader(db) as con:
         assert {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables} \
             == expected
@@ -289,7 +290,7 @@ def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_d
     monkeypatch.setattr(rn, "TASK_PROJECTS", 1)
     monkeypatch.setattr(rn, "REPO_BATCH", 1)
     monkeypatch.setenv("OHR_NORMALIZE_WORKERS", "2")
-    rn.renormalize(cfg)
+    renormalize(cfg)
     assert normalized._pool is not None
     with regdb.reader(db) as con:
         assert {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables} \
@@ -302,7 +303,7 @@ def test_renormalize_derives_again_when_another_process_wrote_between_read_and_w
     from contextlib import contextmanager
 
     from crawler.config import load_config
-    from registry.renormalize import renormalize
+    from crawler.renormalize import renormalize
 
     cfg_path, db, _ = crawled
     cfg = load_config(cfg_path)
@@ -345,6 +346,7 @@ def test_searches_open_the_file_while_renormalize_derives_a_chunk(crawled, monke
     import sys
 
     from crawler.config import load_config
+    from crawler.renormalize import renormalize
     from registry import renormalize as rn
 
     cfg_path, db, _ = crawled
@@ -359,7 +361,7 @@ def test_searches_open_the_file_while_renormalize_derives_a_chunk(crawled, monke
         return real(con, part)
 
     monkeypatch.setattr(rn, "_derive_chunk", derive_while_another_process_reads)
-    rn.renormalize(load_config(cfg_path), chunk=3)
+    renormalize(load_config(cfg_path), chunk=3)
     assert len(opened) >= 2 and all(n > 0 for n in opened), opened
 
 
@@ -434,6 +436,7 @@ def test_upsert_matches_on_conflict_semantics(tmp_path_factory, batches):
 def test_renormalize_parses_source_documents_in_worker_processes(crawled, monkeypatch):
     """Big source documents are parsed in the worker pool; the records stored are the same."""
     from crawler.config import load_config
+    from crawler.renormalize import renormalize
     from registry import renormalize as rn
 
     cfg_path, db, _ = crawled
@@ -444,13 +447,13 @@ def test_renormalize_parses_source_documents_in_worker_processes(crawled, monkey
         with regdb.reader(db) as con:
             return {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables}
 
-    rn.renormalize(cfg)
+    renormalize(cfg)
     expected = snapshot()
     monkeypatch.setattr(rn, "PARSE_POOL_BYTES", 1)
     monkeypatch.setattr(rn, "PARSE_POOL_DOCS", 1)
     used = []
     monkeypatch.setattr(rn, "_get_pool", lambda n: used.append(n) or _real_pool(monkeypatch))
-    counts = rn.renormalize(cfg)
+    counts = renormalize(cfg)
     assert used and counts["documents"] >= 1 and snapshot() == expected
 
 
@@ -485,7 +488,7 @@ def test_repositories_derived_in_worker_processes_are_the_same(crawled, monkeypa
 def test_readers_get_in_between_renormalize_sessions(crawled):
     """Each document and chunk is its own writer session: between them the file is free for `ohr search`."""
     from crawler.config import load_config
-    from registry.renormalize import renormalize
+    from crawler.renormalize import renormalize
 
     cfg_path, db, _ = crawled
     seen: list[int] = []
