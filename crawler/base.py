@@ -34,8 +34,8 @@ class Context:
     counters: dict[str, int] = field(default_factory=dict)
     #: Web pages of projects already in the registry, for the `web` adapter: called with (sources or None
     #: for all, limit, refetch_days) it returns (project id, URL) pairs of `web`-class project URLs, never
-    #: fetched or fetched longer ago than refetch_days first. None: the adapter reads the registry itself
-    #: (`crawler.web.registry_web_targets`).
+    #: fetched or fetched longer ago than refetch_days first (`crawler.stored.web_targets`, which the crawl
+    #: hands in). None: no targets; an adapter never opens the registry itself.
     web_targets: Callable[[list[str] | None, int, float], list[tuple[str, str]]] | None = None
 
     def count(self, key: str, n: int = 1) -> None:

@@ -25,6 +25,7 @@ from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
 from crawler.sources import adapter_for
+from crawler.stored import stored_lookup, web_targets
 from registry.model import Document, Problem, Record
 
 __all__ = ["SourceSummary", "close_dead_runs", "crawl", "run_is_dead", "summary_line"]
@@ -228,27 +229,6 @@ class _Batch:
         self.repo_projects = set()
         self.written_at = time.monotonic()
         return result
-
-
-def _stored_lookup(cfg: Config) -> Callable[[str], Document | None]:
-    """Read one stored document (with content) by URL, for conditional requests and 304 re-parses."""
-
-    def lookup(url: str) -> Document | None:
-        from registry.db import writer
-
-        if not cfg.registry_path.exists():
-            return None
-        with writer(cfg.registry_path) as con:
-            row = con.execute(
-                "SELECT url, doc_kind, source, fetched_at, status, content, etag, last_modified, content_type, "
-                "project_id, path, sha FROM documents WHERE url = ?", [url]).fetchone()
-        if row is None:
-            return None
-        return Document(url=row[0], doc_kind=row[1], source=row[2], fetched_at=row[3], status=row[4],
-                        content=row[5], etag=row[6], last_modified=row[7], content_type=row[8],
-                        project_id=row[9], path=row[10], sha=row[11])
-
-    return lookup
 
 
 # -- run bookkeeping ----------------------------------------------------------------------------
@@ -456,7 +436,7 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
     _start_run(cfg, source, s)
     log.info("%s: run %s started (%s)", source.name, s.run_id, source.kind)
     gh = GitHubClient(cfg.github, stop=stop)
-    ctx = Context(config=cfg, source=source, github=gh, stored=_stored_lookup(cfg))
+    ctx = Context(config=cfg, source=source, github=gh, stored=stored_lookup(cfg), web_targets=web_targets(cfg))
     batch = _Batch(cfg, source, s.run_id, s)
     try:
         try:

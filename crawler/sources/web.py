@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -23,9 +22,8 @@ from registry.model import Document, Problem, Record
 if TYPE_CHECKING:
     from urllib.robotparser import RobotFileParser
 
-    from crawler.config import Config
 
-__all__ = ["WebAdapter", "read_page", "registry_web_targets"]
+__all__ = ["WebAdapter", "read_page"]
 
 #: Hosts whose pages say nothing a project page would (video, social, file shares, code hosts read elsewhere).
 DEFAULT_SKIP_HOSTS = (
@@ -36,32 +34,6 @@ DEFAULT_SKIP_HOSTS = (
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _JSONLD_KEYS = ("@type", "name", "description", "url", "license", "codeRepository", "keywords", "author", "version",
                 "dateModified", "datePublished")
-
-
-def registry_web_targets(cfg: Config) -> Callable[[list[str] | None, int, float], list[tuple[str, str]]]:
-    """The default `Context.web_targets`: read `project_urls` in one short session of the registry."""
-
-    def targets(sources: list[str] | None, limit: int, refetch_days: float) -> list[tuple[str, str]]:
-        from registry.db import now, writer
-
-        if not cfg.registry_path.exists():
-            return []
-        since = now() - timedelta(days=refetch_days)
-        where = "pu.url_kind = 'web'"
-        params: list[Any] = [since, limit]
-        if sources is not None:
-            where += (" AND pu.project_id IN (SELECT project_id FROM source_records "
-                      "WHERE source IN (SELECT UNNEST($3::VARCHAR[])))")
-            params.append(sources)
-        with writer(cfg.registry_path) as con:
-            rows = con.execute(
-                "SELECT pu.project_id, pu.url, max(d.fetched_at) AS last FROM project_urls pu "
-                "LEFT JOIN documents d ON d.url = pu.url AND d.doc_kind = 'web-page' "
-                f"WHERE {where} GROUP BY 1, 2 HAVING last IS NULL OR last < $1 "
-                "ORDER BY last NULLS FIRST, pu.url LIMIT $2", params).fetchall()
-        return [(pid, url) for pid, url, _ in rows]
-
-    return targets
 
 
 def _interleave(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -241,7 +213,7 @@ class WebAdapter:
         if isinstance(sources, str):
             sources = [sources]
         limit = int(src.get("max_per_run", 200))
-        lookup = ctx.web_targets or registry_web_targets(ctx.config)
+        lookup = ctx.web_targets or (lambda _sources, _limit, _days: [])
         skip = tuple(h.lower() for h in src.get("skip_hosts", DEFAULT_SKIP_HOSTS))
         targets = []
         for pid, url in lookup(list(sources) if sources else None, limit * 2, float(src.get("refetch_days", 30))):
