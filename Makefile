@@ -23,9 +23,10 @@ run: $(STAMP)
 	$(BIN)/ohr stats; \
 	if [ $$rc -eq 4 ]; then echo "note: some sources were unreachable or left work pending (exit 4); see above"; fi
 
-# Lint, then the whole test suite.
+# Lint, check the one-way layers (import-linter, [tool.importlinter] in pyproject.toml), then the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
