@@ -11,6 +11,7 @@ file size, `ohr search` / `ohr show` cold-process times beside the same SQL run 
     .venv/bin/python bench/scale.py --sizes 100000,1000000
     .venv/bin/python bench/scale.py --sizes 1000000 --batch 50000 --keep --no-renormalize
     .venv/bin/python bench/scale.py --sizes 1000000 --reuse      # measure (and renormalize) that registry again
+    .venv/bin/python bench/scale.py --sizes 100000 --before ../base/.venv/bin/ohr   # reads vs another checkout
 
 The normalizers cost a few ms per GitHub project (README regexes, licence files, BOMs; ~25 ms before their
 literal gates), spread over one worker process per core; `--stub-normalizers` measures everything else
@@ -433,6 +434,8 @@ def recorded(db: Path, args: list[str]) -> list[tuple[str, Any]]:
     import queries.cli as cli
     from registry.db import reader
 
+    modules = [m for name, m in sorted(sys.modules.items()) if name.startswith("queries.cli_") and
+               hasattr(m, "open_reader")]  # each command module calls the open_reader it imported
     rec: list[Recorder] = []
 
     @contextlib.contextmanager
@@ -442,13 +445,15 @@ def recorded(db: Path, args: list[str]) -> list[tuple[str, Any]]:
             rec.append(r)
             yield r
 
-    saved = cli.open_reader
-    cli.open_reader = open_reader
+    saved = [m.open_reader for m in modules]
+    for m in modules:
+        m.open_reader = open_reader
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
             cli.main(args)
     finally:
-        cli.open_reader = saved
+        for m, f in zip(modules, saved, strict=True):
+            m.open_reader = f
     return [s for r in rec for s in r.statements]
 
 
@@ -474,7 +479,8 @@ def compare(db: Path, args: list[str], repeat: int) -> tuple[float, float]:
     return t_ohr, t_bare
 
 
-def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormalize: bool = True) -> None:
+def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormalize: bool = True,
+            before: str | None = None) -> None:
     db = built["cfg"].registry_path
     rows = table_rows(db)
     total = sum(rows.values())
@@ -488,7 +494,7 @@ def measure(world: World, d: Path, built: dict[str, Any], repeat: int, renormali
     if built["synthetic"]:
         print("  synthetic derived rows (normalizers not in the crawl path yet): " + "; ".join(built["synthetic"]))
     print(f"  file: {size / 1e9:.2f} GB ({size / max(1, world.n):,.0f} bytes per project)")
-    _measure_reads(world, db, rows, repeat)
+    _measure_reads(world, db, rows, repeat, before)
     if renormalize:
         _time_renormalize(built)
 
@@ -507,7 +513,7 @@ def _print_write(built: dict[str, Any], total: int) -> None:
         f"{t} {n:,} in {s:.1f} s = {n / max(s, 1e-9):,.0f}/s" for t, (s, n) in by_table[:8]))
 
 
-def _measure_reads(world: World, db: Path, rows: dict[str, int], repeat: int) -> None:
+def _measure_reads(world: World, db: Path, rows: dict[str, int], repeat: int, before: str | None = None) -> None:
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -529,10 +535,18 @@ def _measure_reads(world: World, db: Path, rows: dict[str, int], repeat: int) ->
         (f"show {gh}", ["show", gh]),
         (f"show {hub}", ["show", hub]),
     ]
-    print(f"  {'cold process, median of ' + str(repeat):<52} {'ohr s':>7} {'bare s':>7} {'ratio':>6}")
+    head = f"  {'cold process, median of ' + str(repeat):<52} {'ohr s':>7} {'bare s':>7} {'ratio':>6}"
+    print(head + (f" {'before s':>8} {'/before':>7}" if before else ""))
     for label, args in cases:
         a, b = compare(db, [*args, "--format", "json"], repeat)
-        print(f"  {label[:52]:<52} {a:7.3f} {b:7.3f} {a / b:6.2f}", flush=True)
+        line = f"  {label[:52]:<52} {a:7.3f} {b:7.3f} {a / b:6.2f}"
+        if before:  # the same command by another checkout's `ohr` (e.g. before a change), same registry
+            t = timed([before, *args, "--format", "json", "--db", str(db)], repeat=repeat)
+            line += f" {t:8.3f} {a / t:7.2f}"
+        print(line, flush=True)
+    t_help = timed([str(ROOT / ".venv" / "bin" / "ohr"), "--help"], repeat=repeat)
+    print(f"  {'ohr --help (start-up alone)':<52} {t_help:7.3f}"
+          + (f" {'':>7} {'':>6} {timed([before, '--help'], repeat=repeat):8.3f}" if before else ""), flush=True)
 
 
 def _time_renormalize(built: dict[str, Any]) -> None:
@@ -566,6 +580,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="skip licence/maturity/BOM normalizers while building (their rows are then synthetic); "
                          "for sizes where their CPU time (~25 ms per README) would take hours")
     ap.add_argument("--no-renormalize", action="store_true", help="do not time `ohr renormalize`")
+    ap.add_argument("--before", metavar="OHR", help="also time each read with this `ohr` executable (another "
+                                                    "checkout's .venv/bin/ohr) and print ours / its")
     ap.add_argument("--reuse", action="store_true",
                     help="measure the registry a --keep run left in --dir instead of building it again "
                          "(and keep it)")
@@ -589,7 +605,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"== {n:,} projects ({os.cpu_count()} cores; {args.batch} records per write session) ==",
                   flush=True)
             built = build(world, d, args.batch)
-        measure(world, d, built, args.repeat, renormalize=not args.no_renormalize)
+        measure(world, d, built, args.repeat, renormalize=not args.no_renormalize, before=args.before)
         if not args.keep and not args.reuse:
             shutil.rmtree(d, ignore_errors=True)
 

@@ -14,6 +14,7 @@ __all__ = [
 ]
 
 from crawler.sources import ADAPTERS
+from registry.db import given_path
 
 #: Source kinds ohr has an adapter for.
 KNOWN_KINDS: tuple[str, ...] = tuple(ADAPTERS)
@@ -151,9 +152,7 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
     http = _http_config(raw.get("http", {}) or {})
 
     reg = raw.get("registry", {}) or {}
-    reg_path = Path(db) if db else Path(os.environ.get("OHR_DB") or reg.get("path", "registry.duckdb"))
-    if not reg_path.is_absolute() and not db and not os.environ.get("OHR_DB"):
-        reg_path = base / reg_path
+    reg_path = given_path(db) or base / reg.get("path", "registry.duckdb")
 
     sources: list[SourceConfig] = []
     seen: set[str] = set()

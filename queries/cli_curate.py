@@ -14,21 +14,22 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.cli import (
+from queries.cli_common import (
     ConfigOpt,
     DbOpt,
+    Format,
     FormatOpt,
     OhrError,
     app,
-    db_path,
     emit,
+    existing_db_path,
+    flag_kinds,
     lookup_id,
     open_reader,
     resolve_id,
 )
-from queries.output import Format
 
-__all__ = ["curator", "flag_kinds", "open_writer"]
+__all__ = ["curator", "open_writer"]
 
 ByOpt = Annotated[str | None, typer.Option("--by", help="who is acting (default: $OHR_CURATOR, else your login)")]
 NoteOpt = Annotated[str | None, typer.Option("--note", "-n", help="why (kept in the audit log)")]
@@ -47,29 +48,13 @@ def curator(by: str | None) -> str:
         return "unknown"
 
 
-def flag_kinds(kinds: list[str] | None) -> list[str]:
-    """Flag kinds given on the command line, checked (plus 'any'); a user error names the valid ones."""
-    from registry.curate import KINDS
-
-    out = []
-    for k in kinds or []:
-        k = k.strip().lower()
-        if k not in KINDS and k != "any":
-            raise OhrError(f"unknown flag kind {k!r}; kinds: {', '.join(KINDS)}, any")
-        out.append(k)
-    return out
-
-
 @contextmanager
 def open_writer(config: Path | None, db: Path | None) -> Iterator[Any]:
     """A write connection on an existing registry, one transaction; curation errors become user errors."""
     from registry.curate import CurationError
-    from registry.db import RegistryMissing, writer
+    from registry.db import writer
 
-    path = db_path(config, db)
-    if not path.exists():
-        raise RegistryMissing(f"no registry at {path}; run `ohr crawl` first (or pass --db)")
-    with writer(path) as con:
+    with writer(existing_db_path(config, db)) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con

@@ -12,8 +12,18 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.cli import ConfigOpt, DbOpt, FormatOpt, OhrError, app, db_path, emit, open_reader
-from queries.output import Format
+from queries.cli_common import (
+    ConfigOpt,
+    DbOpt,
+    Format,
+    FormatOpt,
+    OhrError,
+    app,
+    emit,
+    existing_db_path,
+    flag_kinds,
+    open_reader,
+)
 
 __all__ = ["ExportFormat", "load_query", "parse_params"]
 
@@ -106,12 +116,9 @@ def query(
     q = load_query(name)
     params = _bind(q, parse_params(param))
     if name.endswith(".sql"):  # an analyst's file runs like `ohr sql`: read-only, no file access
-        from registry.db import RegistryMissing, sql_reader
+        from registry.db import sql_reader
 
-        path = db_path(config, db)
-        if not path.exists():
-            raise RegistryMissing(f"no registry at {path}; run `ohr crawl` first (or pass --db)")
-        con = sql_reader(path)
+        con = sql_reader(existing_db_path(config, db))
         try:
             cols, _, rows = _run(con, q.sql, params, q.name)
         finally:
@@ -212,8 +219,6 @@ def export(
 
     Example: ohr export --format markdown --query buildable --title "Buildable ventilators" --out LIST.md
     """
-    from queries.cli_curate import flag_kinds
-
     if query_name:
         q = load_query(query_name)
         sql, params, name = q.sql, _bind(q, parse_params(param)), q.name

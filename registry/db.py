@@ -19,6 +19,7 @@ __all__ = [
     "RegistryMissing",
     "SCHEMA_VERSION",
     "file_stamp",
+    "given_path",
     "migrate",
     "now",
     "reader",
@@ -39,6 +40,14 @@ class RegistryBusy(Exception):
 def now() -> datetime:
     """The current UTC time without tzinfo, as the registry stores timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def given_path(db: str | Path | None) -> Path | None:
+    """The registry path given outright (--db, else $OHR_DB), which wins over the config's: the rule lives here only."""
+    if db:
+        return Path(db)
+    env = os.environ.get("OHR_DB")
+    return Path(env) if env else None
 
 
 def _migrations() -> list[tuple[int, str, str]]:

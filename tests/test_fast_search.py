@@ -1,4 +1,4 @@
-"""The typer-free `ohr search` path answers exactly as the full CLI, and leaves everything else to it."""
+"""`ohr search` gives the same answer through --config and --db, and its process loads nothing it does not need."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 from conftest import SOURCES, small_world, write_config
 from fakegithub import FakeGitHub
-
-from queries.fast import main as fast_main
-from queries.fast import parse_search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,21 +37,6 @@ def crawled(tmp_path_factory):
     return cfg, tmp / "registry.duckdb"
 
 
-@pytest.fixture
-def run_fast(capsys):
-    def run(*args: str):
-        capsys.readouterr()
-        try:
-            fast_main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        cap = capsys.readouterr()
-        return code, cap.out, cap.err
-
-    return run
-
-
 @pytest.mark.parametrize("args", [
     ["search", "ventilator"],
     ["search", "ventilator", "--format", "json"],
@@ -67,38 +49,30 @@ def run_fast(capsys):
     ["search", "vent", "--no-flag", "unsafe", "--flag", "ANY", "--format", "json"],
     ["search", "--format", "json", "nothing-matches-this"],
 ])
-def test_fast_path_answers_like_the_full_cli(crawled, run_ohr, run_fast, args):
+def test_search_through_config_and_db_answers_the_same(crawled, run_ohr, args):
     cfg, db = crawled
     full = run_ohr(*args, "--config", str(cfg))
-    assert parse_search([*args[1:], "--config", str(cfg)]) is not None
-    assert run_fast(*args, "--config", str(cfg)) == (full.code, full.out, full.err)
-    assert run_fast(*args, "--db", str(db)) == (full.code, full.out, full.err)
+    assert full.code == 0 and full.out, full.err
+    by_db = run_ohr(*args, "--db", str(db))
+    assert (by_db.code, by_db.out, by_db.err) == (full.code, full.out, full.err)
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"], ["-h"], ["a", "b"], ["--limit", "0"], ["--limit", "x"], ["--format", "xml"],
-    ["--maturity", "ripe"], ["--bogus"], ["--flag", "nope"], ["--category"], ["-fjson"], ["-c=x.toml"],
-])
-def test_anything_unusual_goes_to_the_full_cli(args):
-    assert parse_search(args) is None
-
-
-def test_errors_read_the_same(tmp_path, run_ohr, run_fast):
+def test_search_errors_are_one_line(tmp_path, run_ohr):
     missing = str(tmp_path / "none.duckdb")
-    full = run_ohr("search", "x", "--db", missing)
-    assert full.code == 3
-    assert run_fast("search", "x", "--db", missing) == (full.code, full.out, full.err)
-    full = run_ohr("search", "x", "--limit", "0", "--db", missing)
-    assert run_fast("search", "x", "--limit", "0", "--db", missing) == (full.code, full.out, full.err)
+    r = run_ohr("search", "x", "--db", missing)
+    assert r.code == 3 and r.out == "" and r.err.strip().splitlines() == [f"error: no registry at {missing}; "
+                                                                         "run `ohr crawl` first (or pass --db)"]
+    r = run_ohr("search", "x", "--limit", "0", "--db", missing)
+    assert r.code == 2 and "Traceback" not in r.err
 
 
-def test_search_process_loads_no_crawler_or_cli_framework(crawled):
+def test_search_process_loads_no_crawler_or_heavy_library(crawled):
     cfg, db = crawled
     code = (
-        "import sys\nfrom queries.fast import main\n"
+        "import sys\nfrom queries.cli import main\n"
         f"sys.argv = ['ohr', 'search', 'ventilator', '--db', {str(db)!r}, '--format', 'json']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-        "heavy = ('typer', 'pydantic', 'rich', 'crawler', 'github', 'httpx', 'bs4', 'apscheduler', 'openpyxl',\n"
+        "heavy = ('rich', 'crawler', 'github', 'httpx', 'bs4', 'apscheduler', 'openpyxl',\n"
         "         'yaml', 'requests', 'license_expression')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
     )
