@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.base import Document, Problem  # noqa: E402
 from crawler.config import load_config  # noqa: E402
 from crawler.run import _Batch  # noqa: E402
+from crawler.sources import source_kind  # noqa: E402
 from crawler.sources.github_list import GitHubListAdapter  # noqa: E402
 from registry import derive  # noqa: E402
 from registry.db import now, writer  # noqa: E402
@@ -303,7 +304,8 @@ def build(world: World, d: Path, batch_items: int) -> dict[str, Any]:
         run_id = f"bench{k:04d}"
         with writer(cfg.registry_path) as con:
             upsert(con, "sources", [{"name": src.name, "kind": src.kind, "config": src.options, "first_run": now(),
-                                     "last_run": now(), "last_status": "ok"}], key=["name"])
+                                     "last_run": now(), "last_status": "ok", **source_kind(src.kind).facts.row()}],
+                   key=["name"])
         t0 = time.perf_counter()
         md = world.list_markdown(entries)
         doc = Document(url=f"{API}/repos/{src.get('repo')}/contents/README.md", doc_kind="list", source=src.name,

@@ -13,11 +13,11 @@ __all__ = [
     "KNOWN_KINDS",
 ]
 
-from crawler.sources import ADAPTERS
+from crawler.sources import kinds
 from registry.db import given_path
 
-#: Source kinds ohr has an adapter for.
-KNOWN_KINDS: tuple[str, ...] = tuple(ADAPTERS)
+#: Source kinds ohr has an adapter for (one module each in crawler/sources/).
+KNOWN_KINDS: tuple[str, ...] = kinds()
 
 
 class ConfigError(Exception):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from crawler.config import Config, SourceConfig
-from crawler.sources import adapter_for
+from crawler.sources import adapter_for, source_kind
 from registry import renormalize as registry_renormalize
 from registry.model import Document, Record
 
@@ -20,6 +20,7 @@ def parse_document(source: SourceConfig, doc: Document) -> list[Record]:
 
 def renormalize(cfg: Config, chunk: int = registry_renormalize.CHUNK_PROJECTS,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Re-derive every row from stored documents, handing the registry each configured source's parse."""
-    parsers = {s.name: (s.kind, partial(parse_document, s)) for s in cfg.sources}
-    return registry_renormalize.renormalize(cfg.registry_path, parsers, chunk=chunk, progress=progress)
+    """Re-derive every row from stored documents, handing the registry each configured source's parse and facts."""
+    readers = {s.name: registry_renormalize.SourceReader(s.kind, partial(parse_document, s), source_kind(s.kind).facts)
+               for s in cfg.sources}
+    return registry_renormalize.renormalize(cfg.registry_path, readers, chunk=chunk, progress=progress)

@@ -24,7 +24,7 @@ from typing import Any
 from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
-from crawler.sources import adapter_for
+from crawler.sources import fetch_source, source_kind
 from crawler.stored import stored_lookup, web_targets
 from registry.model import Document, Problem, Record
 
@@ -283,7 +283,8 @@ def _start_run(cfg: Config, source: SourceConfig, s: SourceSummary) -> None:
             log.warning("%s: run %s had been interrupted (its process is gone); marked 'interrupted'",
                         name, run_id)
         upsert(con, "sources", [{"name": source.name, "kind": source.kind, "config": source.options,
-                                 "first_run": started, "last_run": started, "last_status": "running"}],
+                                 "first_run": started, "last_run": started, "last_status": "running",
+                                 **source_kind(source.kind).facts.row()}],
                key=["name"], keep=["first_run"])
         upsert(con, "crawl_runs", [{"run_id": s.run_id, "source": source.name, "started_at": started,
                                     "status": "running", "pid": os.getpid(), "host": socket.gethostname(),
@@ -440,7 +441,7 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
     batch = _Batch(cfg, source, s.run_id, s)
     try:
         try:
-            for item in adapter_for(source.kind).fetch(ctx):
+            for item in fetch_source(ctx):
                 if isinstance(item, Document):
                     batch.docs.append(item)
                 elif isinstance(item, Record):

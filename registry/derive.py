@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from registry.model import Document, Problem, Record
+from registry.model import AUTHORITATIVE_TRUST, UNKNOWN_TRUST, Document, Problem, Record, SourceFacts
 from registry.store import insert, upsert
 from registry.urls import canonical_url, classify, github_repo, project_id
 
@@ -29,6 +29,7 @@ __all__ = [
     "store_documents",
     "store_problems",
     "store_records",
+    "store_source_facts",
 ]
 
 _URL_PREFERENCE = {"github-repo": 0, "gitlab-repo": 1, "hub": 2, "web": 3}
@@ -74,6 +75,16 @@ def store_problems(
          "message": p.message[:2000], "occurred_at": at}
         for p in problems
     ])
+
+
+def store_source_facts(con: duckdb.DuckDBPyConnection, facts: Mapping[str, SourceFacts]) -> None:
+    """Set the facts of sources already in the registry (by name), as their kinds now declare them."""
+    if facts:
+        names = list(facts)
+        con.execute(
+            "UPDATE sources SET trust = f.trust, hub = f.hub, prose = f.prose FROM (SELECT UNNEST($1) AS name, "
+            "UNNEST($2) AS trust, UNNEST($3) AS hub, UNNEST($4::VARCHAR[]) AS prose) f WHERE sources.name = f.name",
+            [names, [facts[n].trust for n in names], [facts[n].hub for n in names], [facts[n].prose for n in names]])
 
 
 def _primary(urls: list[str]) -> str:
@@ -375,13 +386,11 @@ def _store_repo_rows(con: duckdb.DuckDBPyConnection, parts: Iterable[_RepoPart])
     return len(full_rows)
 
 
-#: Order of trust between source kinds for a project's name, description and category (lower wins):
-#: a certification record, then an author's manifest, then a human-curated list, then hub pages,
-#: crowd spreadsheets, search hits and finally scraped web pages. GitHub's own description is used
-#: before list prose (it is the author's words), after certification and manifest text.
-TRUST = ("oshwa", "okh-list", "github-list", "hackaday", "mediawiki", "csv-list", "github-search", "web")
-
-_TRUST_SQL = "CASE src.kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(TRUST)) + " ELSE 99 END"
+#: A record's trust for a project's name, description and category (lower wins), as its source's kind declares it
+#: (crawler/sources/<kind>.py, stored in `sources.trust`): a certification record, then an author's manifest, then
+#: a human-curated list, then hub pages, crowd spreadsheets, search hits and finally scraped web pages. GitHub's own
+#: description is used before list prose (it is the author's words), after certification and manifest text.
+_TRUST_SQL = f"coalesce(src.trust, {UNKNOWN_TRUST})"
 
 # The resolved fields are computed into a temporary table first, then applied: DuckDB 2.0 planned
 # `UPDATE projects … FROM (this query)` ~40x slower than the two steps (2.1 s against 0.08 s for a batch of
@@ -391,7 +400,7 @@ _RESOLVED_SQL = """
 CREATE OR REPLACE TEMP TABLE __ohr_resolved AS
     SELECT p.id,
            coalesce(s.name, r.full_name) AS name,
-           CASE WHEN s.best_trust <= 1 THEN coalesce(s.description, nullif(trim(r.description), ''))
+           CASE WHEN s.best_trust <= AUTHORITATIVE THEN coalesce(s.description, nullif(trim(r.description), ''))
                 ELSE coalesce(nullif(trim(r.description), ''), s.description) END AS description,
            coalesce(r.homepage, u.site) AS homepage,
            s.category,
@@ -422,7 +431,7 @@ CREATE OR REPLACE TEMP TABLE __ohr_resolved AS
         FROM project_urls WHERE {urls} GROUP BY project_id
     ) u ON u.project_id = p.id
     WHERE {where}
-""".replace("TRUST", _TRUST_SQL)
+""".replace("AUTHORITATIVE", str(AUTHORITATIVE_TRUST)).replace("TRUST", _TRUST_SQL)
 _APPLY_SQL = """
 UPDATE projects SET
     name = coalesce(d.name, projects.name),

@@ -27,10 +27,11 @@ __all__ = ["LICENCE_FILE", "MAX_BOM_FILES", "Unchanged", "derive_normalized", "i
 
 #: LICENSE / LICENCE / COPYING files (with suffixes like -hardware, _CC, .md) in the first two tree levels.
 LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|copyright)([-_. ].*)?$", re.I)
-#: Kinds of sources whose records carry hub-declared licence and maturity fields.
-HUB_KINDS = ("oshwa", "hackaday", "mediawiki", "csv-list", "okh-list")
-#: Kinds of sources whose record prose is a curator's description of the project.
-PROSE_KINDS = ("github-list", "csv-list", "oshwa", "hackaday", "mediawiki", "web")
+#: What the normalizers read of a record's source (its `sources` row): whether its records carry hub-declared
+#: licence and maturity, and whose words its descriptions are ("list", "hub" or None); see registry.model.SourceFacts.
+Role = tuple[bool, str | None]
+#: SELECT giving each source's Role by name.
+ROLES_SQL = "SELECT name, coalesce(hub, false), prose FROM sources"
 INACTIVE_AFTER_DAYS = 730
 _TABLES = ("licences", "maturity", "manifests", "bom_files", "bom_lines")
 
@@ -78,7 +79,7 @@ class _Inputs:
     pushed_at: datetime | None = None
     observed_at: datetime | None = None
     files: dict[str, bytes] = field(default_factory=dict)
-    records: list[tuple[str, str, dict[str, Any], str | None]] = field(default_factory=list)  # kind, source, …
+    records: list[tuple[Role, str, dict[str, Any], str | None]] = field(default_factory=list)  # role, source, …
 
     def use_repo(self, paths: list[str] | None, readme: str | None, api_licence: str | None, archived: Any,
                  pushed_at: datetime | None, fetched_at: datetime | None) -> None:
@@ -118,12 +119,20 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Inputs]:
         out[pid].files[path] = bytes(content)
     for inp in out.values():
         inp.files = dict(sorted(inp.files.items()))
-    kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
+    roles = source_roles(con)
     for pid, source, fields, desc in for_projects(  # by row ranges too: 1.2M records at 1M projects
         con, "source_records", "project_id, source, fields, description", ids, order="ORDER BY source, record_key",
     ):
-        out[pid].records.append((kinds.get(source) or "", source, record_fields(fields), desc))
+        out[pid].records.append((roles.get(source, _NO_ROLE), source, record_fields(fields), desc))
     return out
+
+
+_NO_ROLE: Role = (False, None)
+
+
+def source_roles(con: duckdb.DuckDBPyConnection) -> dict[str, Role]:
+    """Each source's Role, by name, from the facts stored with its row."""
+    return {name: (bool(hub), prose) for name, hub, prose in con.execute(ROLES_SQL).fetchall()}
 
 
 def record_fields(fields: Any) -> dict[str, Any]:
@@ -142,7 +151,7 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     pid = inp.pid
     # manifests: files in the repository, then manifests a source handed over (okh-list)
     manifests = [okh.parse_manifest(p, d) for p, d in sorted(inp.files.items()) if okh.is_manifest_path(p)]
-    for _kind, source, fields, _ in inp.records:
+    for _role, source, fields, _ in inp.records:
         raw = fields.get("manifest")
         if isinstance(raw, dict) and raw:
             manifests.append(okh.parse_manifest(f"{source}:manifest.json", json.dumps(raw, default=str).encode()))
@@ -160,17 +169,17 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     texts: list[tuple[str, str]] = []
     if inp.readme:
         texts.append(("readme", inp.readme))
-    for kind, source, fields, desc in inp.records:
-        if kind in HUB_KINDS and isinstance(fields.get("licence"), dict):
+    for (hub, prose), source, fields, desc in inp.records:
+        if hub and isinstance(fields.get("licence"), dict):
             for scope, value in fields["licence"].items():
                 if value and scope not in hub_licence:
                     hub_licence[scope] = value
-        if kind in HUB_KINDS and fields.get("maturity") and hub_stage is None:
+        if hub and fields.get("maturity") and hub_stage is None:
             hub_stage, hub_name = str(fields["maturity"]), source
         if fields.get("certified_at") and certified is None:
             certified = str(fields["certified_at"])
-        if kind in PROSE_KINDS and desc:
-            texts.append((f"list:{source}" if kind in ("github-list", "csv-list") else f"hub:{source}", desc))
+        if prose and desc:
+            texts.append((f"{prose}:{source}", desc))
 
     licence_files = {p: _text(d) for p, d in inp.files.items() if is_licence_path(p)}
     result = licence.resolve(

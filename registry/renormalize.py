@@ -10,7 +10,7 @@ each project either before or after; a renormalize stopped half-way leaves every
 running it again finishes the job.
 
 The registry does not know how a source's documents read: the caller (crawler/renormalize.py) hands in each
-configured source's kind and its pure parse function.
+configured source's kind, its pure parse function and its kind's facts (registry.model.SourceFacts).
 """
 
 from __future__ import annotations
@@ -21,16 +21,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from registry.model import Document, Record
+from registry.model import Document, Record, SourceFacts
 from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
 
-__all__ = ["CHUNK_PROJECTS", "Parser", "renormalize"]
+__all__ = ["CHUNK_PROJECTS", "Parser", "SourceReader", "renormalize"]
 
 #: A source's pure parse of one of its stored documents into records; picklable (a module-level function or a
 #: functools.partial of one), as documents may be parsed in worker processes.
 Parser = Callable[[Document], list[Record]]
+
+
+class SourceReader(NamedTuple):
+    """How renormalize reads one configured source: its kind, its parse, and the facts its kind declares."""
+
+    kind: str
+    parse: Parser
+    facts: SourceFacts
 
 #: Projects with a GitHub repository re-derived per transaction (each chunk also re-reads v_projects once for
 #: the history); a project without one weighs a third: its chunk holds up to three times as many.
@@ -50,10 +58,10 @@ TASK_PROJECTS = 50
 REPO_BATCH = 10_000
 
 # per project: id, GitHub owner/name (None: no repository to derive), its repo/tree/readme documents
-# (doc_kind -> (status, content, error, fetched_at, path)), files (path -> content), records (source kind,
+# (doc_kind -> (status, content, error, fetched_at, path)), files (path -> content), records (source role,
 # source, fields JSON, description), projects.last_seen, a stored repos row kept as it is, stored normalized
 # digest, stored repos row digest
-_Job = tuple[str, "str | None", dict[str, tuple], dict[str, bytes], list[tuple[str, str, Any, Any]], Any,
+_Job = tuple[str, "str | None", dict[str, tuple], dict[str, bytes], list[tuple[Any, str, Any, Any]], Any,
              "dict[str, Any] | None", "str | None", "str | None"]
 
 
@@ -71,7 +79,7 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
             row, moved = repo_row(pid, requested, docs)
             digest = repo_digest(row)
         inp = _Inputs(pid, files=files, observed_at=last_seen,
-                      records=[(kind, source, record_fields(fields), desc) for kind, source, fields, desc in records])
+                      records=[(role, source, record_fields(fields), desc) for role, source, fields, desc in records])
         repo = row if row is not None else old_repo
         if repo is not None:
             inp.use_repo(repo["tree_paths"], repo["readme"], repo["api_licence"], repo["archived"], repo["pushed_at"],
@@ -104,7 +112,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     only reads (tests/test_registry.py checks both ways give the same rows).
     """
     from registry import derive
-    from registry.normalized import FILES, pipelined
+    from registry.normalized import FILES, pipelined, source_roles
     from registry.rows import for_projects, locate, read_located
 
     targets = dict(derive.github_targets(con, part))
@@ -115,7 +123,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     out = _Derived(stored=dict(con.execute(
         f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}", [part]).fetchall()))
     repo_stored = dict(con.execute(derive.STORED_REPO_DIGESTS, [part]).fetchall())
-    kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
+    roles = source_roles(con)
     # a repos row of a project without a GitHub URL any more (merged, say) stays as it is, and is read as it is
     kept = sorted({pid for (pid,) in con.execute(f"SELECT project_id FROM repos WHERE project_id {some}",
                                                  [part]).fetchall()} - set(targets))
@@ -136,7 +144,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
         records: dict[str, list[tuple[str, str, Any, Any]]] = {}
         for pid, source, fields, desc in read_located(con, "source_records", "project_id, source, fields, description",
                                                       records_at, ids, order="ORDER BY source, record_key"):
-            records.setdefault(pid, []).append((kinds.get(source) or "", source, fields, desc))
+            records.setdefault(pid, []).append((roles.get(source, (False, None)), source, fields, desc))
         return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
                  records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid),
                  repo_stored.get(pid)) for pid in ids]
@@ -211,15 +219,17 @@ def _chunks(ids: list[str], with_repo: set[str], chunk: int) -> list[list[str]]:
     return [*parts, part] if part else parts
 
 
-def renormalize(registry_path: Path, parsers: Mapping[str, tuple[str, Parser]], chunk: int = CHUNK_PROJECTS,
+def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk: int = CHUNK_PROJECTS,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Re-parse stored source documents into records, then rebuild repos and project fields, chunk by chunk.
 
-    `parsers` maps each configured source's name to its kind and parse; a stored document of a source not
-    in it, or of another kind now, keeps the records stored from it.
+    `readers` maps each configured source's name to how it reads; a source stored under that name with
+    the same kind gets its kind's facts as declared now, and its documents are parsed again. A stored source
+    not in it, or of another kind now, keeps its facts and the records stored from it.
     """
     from registry import changes, derive
-    from registry.db import file_stamp, reader, writer
+    from registry.db import file_stamp, writer
+    from registry.db import reader as read_only
     from registry.resolve import link_records
     from registry.rows import physical_order
     from registry.search import compact_search
@@ -228,6 +238,8 @@ def renormalize(registry_path: Path, parsers: Mapping[str, tuple[str, Parser]], 
     counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
               "changes": 0, "projects": 0}
     with writer(registry_path) as con:
+        kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
+        derive.store_source_facts(con, {name: r.facts for name, r in readers.items() if kinds.get(name) == r.kind})
         stored = con.execute(
             "SELECT d.url, d.doc_kind, d.source, d.fetched_at, d.status, d.content, d.etag, d.path, s.kind "
             "FROM documents d JOIN sources s ON s.name = d.source "
@@ -236,11 +248,11 @@ def renormalize(registry_path: Path, parsers: Mapping[str, tuple[str, Parser]], 
         digests = dict(con.execute("SELECT document_url, digest FROM record_digests").fetchall())
     jobs = []
     for url, kind, source, fetched_at, status, content, etag, path, source_kind in stored:
-        configured = parsers.get(source)
-        if configured is None or configured[0] != source_kind:
+        reader = readers.get(source)
+        if reader is None or reader.kind != source_kind:
             continue  # a source no longer configured keeps its stored records as they are
         jobs.append((Document(url=url, doc_kind=kind, source=source, fetched_at=fetched_at, status=status,
-                              content=content, etag=etag, path=path), configured[1], digests.get(url)))
+                              content=content, etag=etag, path=path), reader.parse, digests.get(url)))
     del stored
     # documents parse independently: spread over the normalizers' worker processes when there is enough
     size = sum(len(doc.content or b"") for doc, _, _ in jobs)
@@ -274,7 +286,7 @@ def renormalize(registry_path: Path, parsers: Mapping[str, tuple[str, Parser]], 
         # derived under a read-only open, which searches share; written in a short session after, unless
         # another process wrote the file in between: then derived again under the write lock
         stamp = file_stamp(registry_path)
-        with _timed(took, "repositories and normalizers"), reader(registry_path, wait=LOCK_WAIT) as con:
+        with _timed(took, "repositories and normalizers"), read_only(registry_path, wait=LOCK_WAIT) as con:
             derived = _derive_chunk(con, part)
         with writer(registry_path) as con:
             con.execute("BEGIN TRANSACTION")

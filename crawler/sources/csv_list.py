@@ -11,10 +11,18 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import HTTP_OPTIONS, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import looks_like_url, project_id
 
 __all__ = ["CsvListAdapter", "read_document", "read_rows"]
+
+#: A crowd spreadsheet: after hubs; its licence column is hub-declared, its notes a curator's words.
+SOURCE = SourceKind(
+    kind="csv-list", adapter="CsvListAdapter",
+    facts=SourceFacts(trust=60, hub=True, prose="list"),
+    options={"url": (str,), "columns": (dict,), "delimiter": (str,), "licence_scope": (str,), **HTTP_OPTIONS},
+)
 
 _ROLES = ("name", "url", "description", "category", "licence")
 

@@ -10,10 +10,18 @@ from urllib.parse import quote
 from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.mdlist import iter_list
-from registry.model import Document, Problem, Record
+from crawler.sources import SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import project_id
 
 __all__ = ["GitHubListAdapter"]
+
+#: A human-curated list: trusted after certification and manifests; its entries' prose is a curator's words.
+SOURCE = SourceKind(
+    kind="github-list", adapter="GitHubListAdapter",
+    facts=SourceFacts(trust=30, prose="list"),
+    options={"repo": (str,), "path": (str,), "ref": (str,), "exclude_sections": (list,)},
+)
 
 
 class GitHubListAdapter:

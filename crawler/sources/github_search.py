@@ -15,10 +15,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crawler.base import Context
 from crawler.config import SourceConfig
-from registry.model import Document, Problem, Record
+from crawler.sources import NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import project_id
 
 __all__ = ["GitHubSearchAdapter", "next_link", "read_document"]
+
+#: Search hits: trusted after every list and hub; a hit's text is GitHub's, read from the repository itself.
+SOURCE = SourceKind(
+    kind="github-search", adapter="GitHubSearchAdapter",
+    facts=SourceFacts(trust=70),
+    options={"queries": (list, str), "query": (str,), "manifests": (list,), "manifest_query": (str,),
+             "per_page": NUMBER, "result_cap": NUMBER, "created_from": (str,), "fork_parents": (bool,)},
+)
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 

@@ -15,9 +15,18 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, fetcher_for
 from crawler.links import find_urls, ordered_urls, repo_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["DEFAULT_API", "HackadayAdapter", "read_document"]
+
+#: Hub pages: after curated lists; declares licences and maturity.
+SOURCE = SourceKind(
+    kind="hackaday", adapter="HackadayAdapter",
+    facts=SourceFacts(trust=40, hub=True, prose="hub"),
+    options={"api_url": (str,), "key_env": (str,), "key_in": (str,), "tags": (list, str), "search": (list, str),
+             "per_page": NUMBER, "max_pages": NUMBER, "max_repo_urls": NUMBER, **HTTP_OPTIONS},
+)
 
 DEFAULT_API = "https://api.hackaday.io/v2"
 _TAG = re.compile(r"<[^>]+>")

@@ -15,9 +15,19 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, Fetcher, FetchError, fetcher_for
 from crawler.links import ordered_urls, repo_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["MediaWikiAdapter", "read_document"]
+
+#: Wiki project pages: a hub, after hackaday.io; declares licences and maturity.
+SOURCE = SourceKind(
+    kind="mediawiki", adapter="MediaWikiAdapter",
+    facts=SourceFacts(trust=50, hub=True, prose="hub"),
+    options={"api_url": (str,), "category": (str, list), "categories": (str, list), "search": (str, list),
+             "namespace": NUMBER, "max_pages": NUMBER, "batch": NUMBER, "max_repo_urls": NUMBER,
+             "site_licence": (str,), **HTTP_OPTIONS},
+)
 
 _STATUS_KEYS = ("status", "project-status", "project status", "development-stage", "maturity")
 

@@ -15,9 +15,17 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["OkhListAdapter", "ParsedManifest", "list_entries", "read_manifest"]
+
+#: An author's manifest: trusted after certification, its description over GitHub's own; declares licences.
+SOURCE = SourceKind(
+    kind="okh-list", adapter="OkhListAdapter",
+    facts=SourceFacts(trust=20, hub=True),
+    options={"url": (str,), "max_manifests": NUMBER, **HTTP_OPTIONS},
+)
 
 _MANIFEST_KEYS = ("manifest", "manifest_url", "manifestUrl", "manifest-url", "okh", "okh_url", "yaml", "toml")
 _URL_KEYS = ("url", "href", "link", "uri")

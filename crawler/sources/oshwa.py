@@ -12,9 +12,18 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, FetchError, fetcher_for
 from crawler.links import ordered_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["DEFAULT_API", "OshwaAdapter", "read_document"]
+
+#: A certification record: trusted first, its description over GitHub's own; declares licences.
+SOURCE = SourceKind(
+    kind="oshwa", adapter="OshwaAdapter",
+    facts=SourceFacts(trust=10, hub=True, prose="hub"),
+    options={"api_url": (str,), "token_env": (str,), "page_size": NUMBER, "max_pages": NUMBER, "page_url": (str,),
+             **HTTP_OPTIONS},
+)
 
 DEFAULT_API = "https://certificationapi.oshwa.org"
 DEFAULT_PAGE_URL = "https://certification.oshwa.org/{uid}.html"

@@ -17,13 +17,22 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, check_url, fetcher_for
 from crawler.links import FORGE_HOSTS, repo_urls
-from registry.model import Document, Problem, Record
+from crawler.sources import NUMBER, SourceKind
+from registry.model import Document, Problem, Record, SourceFacts
 
 if TYPE_CHECKING:
     from urllib.robotparser import RobotFileParser
 
 
 __all__ = ["WebAdapter", "read_page"]
+
+#: Scraped project pages: trusted last; a page's description is read as a hub's.
+SOURCE = SourceKind(
+    kind="web", adapter="WebAdapter",
+    facts=SourceFacts(trust=80, prose="hub"),
+    options={"sources": (list, str), "max_per_run": NUMBER, "refetch_days": NUMBER, "skip_hosts": (list,),
+             "max_bytes": NUMBER, "max_crawl_delay": NUMBER, "max_repo_urls": NUMBER, "delay": NUMBER},
+)
 
 #: Hosts whose pages say nothing a project page would (video, social, file shares, code hosts read elsewhere).
 DEFAULT_SKIP_HOSTS = (
