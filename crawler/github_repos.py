@@ -10,17 +10,18 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from crawler.base import Context
+from registry.db import now
 from registry.model import Document, Problem
+from registry.normalized import wanted_files as wanted
 
 __all__ = ["RepoResult", "RepoTarget", "enrich_repo", "wanted_files"]
 
 def wanted_files(paths: list[str]) -> list[str]:
     """Repository files the normalizers read (licence files, OKH manifests, BOMs): the registry decides."""
-    from registry.normalized import wanted_files as wanted
-
     return wanted(paths)
 
 
@@ -52,8 +53,6 @@ def _get_doc(
     ctx: Context, t: RepoTarget, path: str, kind: str, params: dict | None = None, file_path: str | None = None
 ) -> tuple[Document, object]:
     """One conditional GET turned into a Document; the parsed JSON comes back beside it."""
-    from registry.db import now
-
     assert ctx.github is not None
     url = _api(ctx, path) + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
     prev = t.docs.get(url)
@@ -99,8 +98,6 @@ def _file_bytes(data: object, max_bytes: int) -> tuple[bytes | None, str | None]
 
 def _same_instant(stored: str | None, fetched: object) -> bool:
     """Whether two ISO timestamps (`Z` or an offset) name the same instant; False when either is missing."""
-    from datetime import UTC, datetime
-
     if not stored or not isinstance(fetched, str) or not fetched:
         return False
     try:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from crawler.base import Context, SourceUnreachable
+from registry.db import now
 from registry.model import Document
 
 if TYPE_CHECKING:
@@ -203,8 +204,6 @@ class Fetched:
     def document(self, doc_kind: str, source: str, *, project_id: str | None = None,
                  path: str | None = None, error: str | None = None) -> Document:
         """This answer as a Document to keep (a 304 carries the stored body so it can be parsed again)."""
-        from registry.db import now
-
         return Document(
             url=self.url, doc_kind=doc_kind, source=source, fetched_at=now(),
             status=self.stored.status if self.not_modified and self.stored else self.status,

@@ -24,9 +24,16 @@ from typing import Any
 from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
+from crawler.github_repos import RepoTarget, enrich_repo
 from crawler.sources import fetch_source, source_kind
 from crawler.stored import stored_lookup, web_targets
+from registry import changes, derive
+from registry.db import now, writer
 from registry.model import Document, Problem, Record
+from registry.normalized import derive_normalized
+from registry.resolve import link_records
+from registry.search import compact_search
+from registry.store import upsert
 
 __all__ = ["SourceSummary", "close_dead_runs", "crawl", "run_is_dead", "summary_line"]
 
@@ -72,8 +79,6 @@ class SourceSummary:
 
     def run_row(self, final: bool) -> dict:
         """The `crawl_runs` columns this summary fills (all counters; the end only when final)."""
-        from registry.db import now
-
         row = {
             "run_id": self.run_id, "source": self.source, "status": self.status if final else "running",
             "items_seen": self.records + self.repos, "items_new": self.new + self.repos_new,
@@ -165,12 +170,6 @@ class _Batch:
 
         Returns what ``then`` returned (None without it). The run's counters and heartbeat move with its data.
         """
-        from registry import changes, derive
-        from registry.db import now, writer
-        from registry.normalized import derive_normalized
-        from registry.resolve import link_records
-        from registry.store import upsert
-
         self._wait_pending()
         counts = {"new": 0, "seen": 0}
         self.written_at = time.monotonic()
@@ -273,9 +272,6 @@ def close_dead_runs(con: object, at: datetime) -> list[tuple[str, str]]:
 
 
 def _start_run(cfg: Config, source: SourceConfig, s: SourceSummary) -> None:
-    from registry.db import now, writer
-    from registry.store import upsert
-
     started = now()
     with writer(cfg.registry_path) as con:
         con.execute("BEGIN TRANSACTION")
@@ -309,10 +305,6 @@ def _finish_run(batch: _Batch) -> None:
 def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, int]:
     """Repositories to enrich (read in the session that stored the list), pending and least recently fetched
     first; and how many gone ones are not asked again yet."""
-    from crawler.github_repos import RepoTarget
-    from registry import derive
-    from registry.db import now
-
     pairs = derive.github_targets(con, project_ids)
     ids = [p for p, _ in pairs]
     docs: dict[str, dict[str, Document]] = {}
@@ -345,8 +337,6 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
 
 def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary,
             progress: Progress | None, stop: threading.Event) -> None:
-    from crawler.github_repos import enrich_repo
-
     # the rest of the list and the repositories to enrich: one write session
     targets, s.repos_skipped = batch.flush(then=lambda con: _repo_targets(cfg, con, batch.project_ids))
     log.info("%s: %d entries read, %d new projects; %d GitHub repositories to enrich", s.source, s.records, s.new,
@@ -509,9 +499,6 @@ def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | No
 
 def _compact_search(cfg: Config) -> None:
     """Sort the search postings again if the run appended many (registry/search.py); a failure only costs speed."""
-    from registry.db import writer
-    from registry.search import compact_search
-
     try:
         with writer(cfg.registry_path) as con:
             compact_search(con)

@@ -21,9 +21,10 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from crawler import run
 from crawler.config import Config, SourceConfig
 
 __all__ = ["Schedule", "ScheduleError", "build_scheduler", "crawl_job", "next_runs", "parse_duration",
@@ -144,8 +145,6 @@ def source_schedules(cfg: Config, names: list[str] | None = None) -> list[tuple[
 
 def next_runs(schedule: Schedule, timezone: str, count: int = 3, start: datetime | None = None) -> list[datetime]:
     """The next ``count`` times a schedule fires (for `ohr schedule --check` and the start-up log)."""
-    from datetime import UTC
-
     trigger = make_trigger(schedule, timezone)
     now = start or datetime.now(UTC)
     out: list[datetime] = []
@@ -161,8 +160,6 @@ def next_runs(schedule: Schedule, timezone: str, count: int = 3, start: datetime
 
 def crawl_job(cfg: Config, name: str, stop: threading.Event) -> list:
     """One scheduled run: exactly what `ohr crawl --source NAME` calls, logged; never raises."""
-    from crawler import run
-
     log.info("%s: scheduled crawl starting", name)
     try:
         summaries = run.crawl(cfg, [name], stop=stop, trigger="schedule")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from crawler.config import Config
+from registry.db import now, writer
 from registry.model import Document
 
 __all__ = ["stored_lookup", "web_targets"]
@@ -16,8 +17,6 @@ def stored_lookup(cfg: Config) -> Callable[[str], Document | None]:
     """Read one stored document (with content) by URL, for conditional requests and 304 re-parses."""
 
     def lookup(url: str) -> Document | None:
-        from registry.db import writer
-
         if not cfg.registry_path.exists():
             return None
         with writer(cfg.registry_path) as con:
@@ -38,8 +37,6 @@ def web_targets(cfg: Config) -> Callable[[list[str] | None, int, float], list[tu
     pages first, then those read longer ago than refetch_days."""
 
     def targets(sources: list[str] | None, limit: int, refetch_days: float) -> list[tuple[str, str]]:
-        from registry.db import now, writer
-
         if not cfg.registry_path.exists():
             return []
         since = now() - timedelta(days=refetch_days)

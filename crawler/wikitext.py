@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+from crawler.links import find_urls
+
 __all__ = ["first_paragraph", "licences", "strip_markup", "templates", "wiki_links"]
 
 _COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
@@ -174,8 +176,6 @@ def licences(wikitext: str) -> dict[str, str]:
 
 def wiki_links(wikitext: str) -> list[tuple[str, str]]:
     """External links written in the text: (url, label) for `[url label]`, and bare URLs with an empty label."""
-    from crawler.links import find_urls
-
     text = _COMMENT.sub("", wikitext or "")
     out: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from registry.db import now
 from registry.store import insert, upsert
 
 if TYPE_CHECKING:
@@ -73,8 +74,6 @@ def record_changes(
     A project seen for the first time gets one row (field 'project', new value 'new'). A field added to
     TRACKED later is adopted silently instead of being reported as changed everywhere.
     """
-    from registry.db import now
-
     ids = None if project_ids is None else sorted(set(project_ids))
     if ids is not None and not ids:
         return 0

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from registry.changes import REVIEW_FIELDS, as_text
+from registry.db import now
+from registry.search import refresh_search
 from registry.store import insert, upsert
 
 if TYPE_CHECKING:
@@ -79,8 +81,6 @@ class CurationError(ValueError):
 
 
 def _now() -> datetime:
-    from registry.db import now
-
     return now()
 
 
@@ -210,10 +210,6 @@ def unflag(con: duckdb.DuckDBPyConnection, pid: str, kind: str, by: str, note: s
 
 def _reindex(con: duckdb.DuckDBPyConnection, *pids: str) -> None:
     """Rebuild the search rows a curation changed (and of the projects they now resolve to)."""
-    try:
-        from registry.search import refresh_search
-    except ImportError:  # a checkout without the search index (migration 0005, registry/search.py)
-        return
     refresh_search(con, {p for pid in pids for p in (pid, follow_aliases(con, pid))})
 
 

@@ -12,6 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from registry.model import AUTHORITATIVE_TRUST, UNKNOWN_TRUST, Document, Problem, Record, SourceFacts
+from registry.normalized import POOL_MIN_PROJECTS, _get_pool, pipelined
+from registry.rows import for_projects, physical_order
+from registry.search import refresh_search
 from registry.store import insert, upsert
 from registry.urls import canonical_url, classify, github_repo, project_id
 
@@ -246,8 +249,6 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
     (unless `rederive`, as renormalize asks), and only the row ranges holding the others' documents are read;
     all of them are derived in chunks of DERIVE_CHUNK projects whose documents sit next to each other.
     """
-    from registry.rows import for_projects, physical_order
-
     targets = github_targets(con, project_ids)
     if project_ids is not None and not rederive:
         targets = _not_current(con, targets)
@@ -255,8 +256,6 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
         return 0
     name = dict(targets)
     order = physical_order(con, "documents", name) if len(targets) > DERIVE_CHUNK else sorted(name)
-    from registry.normalized import POOL_MIN_PROJECTS, _get_pool, pipelined
-
     # large runs parse the repository JSON in the normalizers' worker processes while this one reads and writes
     pool = _get_pool(len(order)) if len(order) >= POOL_MIN_PROJECTS else None
 
@@ -462,8 +461,6 @@ def refresh_projects(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] 
 
     With ids, every aggregate is restricted to them, so a crawl batch costs what it touches, not the registry.
     """
-    from registry.search import refresh_search
-
     if project_ids is None:
         _refresh(con, [], where="TRUE", records="TRUE", urls="TRUE")
         refresh_search(con)

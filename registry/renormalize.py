@@ -23,8 +23,28 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from registry import changes, derive
+from registry.db import file_stamp, writer
+from registry.db import reader as read_only
+from registry.derive import digest_records, repo_digest, repo_row
 from registry.model import Document, Record, SourceFacts
-from registry.normalized import POOL_MIN_PROJECTS, _get_pool, run_in_pool
+from registry.normalized import (
+    _TABLES,
+    FILES,
+    POOL_MIN_PROJECTS,
+    Unchanged,
+    _derive_safe,
+    _get_pool,
+    _Inputs,
+    _store,
+    pipelined,
+    record_fields,
+    run_in_pool,
+    source_roles,
+)
+from registry.resolve import link_records
+from registry.rows import for_projects, locate, physical_order, read_located
+from registry.search import compact_search
 
 __all__ = ["CHUNK_PROJECTS", "Parser", "SourceReader", "renormalize"]
 
@@ -69,9 +89,6 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
     """The repos row and normalized rows of each project from its documents (runs in a worker process): the
     normalizers read the repository as it was just derived, and rows equal to the stored ones stay here (a
     repos row comes back with its digest, or as None when unchanged)."""
-    from registry.derive import repo_digest, repo_row
-    from registry.normalized import Unchanged, _derive_safe, _Inputs, record_fields
-
     out = []
     for pid, requested, docs, files, records, last_seen, old_repo, stored, stored_repo in jobs:
         row = moved = digest = None
@@ -111,10 +128,6 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     project's documents, files and records go to a worker process once, which derives both, and this process
     only reads (tests/test_registry.py checks both ways give the same rows).
     """
-    from registry import derive
-    from registry.normalized import FILES, pipelined, source_roles
-    from registry.rows import for_projects, locate, read_located
-
     targets = dict(derive.github_targets(con, part))
     docs_at = locate(con, "documents", part, f"doc_kind IN ('repo', 'tree', 'readme') OR ({FILES})")
     records_at = locate(con, "source_records", part)
@@ -169,9 +182,6 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
 
 def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str, int]) -> None:
     """Write what _derive_chunk gave: repos rows, moved repositories' URLs, and the normalized rows that changed."""
-    from registry import derive
-    from registry.normalized import _TABLES, _store
-
     sizes = dict.fromkeys(_TABLES, 0)
     _store(con, part, derived.results, sizes, derived.stored)
     rows = derived.repo_rows  # the changed ones; the moved repositories' URLs go with the first batch
@@ -186,8 +196,6 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
 def _parse(job: tuple[Document, Parser, str | None]) -> tuple[str, int, list[Record] | None]:
     """The digest and number of the records of one stored source document, as its source reads them, and the
     records unless their digest is `stored` (runs in a worker process too: unchanged lists are not sent back)."""
-    from registry.derive import digest_records
-
     doc, parse, stored = job
     records = parse(doc)
     digest = digest_records(records).hexdigest()
@@ -227,13 +235,6 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
     the same kind gets its kind's facts as declared now, and its documents are parsed again. A stored source
     not in it, or of another kind now, keeps its facts and the records stored from it.
     """
-    from registry import changes, derive
-    from registry.db import file_stamp, writer
-    from registry.db import reader as read_only
-    from registry.resolve import link_records
-    from registry.rows import physical_order
-    from registry.search import compact_search
-
     say = progress or (lambda _msg: None)
     counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
               "changes": 0, "projects": 0}

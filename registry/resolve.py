@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from registry import curate
 from registry.model import Record
 from registry.urls import canonical_url
 
@@ -41,8 +42,6 @@ def _is_repo(pid: str) -> bool:
 
 def link_records(con: duckdb.DuckDBPyConnection, records: Sequence[Record]) -> list[tuple[str, str]]:
     """Merge the projects each record's URLs point at; returns the (kept, absorbed) pairs merged now."""
-    from registry import curate
-
     groups: list[list[str]] = []
     all_urls: set[str] = set()
     for r in records:

@@ -11,6 +11,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.mdlist import iter_list
 from crawler.sources import SourceKind
+from registry.db import now
 from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import project_id
 
@@ -31,8 +32,6 @@ class GitHubListAdapter:
 
     def fetch(self, ctx: Context) -> Iterator[Document | Record | Problem]:
         """Yield the list document (or the stored one on 304) and one record per entry."""
-        from registry.db import now
-
         assert ctx.github is not None
         repo = ctx.source.get("repo")
         path = ctx.source.get("path", "README.md")

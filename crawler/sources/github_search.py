@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.sources import NUMBER, SourceKind
+from registry.db import now
 from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import project_id
 
@@ -222,8 +223,6 @@ class GitHubSearchAdapter:
 
         Not conditional: a 304 carries no Link header to page on, and search results move anyway.
         """
-        from registry.db import now
-
         assert ctx.github is not None
         api = ctx.config.github.api_url
         if params is not None:

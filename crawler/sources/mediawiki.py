@@ -16,6 +16,7 @@ from crawler.config import SourceConfig
 from crawler.http import Fetched, Fetcher, FetchError, fetcher_for
 from crawler.links import ordered_urls, repo_urls
 from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from crawler.wikitext import first_paragraph, licences, templates, wiki_links
 from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["MediaWikiAdapter", "read_document"]
@@ -55,8 +56,6 @@ def _pages(data: Any) -> list[Any] | None:
 
 
 def _record(page: dict[str, Any], text: str, source: SourceConfig, doc: Document, pos: int) -> Record:
-    from crawler.wikitext import first_paragraph, licences, templates, wiki_links
-
     title = str(page["title"])
     canonical = page.get("canonicalurl") or page.get("fullurl")
     ext = [e.get("url", e.get("*")) for e in page.get("extlinks") or [] if isinstance(e, dict)]

@@ -17,6 +17,7 @@ from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
 from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
 from registry.model import Document, Problem, Record, SourceFacts
+from registry.normalize.okh import parse_manifest
 
 __all__ = ["OkhListAdapter", "ParsedManifest", "list_entries", "read_manifest"]
 
@@ -51,49 +52,14 @@ class ParsedManifest:
 
 
 def read_manifest(path: str, data: bytes) -> ParsedManifest:
-    """Read a manifest with `registry.normalize.okh.parse_manifest` (lenient, guarded), or plainly if it is absent."""
-    try:
-        from registry.normalize.okh import parse_manifest
-    except ImportError:
-        return _read_plain(path, data)
+    """Read a manifest with `registry.normalize.okh.parse_manifest` (lenient, guarded): one reader for manifests
+    found in repositories and manifests a list names."""
     m = parse_manifest(path, data)
     return ParsedManifest(
         raw=m.raw, title=m.title, description=m.description, licence=dict(m.licence), version=m.version,
         maturity=m.development_stage or m.otrl, licensor=m.licensor, project_link=m.project_link,
         documentation_home=m.documentation_home, format=m.format, issues=list(m.issues), error=m.error,
     )
-
-
-def _read_plain(path: str, data: bytes) -> ParsedManifest:
-    """The fallback reader: yaml.safe_load / tomllib / json by extension, the common keys picked out."""
-    import tomllib
-
-    import yaml
-
-    ext = path.lower().rsplit(".", 1)[-1] if "." in path else ""
-    try:
-        text = data.decode("utf-8-sig")
-        raw = tomllib.loads(text) if ext == "toml" else json.loads(text) if ext == "json" else yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is reported
-        return ParsedManifest(error=f"malformed manifest: {str(exc).splitlines()[0][:200]}")
-    if not isinstance(raw, dict):
-        return ParsedManifest(error="top level is not a mapping")
-
-    def s(*keys: str) -> str | None:
-        for k in keys:
-            v = raw.get(k)
-            if isinstance(v, str | int | float) and str(v).strip():
-                return str(v).strip()
-        return None
-
-    lic = raw.get("license")
-    licence = {k: str(v) for k, v in lic.items() if v} if isinstance(lic, dict) else (
-        {"hardware": str(lic)} if lic else {})
-    return ParsedManifest(raw=raw, title=s("title", "name"), description=s("description", "function"),
-                          licence=licence, version=s("version"),
-                          maturity=s("development-stage", "technology-readiness-level"), licensor=s("licensor"),
-                          project_link=s("project-link", "repo"), documentation_home=s("documentation-home"),
-                          format="okh-losh" if ext == "toml" else "okh-v1")
 
 
 def list_entries(content: bytes, base_url: str) -> tuple[list[str], list[str]]:

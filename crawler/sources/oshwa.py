@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from crawler.base import Context
 from crawler.config import SourceConfig
@@ -93,8 +94,6 @@ def _record(item: dict[str, Any], source: SourceConfig, doc_url: str, pos: int) 
 
 def read_document(doc: Document, source: SourceConfig) -> tuple[list[Record], list[Problem], list[str]]:
     """Records of one stored page or detail answer, the malformed items, and uids listed without details."""
-    import json
-
     if doc.content is None:
         return [], [], []
     try:
@@ -182,8 +181,6 @@ class OshwaAdapter:
                 yield Problem(src.name, "limit", f"stopped after max_pages = {max_pages} pages")
 
     def _detail(self, http: Any, api: str, uid: str, src: SourceConfig) -> Iterator[Document | Record | Problem]:
-        from urllib.parse import quote
-
         url = f"{api}/api/projects/{quote(uid, safe='')}"
         try:
             res = http.get(url, accept="application/json")

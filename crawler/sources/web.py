@@ -18,6 +18,7 @@ from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, check_url, fetcher_for
 from crawler.links import FORGE_HOSTS, repo_urls
 from crawler.sources import NUMBER, SourceKind
+from registry.db import now
 from registry.model import Document, Problem, Record, SourceFacts
 
 if TYPE_CHECKING:
@@ -271,8 +272,6 @@ class WebAdapter:
 
     def _skipped(self, url: str, src: SourceConfig, why: str) -> Document:
         """A content-less document saying why a page was not read, so it waits `refetch_days` like the rest."""
-        from registry.db import now
-
         return Document(url=url, doc_kind="web-page", source=src.name, fetched_at=now(), error=why[:500])
 
     def _read(self, doc: Document, source: SourceConfig) -> Record | None:
