@@ -104,3 +104,21 @@ def test_the_registry_weighs_records_by_the_trust_stored_with_their_source(tmp_p
         con.execute("UPDATE sources SET trust = 5 WHERE name = 'b'")
         refresh_projects(con, None)
         assert con.execute("SELECT name, category FROM projects").fetchall() == [("Widget B", "Toys")]
+
+
+def test_an_older_registry_gets_each_sources_facts_as_its_kind_declares_them(tmp_path):
+    """Migration 0020 fills the facts of rows written before it: the same values the kinds declare."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
+    con.execute(regdb._migrations()[0][2])
+    con.execute("INSERT INTO schema_version VALUES (1, 'init', now())")
+    con.executemany("INSERT INTO sources (name, kind) VALUES (?, ?)", [[f"s-{k}", k] for k in (*KINDS, "gone")])
+    con.close()
+    with regdb.reader(path) as ro:
+        stored = {k: (t, h, p) for k, t, h, p in ro.execute("SELECT kind, trust, hub, prose FROM sources").fetchall()}
+    assert stored.pop("gone") == (None, False, None)
+    assert stored == {k: (f.trust, f.hub, f.prose) for k in KINDS for f in [source_kind(k).facts]}
