@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from registry import normalized
 from registry.model import AUTHORITATIVE_TRUST, UNKNOWN_TRUST, Document, Problem, Record, SourceFacts
-from registry.normalized import POOL_MIN_PROJECTS, _get_pool, pipelined
 from registry.rows import for_projects, physical_order
 from registry.search import refresh_search
 from registry.store import insert, upsert
@@ -257,7 +257,7 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
     name = dict(targets)
     order = physical_order(con, "documents", name) if len(targets) > DERIVE_CHUNK else sorted(name)
     # large runs parse the repository JSON in the normalizers' worker processes while this one reads and writes
-    pool = _get_pool(len(order)) if len(order) >= POOL_MIN_PROJECTS else None
+    pool = normalized._get_pool(len(order)) if len(order) >= normalized.POOL_MIN_PROJECTS else None
 
     def parts() -> Iterator[tuple[None, list[tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]]]]:
         for i in range(0, len(order), DERIVE_CHUNK):
@@ -271,7 +271,7 @@ def derive_repos(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | No
             yield None, [(part, {pid: docs[pid] for pid, _ in part if pid in docs})
                          for part in (chunk[j:j + 250] for j in range(0, len(chunk), 250))]
 
-    return sum(_store_repo_rows(con, results) for _, results in pipelined(pool, _repo_rows, parts()))
+    return sum(_store_repo_rows(con, results) for _, results in normalized.pipelined(pool, _repo_rows, parts()))
 
 
 REPO_COLUMNS = ("project_id", "host", "full_name", "status", "moved_to", "description", "homepage", "topics",

@@ -23,9 +23,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from registry import changes, derive
-from registry.db import file_stamp, writer
-from registry.db import reader as read_only
+from registry import changes, db, derive
 from registry.derive import digest_records, repo_digest, repo_row
 from registry.model import Document, Record, SourceFacts
 from registry.normalized import (
@@ -238,7 +236,7 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
     say = progress or (lambda _msg: None)
     counts = {"documents": 0, "records": 0, "repositories": 0, "merged": 0, "licences": 0, "bom_lines": 0,
               "changes": 0, "projects": 0}
-    with writer(registry_path) as con:
+    with db.writer(registry_path) as con:
         kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
         derive.store_source_facts(con, {name: r.facts for name, r in readers.items() if kinds.get(name) == r.kind})
         stored = con.execute(
@@ -268,7 +266,7 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
         if records is None:  # the records stored from it last time: storing them again would write nothing
             unchanged += 1
             continue
-        with writer(registry_path) as con:
+        with db.writer(registry_path) as con:
             con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, doc.fetched_at)
             counts["merged"] += len(link_records(con, records))
@@ -277,7 +275,7 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
     say(f"{counts['documents']} source documents re-parsed into {counts['records']} records, "
         f"{counts['documents'] - unchanged} of them stored again ({time.perf_counter() - stored_at:.1f} s)")
 
-    with writer(registry_path) as con:
+    with db.writer(registry_path) as con:
         ids = physical_order(con, "documents", [r[0] for r in con.execute("SELECT id FROM projects").fetchall()])
         parts = _chunks(ids, {pid for pid, _ in derive.github_targets(con, None)}, chunk)
     done = 0
@@ -286,12 +284,12 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
         took: dict[str, float] = {}
         # derived under a read-only open, which searches share; written in a short session after, unless
         # another process wrote the file in between: then derived again under the write lock
-        stamp = file_stamp(registry_path)
-        with _timed(took, "repositories and normalizers"), read_only(registry_path, wait=LOCK_WAIT) as con:
+        stamp = db.file_stamp(registry_path)
+        with _timed(took, "repositories and normalizers"), db.reader(registry_path, wait=LOCK_WAIT) as con:
             derived = _derive_chunk(con, part)
-        with writer(registry_path) as con:
+        with db.writer(registry_path) as con:
             con.execute("BEGIN TRANSACTION")
-            if file_stamp(registry_path) != stamp:
+            if db.file_stamp(registry_path) != stamp:
                 with _timed(took, "derived again (the file changed meanwhile)"):
                     derived = _derive_chunk(con, part)
             with _timed(took, "writing them"):
@@ -306,7 +304,7 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
                 con.execute("COMMIT")
         say(f"{done} of {len(ids)} projects re-derived ("
             + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()) + ")")
-    with writer(registry_path) as con:
+    with db.writer(registry_path) as con:
         t0 = time.perf_counter()
         if compact_search(con):
             say(f"search word index sorted again ({time.perf_counter() - t0:.1f} s)")
