@@ -47,13 +47,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.base import Document, Problem  # noqa: E402
 from crawler.config import load_config  # noqa: E402
 from crawler.run import _Batch  # noqa: E402
 from crawler.sources import source_kind  # noqa: E402
 from crawler.sources.github_list import GitHubListAdapter  # noqa: E402
 from registry import derive  # noqa: E402
 from registry.db import now, writer  # noqa: E402
+from registry.model import Document, Problem  # noqa: E402
 from registry.store import upsert  # noqa: E402
 
 API = "https://api.github.invalid"
