@@ -10,19 +10,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.normalize import licence
 from registry.normalize._docgate import lower
 from registry.normalize.licence import (
     FIELDS,
     LicenceResult,
+    content,
     content_types,
     copyleft,
     identify_text,
+    mentions,
     normalize_name,
     openness,
+    prose,
     readme_licences,
     resolve,
+    texts,
 )
+from registry.normalize.licence import markdown as md
 
 # --------------------------------------------------------------------------------------------- fixtures
 # Short synthetic licence texts: the distinctive sentences of each licence, not whole copies.
@@ -771,7 +775,7 @@ def test_evaluate_on_a_tiny_corpus(tmp_path, capsys):
 # Each shortcut the normalizer takes for speed gives what the plain way gives.
 
 EXAMPLES = int(os.environ.get("OHR_FUZZ_EXAMPLES", "200"))
-_MENTION_KEYS = sorted(licence._ANY_MENTION.keys or ())
+_MENTION_KEYS = sorted(mentions.ANY_MENTION.keys or ())
 _MARKUP = ["\n", "\n\n", "- ", "1. ", "# ", "## Licence\n", "**Software**\n", "| Part | Licence |\n|---|---|\n| ",
            " | ", "[", "](https://creativecommons.org/licenses/by-sa/4.0/)", "<a href='https://x.org/mit'>", "</a>",
            "![badge](https://img.shields.io/badge/license-MIT-blue.svg)", "<!-- c -->", "```\ncode\n```\n", "  ",
@@ -801,9 +805,9 @@ def readme_text(draw: st.DrawFn) -> str:
 @given(readme_text())
 def test_doc_keys_hold_every_mention_literal_of_every_unit(markdown: str) -> None:
     """The literals read off the cleaned text include each one a unit (paragraph, item, table row) holds."""
-    text, _ = licence._clean_markdown(markdown)
-    held = licence._doc_keys(lower(text))
-    for unit in licence._units(text):
+    text, _ = md.clean_markdown(markdown)
+    held = prose._doc_keys(lower(text))
+    for unit in md.units(text):
         low = lower(unit.text)
         assert {k for k in _MENTION_KEYS if k in low} <= held, unit.text
 
@@ -813,12 +817,12 @@ def test_doc_keys_hold_every_mention_literal_of_every_unit(markdown: str) -> Non
 def test_readme_licences_agree_without_the_document_gate(markdown: str) -> None:
     """Narrowing the mention gate to the document (and skipping a document with no literal) changes no statement."""
     fast = readme_licences(markdown)
-    saved = licence._doc_keys
-    licence._doc_keys = lambda low: frozenset(_MENTION_KEYS)  # every literal: every unit built, none skipped
+    saved = prose._doc_keys
+    prose._doc_keys = lambda low: frozenset(_MENTION_KEYS)  # every literal: every unit built, none skipped
     try:
         plain = readme_licences(markdown)
     finally:
-        licence._doc_keys = saved
+        prose._doc_keys = saved
     assert fast == plain
 
 
@@ -826,9 +830,9 @@ def test_readme_licences_agree_without_the_document_gate(markdown: str) -> None:
 @given(readme_text())
 def test_mention_gates_read_from_held_literals_match_as_the_patterns_do(text: str) -> None:
     """A mention pattern run through `_run` (its gate answered once per text) finds what the bare pattern finds."""
-    held = licence._held(lower(text))
-    for g in licence._MENTION_GATES:
-        assert [m.span() for m in licence._run(g, text, held)] == [m.span() for m in g.pattern.finditer(text)]
+    held = mentions.held(lower(text))
+    for g in mentions.MENTION_GATES:
+        assert [m.span() for m in mentions.run(g, text, held)] == [m.span() for m in g.pattern.finditer(text)]
 
 
 def _content_types_plain(paths: list[str]) -> set[str]:
@@ -842,15 +846,15 @@ def _content_types_plain(paths: list[str]) -> set[str]:
         name, dirs = parts[-1], parts[:-1]
         low = name.lower()
         ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
-        hw_dir = any(licence._HW_DIR_RE.match(d) for d in dirs)
-        doc_dir = any(licence._DOC_DIR_RE.match(d) for d in dirs)
-        if ext in licence._HW_EXT or hw_dir or licence._GERBER_EXT_RE.fullmatch(ext):
+        hw_dir = any(content.HW_DIR_RE.match(d) for d in dirs)
+        doc_dir = any(content.DOC_DIR_RE.match(d) for d in dirs)
+        if ext in content._HW_EXT or hw_dir or content._GERBER_EXT_RE.fullmatch(ext):
             kinds.add("hardware")
-        if ext in licence._SW_EXT and not (low == "conf.py" and doc_dir):
+        if ext in content._SW_EXT and not (low == "conf.py" and doc_dir):
             kinds.add("software")
-        if ext in licence._DOC_EXT or low.startswith("readme") or doc_dir:
+        if ext in content._DOC_EXT or low.startswith("readme") or doc_dir:
             kinds.add("documentation")
-        if ext in licence._DATA_EXT and not low.startswith("."):
+        if ext in content._DATA_EXT and not low.startswith("."):
             data_files += 1
     if data_files and not kinds & {"hardware", "software"}:
         kinds.add("software")
@@ -882,16 +886,16 @@ def _title_plain(text: str) -> str | None:
        st.sampled_from([5, 64, 4096]))
 def test_title_reads_the_head_first_as_the_whole_text(text: str, head: int) -> None:
     """The title read from the text's first lines (then the rest) is the one read from all its lines."""
-    saved = licence._TITLE_HEAD
-    licence._TITLE_HEAD = head
+    saved = texts._TITLE_HEAD
+    texts._TITLE_HEAD = head
     try:
-        assert licence._title(text) == _title_plain(text)
+        assert texts.licence_title(text) == _title_plain(text)
     finally:
-        licence._TITLE_HEAD = saved
+        texts._TITLE_HEAD = saved
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(alphabet="aZ \u0130\u0131\u017f\u212a\u00dc\u03a3\u1e9e\u0345ǅﬃ", max_size=30))
 def test_lowered_is_lower(text: str) -> None:
     """The quick lower-casing the mention gates are read with is the gates' own."""
-    assert licence._lowered(text) == lower(text)
+    assert mentions.lowered(text) == lower(text)

@@ -121,7 +121,7 @@ def test_sentence_splitters_split_as_their_lookbehind_forms(text: str) -> None:
     old_maturity = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
     old_licence = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
     assert split_after(maturity._SENT_SPLIT, text) == old_maturity.split(text)
-    assert split_after(licence._SENTENCE_SPLIT_RE, text) == old_licence.split(text)
+    assert split_after(licence.markdown._SENTENCE_SPLIT_RE, text) == old_licence.split(text)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
