@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.normalize._docgate import lower
 from registry.normalize.licence import (
     FIELDS,
     LicenceResult,
@@ -24,9 +23,7 @@ from registry.normalize.licence import (
     prose,
     readme_licences,
     resolve,
-    texts,
 )
-from registry.normalize.licence import markdown as md
 
 # --------------------------------------------------------------------------------------------- fixtures
 # Short synthetic licence texts: the distinctive sentences of each licence, not whole copies.
@@ -803,40 +800,20 @@ def readme_text(draw: st.DrawFn) -> str:
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(readme_text())
-def test_doc_keys_hold_every_mention_literal_of_every_unit(markdown: str) -> None:
-    """The literals read off the cleaned text include each one a unit (paragraph, item, table row) holds."""
-    text, _ = md.clean_markdown(markdown)
-    held = prose._doc_keys(lower(text))
-    for unit in md.units(text):
-        low = lower(unit.text)
-        assert {k for k in _MENTION_KEYS if k in low} <= held, unit.text
-
-
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(readme_text())
 def test_readme_licences_agree_without_the_document_gate(markdown: str) -> None:
-    """Narrowing the mention gate to the document (and skipping a document with no literal) changes no statement."""
+    """Narrowing the mention gate to the literals the README holds changes no statement."""
     fast = readme_licences(markdown)
-    saved = prose._doc_keys
-    prose._doc_keys = lambda low: frozenset(_MENTION_KEYS)  # every literal: every unit built, none skipped
+    saved = prose.DocGate.of_text
+    prose.DocGate.of_text = classmethod(lambda cls, gated, document: cls(gated, None))  # every piece passes
     try:
         plain = readme_licences(markdown)
     finally:
-        prose._doc_keys = saved
+        prose.DocGate.of_text = saved
     assert fast == plain
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(readme_text())
-def test_mention_gates_read_from_held_literals_match_as_the_patterns_do(text: str) -> None:
-    """A mention pattern run through `_run` (its gate answered once per text) finds what the bare pattern finds."""
-    held = mentions.held(lower(text))
-    for g in mentions.MENTION_GATES:
-        assert [m.span() for m in mentions.run(g, text, held)] == [m.span() for m in g.pattern.finditer(text)]
-
-
 def _content_types_plain(paths: list[str]) -> set[str]:
-    """content_types as first written: every folder of every path classified."""
+    """content_types without its early stop: every path classified."""
     kinds: set[str] = set()
     data_files = 0
     for path in paths:
@@ -867,35 +844,5 @@ def _content_types_plain(paths: list[str]) -> set[str]:
                                           "g.bin", "Documentation", "STLs"]), min_size=1, max_size=4)
                 .map("/".join), max_size=12))
 def test_content_types_agree_with_reading_every_folder(paths: list[str]) -> None:
-    """Reading a path's folders only for a type not found yet gives the types the plain reading gives."""
+    """Stopping once every type is found gives the types reading every path gives."""
     assert content_types(paths) == _content_types_plain(paths)
-
-
-def _title_plain(text: str) -> str | None:
-    """_title as first written: every line of the text split off."""
-    for line in text.splitlines():
-        line = line.strip(" \t#=*-_")
-        if len(line) >= 3 and any(c.isascii() and c.isalpha() for c in line):
-            return line[:80]
-    return None
-
-
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.sampled_from(["\n", "\r\n", "\r", "\n\n", "==", "# ", "ab", "MIT License", " ", "-" * 50,
-                                 "x" * 1000, "\u2028", "_*"]), max_size=30).map("".join),
-       st.sampled_from([5, 64, 4096]))
-def test_title_reads_the_head_first_as_the_whole_text(text: str, head: int) -> None:
-    """The title read from the text's first lines (then the rest) is the one read from all its lines."""
-    saved = texts._TITLE_HEAD
-    texts._TITLE_HEAD = head
-    try:
-        assert texts.licence_title(text) == _title_plain(text)
-    finally:
-        texts._TITLE_HEAD = saved
-
-
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.text(alphabet="aZ \u0130\u0131\u017f\u212a\u00dc\u03a3\u1e9e\u0345ǅﬃ", max_size=30))
-def test_lowered_is_lower(text: str) -> None:
-    """The quick lower-casing the mention gates are read with is the gates' own."""
-    assert mentions.lowered(text) == lower(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from registry.normalize.licence._data import load
 
@@ -24,12 +23,6 @@ DOC_DIR_RE = re.compile(r"^(?:docs?|documentation|manuals?|wiki|guides?|instruct
 _GERBER_EXT_RE = re.compile(r"g[tb][lopsa]|g\d+|gm\d+")
 
 
-@lru_cache(maxsize=8192)
-def _folder_types(folder: str) -> tuple[bool, bool]:
-    """(is a hardware folder, is a documentation folder), remembered: the same folder names fill a whole tree."""
-    return HW_DIR_RE.match(folder) is not None, DOC_DIR_RE.match(folder) is not None
-
-
 def content_types(paths: list[str]) -> set[str]:
     """Which content types a repository tree holds: 'hardware' (CAD/EDA files or hardware folders),
     'software' (source code) and 'documentation' (README, docs, PDFs, pictures)."""
@@ -38,29 +31,19 @@ def content_types(paths: list[str]) -> set[str]:
     for path in paths:
         if len(kinds) == 3:
             break  # every type found: the rest of the tree cannot change the answer
-        if "/" in path:
-            parts = [p for p in path.split("/") if p]
-            if not parts or "node_modules" in parts:
-                continue
-            dirs = parts[:-1]
-            if any(p.startswith(".") for p in dirs):
-                continue
-            name = parts[-1]
-        elif not path or path == "node_modules":
+        parts = [p for p in path.split("/") if p]
+        if not parts or "node_modules" in parts or any(p.startswith(".") for p in parts[:-1]):
             continue
-        else:  # a file at the root: no folders to read
-            name, dirs = path, []
+        name, dirs = parts[-1], parts[:-1]
         low = name.lower()
         ext = low.rsplit(".", 1)[-1] if "." in low.lstrip(".") else ""
-        # the folders are read only for a type not found yet that the name alone does not give
-        if "hardware" not in kinds and (ext in _HW_EXT or _GERBER_EXT_RE.fullmatch(ext)
-                                        or any(_folder_types(d)[0] for d in dirs)):
+        hw_dir = any(HW_DIR_RE.match(d) for d in dirs)
+        doc_dir = any(DOC_DIR_RE.match(d) for d in dirs)
+        if ext in _HW_EXT or hw_dir or _GERBER_EXT_RE.fullmatch(ext):
             kinds.add("hardware")
-        if ext in _SW_EXT and "software" not in kinds and \
-                not (low == "conf.py" and any(_folder_types(d)[1] for d in dirs)):
+        if ext in _SW_EXT and not (low == "conf.py" and doc_dir):
             kinds.add("software")
-        if "documentation" not in kinds and (ext in _DOC_EXT or low.startswith("readme")
-                                             or any(_folder_types(d)[1] for d in dirs)):
+        if ext in _DOC_EXT or low.startswith("readme") or doc_dir:
             kinds.add("documentation")
         if ext in _DATA_EXT and not low.startswith("."):
             data_files += 1
@@ -68,4 +51,3 @@ def content_types(paths: list[str]) -> set[str]:
         # a repository of machine-readable records (manifests, schemas) has no designs; its data is code-like
         kinds.add("software")
     return kinds
-

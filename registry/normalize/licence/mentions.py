@@ -7,7 +7,7 @@ family's pattern is only run on text holding one of its literal words (most sent
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from registry.normalize._prefilter import Gated, any_of, gate
@@ -256,45 +256,13 @@ _LOOSE_MATCHERS: list[tuple[re.Pattern[str], Matcher]] = [
 _GATED: list[tuple[Gated, Matcher]] = [(gate(rx), fn) for rx, fn in _MATCHERS]
 MENTION_GATES: list[Gated] = [g for g, _ in _GATED]
 ANY_MENTION = any_of(MENTION_GATES)
-#: every literal the mention gates read (their keys and clause words): `held` of a text decides each of those
-#: gates with a set test, instead of each gate finding the text's literals again through `Gated.may_match`
-_MENTION_LITERALS = tuple(sorted(
-    {k for g in MENTION_GATES for k in g.keys or ()}
-    | {k for g in MENTION_GATES for alt in g.clauses or () for s in alt for k in s}))
-
-
-def lowered(text: str) -> str:
-    """`_docgate.lower(text)`, the text lower-cased as the gates read it, with the three characters it folds replaced
-    one by one: on non-ASCII text that costs a few ns a character, str.translate with its table some 90."""
-    if text.isascii():
-        return text.lower()
-    return text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s").lower()
-
-
-def held(low: str) -> frozenset[str]:
-    """The mention-gate literals occurring in `low` (a text lower-cased by `lowered`): `gated.passes(held(low))`
-    is `gated.may_match(text)` for every mention gate, since a gate reads no literal outside its keys and clauses."""
-    return frozenset([k for k in _MENTION_LITERALS if k in low])
-
-
-def run(gated: Gated, text: str, held: frozenset[str]) -> Iterable[re.Match[str]]:
-    """`gated.finditer(text)`, its gate answered from `held` (`held` of the lower-cased text); most gates share
-    no literal with `held`, which one set test tells before `passes` reads the gate's clauses."""
-    keys = gated.keys
-    if (keys is not None and keys.isdisjoint(held)) or not gated.passes(held):
-        return ()
-    return gated.pattern.finditer(text)
-
-
-def find_mentions(text: str, *, loose: bool = False, low: str | None = None) -> list[Mention]:
-    """Every licence name in `text`, non-overlapping, in order; `loose` also reads bare tokens (MIT, CERN…);
-    `low` is `lowered(text)` when the caller has it."""
+def find_mentions(text: str, *, loose: bool = False) -> list[Mention]:
+    """Every licence name in `text`, non-overlapping, in order; `loose` also reads bare tokens (MIT, CERN…)."""
     found: list[Mention] = []
-    present = held(lowered(text) if low is None else low)
-    if not loose and not ANY_MENTION.passes(present):
+    if not loose and not ANY_MENTION.may_match(text):
         return found
     for gated, matcher in _GATED:
-        found.extend(filter(None, (matcher(m, text) for m in run(gated, text, present))))
+        found.extend(filter(None, (matcher(m, text) for m in gated.finditer(text))))
     if loose:
         for rx, matcher in _LOOSE_MATCHERS:
             found.extend(filter(None, (matcher(m, text) for m in rx.finditer(text))))

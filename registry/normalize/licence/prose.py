@@ -7,9 +7,9 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from registry.normalize._docgate import DocGate
+from registry.normalize._docgate import DocGate, lower
 from registry.normalize.licence.markdown import URL_CLOSE, URL_OPEN, URL_SPAN_RE, Unit, clean_markdown, sentences, units
-from registry.normalize.licence.mentions import ANY_MENTION, Mention, find_mentions, lowered, same_family
+from registry.normalize.licence.mentions import ANY_MENTION, Mention, find_mentions, same_family
 from registry.normalize.licence.results import LicenceStatement
 from registry.normalize.licence.spdx import combine, remember_short
 
@@ -198,29 +198,6 @@ def _accept(sentence: str, mentions: list[Mention], in_licence: bool) -> list[Me
     return keep
 
 
-_KEYS = sorted(ANY_MENTION.keys or (), key=lambda k: (len(k), k))
-#: the mention gate's literals without white space that hold none of the others
-_KEYS_PLAIN = tuple(k for k in _KEYS if k.split() == [k] and not any(j != k and j in k for j in _KEYS))
-#: those that hold shorter ones (looked for only when those are there), shortest first
-_KEYS_NESTED = tuple((k, frozenset(j for j in _KEYS if j != k and j in k)) for k in _KEYS
-                     if k.split() == [k] and k not in _KEYS_PLAIN)
-#: and those with white space, with their words
-_KEYS_SPACED = tuple((k, tuple(k.split())) for k in _KEYS if k.split() != [k])
-
-
-def _doc_keys(low: str) -> frozenset[str]:
-    """The mention-gate literals a cleaned README (`low`, lower-cased) may hold in its units: a unit joins pieces of
-    the text's lines with spaces, so a literal without white space is in a unit only if it is in the text, and one
-    with spaces only if each of its words is (a superset is safe: it only narrows the gate less). A literal holding
-    a shorter one the text lacks ('unlicense.org', 'licen') is not looked for: each look is a scan of the text."""
-    found = {k for k in _KEYS_PLAIN if k in low}
-    for k, inner in _KEYS_NESTED:
-        if found.issuperset(inner) and k in low:
-            found.add(k)
-    found.update(k for k, words in _KEYS_SPACED if all(w in low for w in words))
-    return frozenset(found)
-
-
 def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[LicenceStatement]:
     """Licences a README states (licence section, 'licensed under …' sentences, licence tables, badges).
 
@@ -244,15 +221,12 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         out.append(LicenceStatement(expr, frozenset(scopes), phrase[:240], round(conf - (0.2 if vague else 0), 3),
                                     vague, orig or None))
 
-    # the mention literals the cleaned text holds (a few `in` tests per sentence then, not a scan): without one, no
-    # sentence, table cell or loose reading can name a licence, and the text is not even split into units
-    held = _doc_keys(lowered(text))
-    parts = units(text) if held or ANY_MENTION.keys is None else []
-    mention_gate = DocGate.of_scope(ANY_MENTION, held)
+    parts = units(text)
+    # the mention gate narrowed to the literals this README's units hold: a few `in` tests per sentence, not a scan
+    mention_gate = DocGate.of_text(ANY_MENTION, "\n".join(u.text for u in parts))
     for unit in parts:
-        # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go
-        # on. Each is lower-cased with `lowered`: `Pieces` would lower-case non-ASCII text at ~90 ns a character
-        if unit.cells is None and not mention_gate.may_match(lowered(unit.text)):
+        # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go on
+        if unit.cells is None and not mention_gate.may_match(lower(unit.text)):
             continue
         in_licence = _licence_file or any(_heading_kind(h)[0] for h in unit.headings)
         credits = bool(unit.headings and _heading_kind(unit.headings[-1])[1] and not in_licence)
@@ -262,8 +236,7 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         # content types named by the paragraph's earlier sentences (masked), read only when an anaphora needs them
         earlier: list[tuple[str, list[Mention]]] = []
         for sentence in sentences(unit.text):
-            low_s = lowered(sentence)
-            found = find_mentions(sentence, low=low_s) if mention_gate.may_match(low_s) else []
+            found = find_mentions(sentence) if mention_gate.may_match(lower(sentence)) else []
             mentions = _accept(sentence, found, in_licence) if found else []
             if mentions and credits and not _SELF_RE.search(sentence):
                 mentions = []  # credits name other people's licences unless the line is about this project

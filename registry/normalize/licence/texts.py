@@ -214,25 +214,9 @@ def identify_text(text: str) -> tuple[str, str, float] | None:
     return expr, stmts[0].phrase, min(s.confidence for s in stmts) - 0.1
 
 
-#: characters of a long text whose lines `licence_title` reads first (the title is nearly always among them)
-_TITLE_HEAD = 4096
-
-
 def licence_title(text: str) -> str | None:
-    """First line of a licence text that reads like a title; the lines of the text's head are read first, so a
-    35 kB licence text is not split into all its lines for the first of them."""
-    lines = text[:_TITLE_HEAD].splitlines()
-    if len(text) > _TITLE_HEAD:
-        lines.pop()  # may be cut short: read with the rest, if it comes to that
-    title = _first_title(lines)
-    if title is None and len(text) > _TITLE_HEAD:
-        title = _first_title(text.splitlines()[len(lines):])  # the lines read so far are the first of these
-    return title
-
-
-def _first_title(lines: list[str]) -> str | None:
-    """First of `lines` that reads like a title, stripped of rules and marks and cut to 80 characters."""
-    for line in lines:
+    """First line of a licence text that reads like a title, stripped of rules and marks and cut to 80 characters."""
+    for line in text.splitlines():
         line = line.strip(" \t#=*-_")
         if len(line) >= 3 and re.search(r"[A-Za-z]", line):
             return line[:80]
