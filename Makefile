@@ -23,11 +23,12 @@ run: $(STAMP)
 	$(BIN)/ohr stats; \
 	if [ $$rc -eq 4 ]; then echo "note: some sources were unreachable or left work pending (exit 4); see above"; fi
 
-# Lint, check the one-way layers (import-linter, [tool.importlinter] in pyproject.toml), then the whole test suite.
+# Lint, check the one-way layers (import-linter, [tool.importlinter] in pyproject.toml), then the whole test suite,
+# one test process per core (pytest-xdist).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/normalizers.py

@@ -1,11 +1,21 @@
-"""Shared fixtures: a loopback GitHub, a config file pointing at it, and an in-process `ohr` runner."""
+"""Shared fixtures: a loopback GitHub, a loopback HTTP server, a config file pointing at them, a registry crawled
+once per test process, and an in-process `ohr` runner.
+
+Servers are started once per test process (pytest-xdist runs several) and reset before each test; a test that
+needs a crawled registry gets a copy of one crawl, since a crawl takes seconds on a busy machine.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +56,32 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("GITHUB_TOKEN", "OHR_GITHUB_API_URL", "OHR_DB", "OHR_CONFIG", "OSHWA_TOKEN", "HACKADAY_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OHR_LOCK_WAIT", "10")
+
+
+@contextlib.contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Fail when the block spends more than `seconds` of this thread's CPU time: a bound on work done, which a
+    busy machine does not stretch as it stretches wall-clock time (other processes' time is not counted)."""
+    import time
+
+    t0 = time.thread_time()
+    yield
+    used = time.thread_time() - t0
+    assert used < seconds, f"{used:.2f} s of CPU (budget {seconds} s)"
+
+
+@contextlib.contextmanager
+def peak_memory(limit: int) -> Iterator[None]:
+    """Fail when the block's Python allocations peak above `limit` bytes (a decompressed or expanded bomb would)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        yield
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit, f"{peak:,} bytes allocated at the peak (limit {limit:,})"
 
 
 def write_config(tmp: Path, api_url: str, sources: str, extra: str = "") -> Path:
@@ -118,20 +154,81 @@ def rows(db: Path, sql: str, params: list | tuple | None = None) -> list[tuple]:
         con.close()
 
 
+@contextlib.contextmanager
+def _env(**values: str | None) -> Iterator[None]:
+    """Environment variables set (None: removed) for a block, outside any one test's monkeypatch."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def _github() -> Iterator[FakeGitHub]:
+    """One loopback GitHub per test process."""
+    with FakeGitHub(small_world()) as gh:
+        yield gh
+
+
+@pytest.fixture(scope="session")
+def crawled_template(_github: FakeGitHub, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(config path, db path) of the small world crawled once per test process; only read it, or copy it."""
+    from queries.cli import main
+
+    _github.reset(small_world())
+    tmp = tmp_path_factory.mktemp("crawled")
+    cfg = write_config(tmp, _github.url, SOURCES)
+    clean = dict.fromkeys(("OHR_GITHUB_API_URL", "OHR_DB", "OHR_CONFIG", "OSHWA_TOKEN", "HACKADAY_API_KEY"))
+    with _env(GITHUB_TOKEN="test-token-not-secret", OHR_LOCK_WAIT="10", **clean), \
+            contextlib.redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as exit_:
+        main(["crawl", "--config", str(cfg)])
+    assert exit_.value.code in (0, None), exit_.value.code
+    return cfg, tmp / "registry.duckdb"
+
+
 @pytest.fixture
-def crawled(world, run_ohr):
-    """(config path, db path, server) after one crawl of the small world."""
+def crawled(world, crawled_template):
+    """(config path, db path, server) after one crawl of the small world (a copy of the process's one crawl)."""
     cfg, db, gh = world
-    r = run_ohr("crawl", "--config", str(cfg))
-    assert r.code == 0, r.out + r.err
+    for suffix in ("", ".wal"):
+        src = crawled_template[1].with_name(crawled_template[1].name + suffix)
+        if src.exists():
+            shutil.copyfile(src, db.with_name(db.name + suffix))
     return cfg, db, gh
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    """A loopback GitHub serving the small world."""
-    with FakeGitHub(small_world()) as gh:
-        yield gh
+def github(_github: FakeGitHub) -> FakeGitHub:
+    """The loopback GitHub serving the small world, as fresh as a new one (counters, log, faults reset)."""
+    _github.reset(small_world())
+    return _github
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[Any]:
+    """One loopback pytest-httpserver per test process."""
+    from loopback import serve
+
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture
+def server(_server: Any) -> Iterator[Any]:
+    """The loopback HTTP server with no handlers and an empty log; a module may override it to add its own."""
+    _server.clear()
+    yield _server
+    _server.clear()
 
 
 @pytest.fixture

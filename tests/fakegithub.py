@@ -57,6 +57,12 @@ class FakeGitHub:
     """Start with `with FakeGitHub(repos) as gh:`; `gh.url` is the API base URL."""
 
     def __init__(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60) -> None:
+        self.lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self.reset(repos, limit, anon_limit)
+
+    def reset(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60) -> None:
+        """Serve these repositories with fresh counters, log and faults (one server shared by many tests)."""
         self.repos: dict[str, FakeRepo] = {}
         self.renamed: dict[str, str] = {}
         for r in repos or []:
@@ -69,8 +75,6 @@ class FakeGitHub:
         self.latency = 0.0  # seconds slept before answering every request (a real network's round trip)
         self.last_modified: str | None = None  # when set, 200s carry it and If-Modified-Since gets 304s
         self.etags = True  # False: answer without ETag (so only Last-Modified can make a request conditional)
-        self.lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- setup --------------------------------------------------------------------------------
     def add(self, repo: FakeRepo) -> None:

@@ -60,9 +60,8 @@ def test_missing_registry(run_ohr, tmp_path):
 
 
 @pytest.fixture
-def crawled(world, run_ohr):
-    cfg, db, gh = world
-    assert run_ohr("crawl", "--config", str(cfg)).code == 0
+def crawled(crawled):
+    cfg, db, _ = crawled
     return cfg, db
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import write_config
@@ -74,7 +73,6 @@ def test_parallel_requests_never_get_each_others_answers():
     try:
         with FakeGitHub([FakeRepo(f"o/r{i}") for i in range(50)], anon_limit=10**6) as gh:
             client = GitHubClient(GitHubConfig(api_url=gh.url, concurrency=16))
-            t0 = time.monotonic()
 
             def one(i: int) -> bool:
                 return client.get(f"/repos/o/r{i % 50}").data["full_name"] == f"o/r{i % 50}"
@@ -85,4 +83,4 @@ def test_parallel_requests_never_get_each_others_answers():
     finally:
         sys.setswitchinterval(old)
     assert all(results), f"{results.count(False)} answers belonged to another request"
-    assert time.monotonic() - t0 < 30
+    assert len(gh.log) == 400  # one request per call: no retry hid a swapped answer

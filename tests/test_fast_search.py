@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import SOURCES, small_world, write_config
-from fakegithub import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    """One crawl of the small world for the whole module (searches only read it)."""
-    from queries.cli import main
-
-    tmp = tmp_path_factory.mktemp("fast")
-    saved = os.environ.get("GITHUB_TOKEN")
-    os.environ["GITHUB_TOKEN"] = "test-token-not-secret"
-    try:
-        with FakeGitHub(small_world()) as gh:
-            cfg = write_config(tmp, gh.url, SOURCES)
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-                main(["crawl", "--config", str(cfg)])
-    finally:
-        if saved is None:
-            os.environ.pop("GITHUB_TOKEN", None)
-        else:
-            os.environ["GITHUB_TOKEN"] = saved
-    return cfg, tmp / "registry.duckdb"
+@pytest.fixture
+def crawled(crawled_template):
+    """The process's one crawl of the small world (searches only read it)."""
+    return crawled_template
 
 
 @pytest.mark.parametrize("args", [

@@ -100,12 +100,9 @@ def faulty(tmp_path, monkeypatch):
 
 def test_every_fault_is_recorded_against_its_item_and_the_crawl_finishes(faulty, run_ohr):
     cfg, db, gh = faulty
-    t0 = time.monotonic()
     r = run_ohr("crawl", "--config", str(cfg))
-    took = time.monotonic() - t0
     assert r.code == 4, r.out + r.err  # finished, with failures recorded
     assert "Traceback" not in r.out + r.err
-    assert took < 15
     # rate limits were waited out with a visible message, not silently
     assert "secondary rate limit" in r.err and "primary rate limit" in r.err and "wait" in r.err
 
@@ -136,6 +133,9 @@ def test_every_fault_is_recorded_against_its_item_and_the_crawl_finishes(faulty,
     assert st == "partial" and finished and pending == 0
     assert failed == 5  # bad-gateway, slow, reset, garbled, truncated
     assert requests >= 2 * len(NAMES) and waited >= 1
+    # bounded work: each repository asked a few times at most, and the pauses asked for stay short
+    assert len(gh.log) <= 4 * len(NAMES) + 4, len(gh.log)
+    assert waited <= 3 * 5, waited  # three rate-limited answers, none paused past max_rate_limit_wait
     assert remaining is not None
 
     r = run_ohr("runs", "--config", str(cfg), "--errors", "--format", "json")
@@ -170,10 +170,10 @@ def test_a_long_rate_limit_stops_the_run_cleanly_and_the_next_run_finishes(tmp_p
         reply = Reply(403, {"message": "You have exceeded a secondary rate limit."}, {"Retry-After": "3600"})
     gh, cfg, db = _limited(tmp_path, monkeypatch, reply, after=6)
     try:
-        t0 = time.monotonic()
         r = run_ohr("crawl", "--config", str(cfg))
-        assert time.monotonic() - t0 < 60  # never blocks for the hour it was asked to wait (slack: a busy CI)
         assert r.code == 4
+        # never paused for the hour it was asked to wait: the run records the pauses it took
+        assert _rows(db, "SELECT rate_waited FROM crawl_runs")[0][0] <= 2
         assert "max_rate_limit_wait" in r.err and "pending" in r.err
         st, pending, msg = _rows(db, "SELECT status, items_pending, message FROM crawl_runs")[0]
         assert st == "partial" and pending > 0 and "pending" in msg

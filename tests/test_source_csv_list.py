@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 
 from crawler.config import load_config
 from crawler.run import crawl
@@ -40,19 +39,6 @@ category = "Type"
 licence = "License"
 country = "Country"
 """
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture
-def server(_server):
-    _server.clear()
-    yield _server
-    _server.clear()
 
 
 def test_rows_records_problems(tmp_path, server):

@@ -7,8 +7,7 @@ import json
 from datetime import date, timedelta
 
 import duckdb
-import pytest
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 from werkzeug import Request, Response
 
 from crawler.config import load_config
@@ -95,19 +94,6 @@ result_cap = 40
 per_page = 15
 created_from = "2014-06-01"
 """
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture
-def server(_server):
-    _server.clear()
-    yield _server
-    _server.clear()
 
 
 def run(tmp_path, server, queries, code_status=422):

@@ -7,7 +7,7 @@ import json
 
 import duckdb
 import pytest
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 from werkzeug import Request, Response
 
 from crawler.config import load_config
@@ -56,12 +56,6 @@ tags = ["ventilator"]
 search = ["bag valve"]
 per_page = 3
 """
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
 
 
 @pytest.fixture

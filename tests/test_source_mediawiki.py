@@ -97,12 +97,6 @@ batch = 2
 """
 
 
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
-
-
 @pytest.fixture
 def server(_server):
     _server.clear()

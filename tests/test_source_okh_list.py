@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 
 from crawler.config import load_config
 from crawler.run import crawl
@@ -38,19 +37,6 @@ technology-readiness-level = "OTRL-4"
 function = "Threshes grain with a bicycle drive."
 """
 BROKEN = b"title: [unclosed\n  description: oops: : :\n"
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture
-def server(_server):
-    _server.clear()
-    yield _server
-    _server.clear()
 
 
 def _serve_world(server):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 from fakegithub import FakeGitHub, FakeRepo
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 from werkzeug import Request, Response
 
 from crawler.config import load_config
@@ -64,19 +63,6 @@ kind = "oshwa"
 api_url = "{url}"
 page_size = 2
 """
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture
-def server(_server):
-    _server.clear()
-    yield _server
-    _server.clear()
 
 
 def test_pages_records_problems(tmp_path, server, monkeypatch):

@@ -7,7 +7,7 @@ import json
 
 import duckdb
 import pytest
-from loopback import collect, context, hub_config, serve
+from loopback import collect, context, hub_config
 
 from crawler.config import load_config
 from crawler.http import Fetcher
@@ -49,12 +49,6 @@ def serve_site(server):
     server.expect_request("/paper.pdf").respond_with_data(b"%PDF-1.4", content_type="application/pdf")
     server.expect_request("/huge").respond_with_data(b"<html>" + b"x" * 5000 + b"</html>", content_type="text/html")
     server.expect_request("/broken").respond_with_data("oops", status=500)
-
-
-@pytest.fixture(scope="module")
-def _server():
-    with serve() as s:
-        yield s
 
 
 @pytest.fixture
