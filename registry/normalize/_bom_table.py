@@ -200,6 +200,7 @@ class ColumnMap:
     link: int | None = None
     index: int | None = None
     footprint: int | None = None  # kept on the line, never used to tell part rows from others
+    part_fallback: int | None = None  # EAGLE's Device column, naming a part whose Value is empty
     currency: dict[int, str] = field(default_factory=dict)
     decimal_comma: dict[int, bool | None] = field(default_factory=dict)
 
@@ -324,6 +325,8 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
     strong = [j for prio, j in parts if prio < 2]
     if strong:
         cm.part = strong[0]
+        if _norm(header[cm.part]) == "value":
+            cm.part_fallback = next((j for j in strong[1:] if _norm(header[j]) == "device"), None)
     elif parts and not cm.description:
         cm.part = parts[0][1]
     if cm.part is None:
@@ -571,6 +574,8 @@ def _make_line(row: list[str], vals: list[str], rownum: int, sheet: str | None, 
     if cm.quantity is None and line.designators:
         line.quantity = float(len(line.designators))
     line.part = clean(_at(vals, cm.part))
+    if line.part is None and cm.part_fallback is not None:
+        line.part = clean(_at(vals, cm.part_fallback))
     line.description = desc
     if raw_refs and not line.designators and line.part is None:
         line.part = clean(raw_refs.rstrip(";"))

@@ -141,8 +141,9 @@ def wanted_schematics(paths: list[str], limit: int) -> list[str]:
 
 def schematic_boms(files: dict[str, bytes]) -> list[BomResult]:
     """BOMs derived from the KiCad schematics among `files` (origin DERIVED), one per root schematic."""
-    pathset = frozenset(files)
-    sch = {p: d for p, d in files.items() if is_schematic_path(p, pathset)}
+    # a legacy .sch was fetched only beside a KiCad project file; EAGLE's XML .sch files are left alone here
+    sch = {p: d for p, d in files.items() if is_schematic_path(p)
+           and (p.lower().endswith(".kicad_sch") or d.lstrip()[:40].startswith(b"EESchema Schematic File"))}
     return derive_boms(sch) if sch else []
 
 
