@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from registry.normalize._bom_kicad import parse_sexpr
+from registry.normalize._bom_kicad import derive_boms, parse_sexpr
 from registry.normalize._bom_read import BomReadError
+from registry.normalize._bom_util import Limits
 from registry.normalize.bom import DERIVED, parse_bom, schematic_boms, wanted_schematics
 
 FIX = Path(__file__).parent / "fixtures" / "bom"
@@ -184,11 +185,18 @@ def test_eagle_xml_sch_is_not_read_as_kicad():
         (b"(" * 500 + b")" * 500, "nested deeper"),
         (b"(kicad_pcb (version 1))", "not a KiCad schematic"),
         (b"\x00\x01binary", "S-expression"),
+        (b'(kicad_sch (property "10k))', "unterminated string"),
     ],
 )
 def test_broken_schematics_give_an_error_each(data, reason):
     (res,) = schematic_boms({"x.kicad_sch": data})
     assert res.lines == [] and reason in res.error and res.origin == DERIVED
+
+
+def test_big_schematics_are_not_read():
+    board = (FIX / "board.kicad_sch").read_bytes()
+    (res,) = derive_boms({"hw/board.kicad_sch": board}, Limits(max_bytes=len(board) - 1))
+    assert res.lines == [] and res.error == f"file too large ({len(board)} > {len(board) - 1} bytes)"
 
 
 def test_sexpr_reader_work_is_bounded_by_tokens():

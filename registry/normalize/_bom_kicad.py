@@ -19,6 +19,8 @@ __all__ = ["derive_boms", "is_schematic_path", "parse_sexpr"]
 
 _MAX_DEPTH = 200
 _MAX_SHEETS = 50
+#: Schematics bigger than this are not read (the crawler's own cap is smaller): tokens take ~15x the file's size.
+MAX_SCHEMATIC_BYTES = 10_000_000
 
 
 def is_schematic_path(path: str, paths: frozenset[str] | set[str] | None = None) -> bool:
@@ -37,29 +39,21 @@ def is_schematic_path(path: str, paths: frozenset[str] | set[str] | None = None)
 
 # ---------------------------------------------------------------- S-expressions
 
-_TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|([^\s()"]+))', re.S)
+_TOKEN = re.compile(r'[()]|"(?:[^"\\]|\\.)*"|[^\s()"]+|"')
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 
 
 def parse_sexpr(text: str, max_nodes: int = 5_000_000) -> list:
     """One S-expression as nested lists of strings, read without recursion; raises BomReadError when malformed,
     nested deeper than KiCad writes, or bigger than `max_nodes` tokens."""
+    toks = _TOKEN.findall(text)  # one C-speed pass; the loop below only builds lists
+    if len(toks) > max_nodes:
+        raise BomReadError(f"schematic: more than {max_nodes} tokens; not read")
     stack: list[list] = []
     root: list | None = None
-    pos, n, count = 0, len(text), 0
-    while pos < n:
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            if text[pos:].strip():
-                raise BomReadError(f"schematic: unreadable S-expression at character {pos}")
-            break
-        pos = m.end()
-        if m.lastindex is None:
-            break
-        count += 1
-        if count > max_nodes:
-            raise BomReadError(f"schematic: more than {max_nodes} tokens; not read")
-        if m.group(1):
+    for tok in toks:
+        c = tok[0]
+        if c == "(":
             if len(stack) >= _MAX_DEPTH:
                 raise BomReadError(f"schematic: nested deeper than {_MAX_DEPTH} levels")
             node: list = []
@@ -70,7 +64,7 @@ def parse_sexpr(text: str, max_nodes: int = 5_000_000) -> list:
             else:
                 break  # text after the first complete expression is not part of the file
             stack.append(node)
-        elif m.group(2):
+        elif c == ")":
             if not stack:
                 raise BomReadError("schematic: unbalanced ')'")
             stack.pop()
@@ -78,11 +72,13 @@ def parse_sexpr(text: str, max_nodes: int = 5_000_000) -> list:
                 break
         elif not stack:
             raise BomReadError("schematic: text outside any S-expression")
-        elif m.group(3) is not None:
-            s = m.group(3)
-            stack[-1].append(_UNESCAPE.sub(r"\1", s) if "\\" in s else s)
+        elif c == '"':
+            if len(tok) == 1 or tok[-1] != '"':
+                raise BomReadError("schematic: unterminated string")
+            body = tok[1:-1]
+            stack[-1].append(_UNESCAPE.sub(r"\1", body) if "\\" in body else body)
         else:
-            stack[-1].append(m.group(4))
+            stack[-1].append(tok)
     if root is None:
         raise BomReadError("schematic: no S-expression")
     if stack:
@@ -333,9 +329,9 @@ def derive_boms(files: dict[str, bytes], limits: Limits | None = None) -> list[B
     for path in sorted(files)[:_MAX_SHEETS]:
         data = files[path]
         fmt = "kicad_sch" if path.lower().endswith(".kicad_sch") else "kicad-legacy-sch"
-        if len(data) > limits.max_bytes:
-            failed.append(BomResult(path, fmt, [], [], f"file too large ({len(data)} > {limits.max_bytes} bytes)",
-                                    DERIVED))
+        cap = min(limits.max_bytes, MAX_SCHEMATIC_BYTES)
+        if len(data) > cap:
+            failed.append(BomResult(path, fmt, [], [], f"file too large ({len(data)} > {cap} bytes)", DERIVED))
             continue
         project = posixpath.splitext(posixpath.basename(path))[0]
         try:
