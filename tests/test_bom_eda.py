@@ -160,6 +160,22 @@ def test_kicad6_references_from_the_root_symbol_instances():
     assert _items(res) == [(1, ["C7"], "1u", "C_0805", None, None)]
 
 
+def test_kicad7_sheet_used_twice_and_shared_with_another_project():
+    """A sub-sheet placed twice holds one symbol with a reference per use, per project; only this project's count."""
+    main = b"""(kicad_sch (version 20230121) (uuid "root")
+      (sheet (at 0 0) (size 1 1) (uuid "s1") (property "Sheetname" "A") (property "Sheetfile" "amp.kicad_sch"))
+      (sheet (at 0 9) (size 1 1) (uuid "s2") (property "Sheetname" "B") (property "Sheetfile" "amp.kicad_sch")))"""
+    amp = b"""(kicad_sch (version 20230121) (uuid "amp")
+      (symbol (lib_id "Device:R") (unit 1) (in_bom yes) (on_board yes) (dnp no) (uuid "r")
+        (property "Reference" "R10") (property "Value" "1k") (property "Footprint" "R_0402")
+        (instances (project "main" (path "/root/s1" (reference "R10") (unit 1))
+                                   (path "/root/s2" (reference "R20") (unit 1)))
+                   (project "other" (path "/x/y" (reference "R99") (unit 1))))))"""
+    (res,) = schematic_boms({"pcb/main.kicad_sch": main, "pcb/amp.kicad_sch": amp})
+    assert res.path == "pcb/main.kicad_sch"
+    assert _items(res) == [(2, ["R10", "R20"], "1k", "R_0402", None, None)]
+
+
 def test_legacy_sch_with_power_symbols_multi_unit_parts_and_a_sheet_used_twice():
     files = {f"hw/{n}": (FIX / n).read_bytes() for n in ("legacy.sch", "input.sch")}
     (res,) = schematic_boms(files)

@@ -113,6 +113,7 @@ class _Part:
     in_bom: bool = True
     power: bool = False
     uuid: str | None = None  # KiCad 6 keeps the references of a symbol in the root's symbol_instances, by uuid
+    by_project: dict[str, list[str]] = field(default_factory=dict)  # KiCad 7+: a sheet shared by projects
 
 
 @dataclass
@@ -128,7 +129,7 @@ class _Sheet:
 _TRUE = {"yes", "true", "1", "x", "dnp", "dnf", "np", "nf"}
 
 
-def _read_kicad_sch(text: str, project: str) -> _Sheet:
+def _read_kicad_sch(text: str) -> _Sheet:
     tree = parse_sexpr(text)
     if _atom(tree, 0) != "kicad_sch":
         raise BomReadError("not a KiCad schematic (no kicad_sch expression)")
@@ -156,17 +157,15 @@ def _read_kicad_sch(text: str, project: str) -> _Sheet:
             name, value = _atom(prop), _atom(prop, 2)
             if name and value is not None and name not in fields:
                 fields[name] = value
-        refs: list[str] = []
+        by_project: dict[str, list[str]] = {}
         inst = _kid(sym, "instances")
-        if inst is not None:
-            projects = _kids(inst, "project")
-            chosen = [p for p in projects if _atom(p) == project] or projects
-            for proj in chosen:
-                for path in _kids(proj, "path"):
-                    ref = _atom(_kid(path, "reference"))
-                    if ref and ref not in refs:
-                        refs.append(ref)
-        part = _Part(refs, fields, uuid=_atom(_kid(sym, "uuid")))
+        for proj in _kids(inst, "project") if inst is not None else []:
+            refs = by_project.setdefault(_atom(proj) or "", [])
+            for path in _kids(proj, "path"):
+                ref = _atom(_kid(path, "reference"))
+                if ref and ref not in refs:
+                    refs.append(ref)
+        part = _Part([], fields, uuid=_atom(_kid(sym, "uuid")), by_project=by_project)
         part.in_bom = _atom(_kid(sym, "in_bom")) != "no"
         part.dnp = _atom(_kid(sym, "dnp")) == "yes"
         part.power = lib_name in power_libs or lib_id in power_libs
@@ -213,10 +212,10 @@ def _read_legacy_sch(text: str) -> _Sheet:
     return out
 
 
-def _read(path: str, data: bytes, project: str) -> _Sheet:
+def _read(path: str, data: bytes) -> _Sheet:
     text, _enc = decode_text(data)
     if path.lower().endswith(".kicad_sch"):
-        return _read_kicad_sch(text, project)
+        return _read_kicad_sch(text)
     return _read_legacy_sch(text)
 
 
@@ -272,9 +271,17 @@ def _fields_to_line(line: BomLine, fields: dict[str, str]) -> None:
                 line.supplier, line.supplier_pn = name.strip(), text
 
 
+def _project_refs(part: _Part, project: str) -> list[str]:
+    """A KiCad 7+ symbol's references in this project (named after its root schematic), else in every project."""
+    if project in part.by_project:
+        return part.by_project[project]
+    return [r for refs in part.by_project.values() for r in refs if r]
+
+
 def _group(root: str, sheets: dict[str, _Sheet], order: list[str], limits: Limits) -> BomResult:
     res = BomResult(path=root, format="kicad_sch" if root.lower().endswith(".kicad_sch") else "kicad-legacy-sch",
                     origin=DERIVED)
+    project = posixpath.splitext(posixpath.basename(root))[0]
     instance_refs: dict[str, list[str]] = {}
     for p in order:
         for k, v in sheets[p].instance_refs.items():
@@ -285,7 +292,7 @@ def _group(root: str, sheets: dict[str, _Sheet], order: list[str], limits: Limit
     for p in order:
         res.issues.extend(f"{p}: {i}" for i in sheets[p].issues)
         for part in sheets[p].parts:
-            refs = (part.refs or (instance_refs.get(part.uuid) if part.uuid else None)
+            refs = (part.refs or _project_refs(part, project) or (instance_refs.get(part.uuid) if part.uuid else None)
                     or [part.fields.get("Reference") or "?"])
             why = _excluded(part, refs)
             if why:
@@ -333,9 +340,8 @@ def derive_boms(files: dict[str, bytes], limits: Limits | None = None) -> list[B
         if len(data) > cap:
             failed.append(BomResult(path, fmt, [], [], f"file too large ({len(data)} > {cap} bytes)", DERIVED))
             continue
-        project = posixpath.splitext(posixpath.basename(path))[0]
         try:
-            sheets[path] = _read(path, data, project)
+            sheets[path] = _read(path, data)
         except BomReadError as e:
             failed.append(BomResult(path, fmt, [], [], str(e), DERIVED))
         except Exception as e:  # a reader bug must not take the crawl down
