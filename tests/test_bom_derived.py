@@ -127,3 +127,14 @@ def test_renormalize_gives_the_same_bom_rows(crawled_boards, run_ohr):
     r = run_ohr("renormalize", "--config", str(cfg))
     assert r.code == 0, r.err
     assert rows(db, sql) == before
+
+
+def test_show_tells_a_derived_bom_from_a_published_one(crawled_boards, run_ohr):
+    cfg, _ = crawled_boards
+    got = {}
+    for name in ("Kic/SensorBoard", "Kic/PublishedBoard"):
+        r = run_ohr("show", name.lower(), "--config", str(cfg), "--format", "json")
+        assert r.code == 0, r.err
+        got[name] = [(b["path"], b["origin"], b["line_count"]) for b in json.loads(r.out)["boms"]]
+    assert got == {"Kic/SensorBoard": [("hw/board.kicad_sch", "derived from schematic", 4)],
+                   "Kic/PublishedBoard": [("bom/board_bom.csv", "published", 2)]}

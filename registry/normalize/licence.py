@@ -1857,7 +1857,7 @@ def resolve(
     if stmts:  # README offers of alternatives, and per-part statements a licence file backs (_licence_choice)
         from registry.normalize._licence_choice import choices
 
-        stated = choices(stmts, [(c.expression, c.evidence) for c in wide_claims])
+        stated = choices(stmts, [(c.expression, c.evidence) for c in wide_claims + file_claims])
         for ch in sorted(stated, key=lambda c: bool(c.scopes)):  # a part's own statement last: it wins
             for fld in sorted(ch.scopes or present):
                 cur = result.get(fld)
