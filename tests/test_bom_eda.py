@@ -88,6 +88,10 @@ VALUES_LIST = [(2, ["C1", "C2"], "100n", "C025-024X044"), (1, ["R1"], "10k", "02
         ("eagle-partlist-unaligned.txt", "eagle-partlist",
          [(1, ["C1"], "100n", "C0805"), (1, ["C2"], "100n", "C0805"), (1, ["R1"], "10k", "R0805"),
           (1, ["R2"], "1k", "R0805"), (1, ["U1"], "LM358", "SO08")]),
+        # a value running into the next column, a frame without value or package, no line end after the last row
+        ("eagle-partlist-overflow.txt", "eagle-partlist",
+         [(1, ["C1"], "100n", "C025-024X044"), (1, ["D1"], "1N4148 (see note)", "DO35-10"),
+          (1, ["FRAME1"], "DINA4_L", None), (1, ["LED1"], "*", "LED5MM"), (1, ["U1"], "ATMEGA328P", "DIL28-3")]),
         # bom.ulp value list: Qty and a Parts column with 'C1, C2', descriptions with spaces
         ("eagle-bom-values.txt", "eagle-partlist", VALUES_LIST),
         ("eagle-bom-values-tabs.txt", "eagle-partlist", VALUES_LIST),  # the same, tab separated, trailing tab

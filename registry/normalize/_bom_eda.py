@@ -174,17 +174,23 @@ def is_eagle_partlist(text: str) -> bool:
 
 
 def _split_row(row: str, starts: list[int], ncols: int) -> list[str]:
-    """Cells of one fixed-width row: sliced at the header's columns when the row is aligned with them, else split
-    on whitespace (a list whose header and rows were padded differently) when that gives one cell per column."""
+    """Cells of one fixed-width row, cut at the header's columns. A row not aligned with them is split on whitespace
+    when that gives one cell per column (header and rows padded differently); otherwise a value running into the
+    next column ('1N4148 (see note)') moves that cut to where the next word starts."""
     aligned = all(s >= len(row) or row[s - 1] in " \t" for s in starts[1:])
-    if aligned:
-        bounds = [*starts[1:], None]
-        return [row[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
-    toks = row.split()
-    if len(toks) == ncols:
-        return toks
-    bounds = [*starts[1:], None]
-    return [row[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
+    if not aligned:
+        toks = row.split()
+        if len(toks) == ncols:
+            return toks
+    cuts = [starts[0]]
+    for s in starts[1:]:
+        j = max(s, cuts[-1] + 1)
+        if j < len(row) and row[j - 1] not in " \t":  # a word runs across the column's start: cut after it
+            while j < len(row) and not (row[j - 1] in " \t" and row[j] not in " \t"):
+                j += 1
+        cuts.append(j)
+    bounds = [*cuts[1:], None]
+    return [row[a:b].strip() for a, b in zip(cuts, bounds, strict=True)]
 
 
 def eagle_partlist(path: str, text: str, limits: Limits) -> BomResult:
