@@ -78,6 +78,7 @@ def _keys(expression: str) -> frozenset[str]:
     return frozenset(k.upper() for k in _licensing().license_keys(parsed))
 
 
+@lru_cache(maxsize=512)
 def _valid(expression: str) -> bool:
     """Known SPDX ids, or LicenseRef-… for what SPDX has no id for."""
     info = _licensing().validate(expression)
@@ -106,23 +107,25 @@ def _as_choice(expression: str, sentence: str) -> str | None:
 
 def choices(statements: Iterable[_Statement], file_licences: Iterable[tuple[str, str]]) -> list[Choice]:
     """Choices the README states: offers of alternatives (an OR), and statements for one part (hardware,
-    documentation, software) whose licence a licence file holds; `file_licences` is (expression, evidence)
-    of each repository-wide licence file. An unscoped offer that none of the files' licences belongs to is left
-    out (the README and the files disagree, and the file stays the reading)."""
+    documentation, software) whose licence a licence file holds; `file_licences` is (expression, evidence) of
+    each licence file (repository-wide or scoped). An unscoped offer that none of the files' licences belongs to
+    is left out (the README and the files disagree, and the file stays the reading)."""
     files = [(e, ev) for e, ev in file_licences if e]
     out: list[Choice] = []
     for s in statements:
         if s.phrase.startswith("badge:"):
             continue  # a badge names one licence; it offers no choice
         offered = _as_choice(s.expression, s.phrase)
+        if offered is None and not (s.scopes and files):
+            continue  # one licence for everything: the files and the README are read as before
         expression = offered or s.expression
-        if not _valid(expression):
-            continue
         alternatives = _keys(expression)
         backing = [ev for e, ev in files if _keys(e) and _keys(e) <= alternatives]
-        if offered is None and not (s.scopes and backing):
-            continue  # one licence for everything: the files and the README are read as before
+        if offered is None and not backing:
+            continue
         if offered is not None and not s.scopes and files and not backing:
+            continue
+        if not _valid(expression):
             continue
         evidence = f'README: "{s.phrase}"'
         if backing:
