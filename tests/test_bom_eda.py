@@ -227,8 +227,9 @@ def test_sexpr_reader_work_is_bounded_by_tokens():
 
 def test_schematics_wanted_only_where_no_bom_file_exists():
     tree = ["hw/board.kicad_sch", "hw/power.kicad_sch", "hw/board.kicad_pro", "old/v1/board.kicad_sch",
-            "legacy/sensor.sch", "legacy/sensor.pro", "eagle/shield.sch", "eagle/shield.brd", "README.md"]
-    assert wanted_schematics(tree, 8) == ["hw/board.kicad_sch", "hw/power.kicad_sch", "legacy/sensor.sch",
+            "kicad5/sensor.sch", "kicad5/sensor.pro", "eagle/shield.sch", "eagle/shield.brd", "README.md"]
+    assert wanted_schematics(tree, 8) == ["hw/board.kicad_sch", "kicad5/sensor.sch", "hw/power.kicad_sch",
                                           "old/v1/board.kicad_sch"]  # eagle/shield.sch: no KiCad project beside it
-    assert wanted_schematics(tree, 2) == ["hw/board.kicad_sch", "hw/power.kicad_sch"]
+    assert wanted_schematics(tree, 2) == ["hw/board.kicad_sch", "kicad5/sensor.sch"]  # roots (named after a
+    # project file) first: a design cut at the cap keeps the sheet the others hang from
     assert wanted_schematics([*tree, "hw/bom/board_bom.csv"], 8) == []  # a published BOM file wins

@@ -134,9 +134,15 @@ def wanted_schematics(paths: list[str], limit: int) -> list[str]:
     if find_bom_files(paths):
         return []  # a published BOM file wins: its schematics are not fetched
     pathset = frozenset(paths)
+    lower = {p.lower() for p in paths}
     old = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])")
+
+    def root(p: str) -> bool:  # named after its KiCad project: the sheet the others hang from
+        stem = p.rsplit(".", 1)[0].lower()
+        return f"{stem}.kicad_pro" in lower or f"{stem}.pro" in lower
+
     found = [p for p in paths if is_schematic_path(p, pathset)]
-    return sorted(found, key=lambda p: (bool(old.search(p)), p.count("/"), p))[:limit]
+    return sorted(found, key=lambda p: (bool(old.search(p)), not root(p), p.count("/"), p))[:limit]
 
 
 def schematic_boms(files: dict[str, bytes]) -> list[BomResult]:
