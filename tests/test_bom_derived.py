@@ -138,3 +138,14 @@ def test_show_tells_a_derived_bom_from_a_published_one(crawled_boards, run_ohr):
         got[name] = [(b["path"], b["origin"], b["line_count"]) for b in json.loads(r.out)["boms"]]
     assert got == {"Kic/SensorBoard": [("hw/board.kicad_sch", "derived from schematic", 4)],
                    "Kic/PublishedBoard": [("bom/board_bom.csv", "published", 2)]}
+
+
+def test_okh_export_points_only_at_a_published_bom(crawled_boards, run_ohr):
+    import yaml
+
+    _, db = crawled_boards
+    r = run_ohr("export", "--format", "okh", "--db", str(db))
+    assert r.code == 0, r.err
+    boms = {d["title"]: d.get("bom") for d in yaml.safe_load_all(r.out) if d}
+    assert boms["PublishedBoard"] == "https://github.com/Kic/PublishedBoard/blob/main/bom/board_bom.csv"
+    assert boms["SensorBoard"] is None  # a schematic is not a bill of materials to link to
