@@ -179,7 +179,7 @@ def _okh_extras(con: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any
     for pid, full, branch, path in con.execute(
             "SELECT b.project_id, r.full_name, r.default_branch, first(b.path ORDER BY b.line_count DESC, b.path) "
             "FROM bom_files b JOIN repos r ON r.project_id = b.project_id "
-            "WHERE b.error IS NULL AND b.line_count > 0 AND b.path NOT LIKE '%#%' "
+            "WHERE b.error IS NULL AND b.line_count > 0 AND b.path NOT LIKE '%#%' AND b.origin = 'published' "
             "AND b.project_id IN (SELECT UNNEST($1::VARCHAR[])) GROUP BY ALL", [ids]).fetchall():
         if full and branch:
             from urllib.parse import quote

@@ -91,7 +91,7 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
                             "derived_evidence, state_evidence, caveats FROM maturity WHERE project_id = ?", [pid]),
         "manifests": rows_of("SELECT path, format, title, version, licence, development_stage, otrl, odrl, bom, "
                              "issues, error FROM manifests WHERE project_id = ? ORDER BY path", [pid]),
-        "boms": rows_of("SELECT path, format, line_count, cost, error FROM bom_files WHERE project_id = ? "
+        "boms": rows_of("SELECT path, format, origin, line_count, cost, error FROM bom_files WHERE project_id = ? "
                         "ORDER BY path", [pid]),
         "documents": rows_of("SELECT doc_kind, path, url, status, size, error, fetched_at FROM documents "
                              "WHERE project_id = ? ORDER BY doc_kind, path", [pid]),

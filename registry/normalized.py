@@ -43,6 +43,8 @@ def is_licence_path(path: str) -> bool:
 
 #: Bills of materials fetched per repository on a crawl (each file is one API request).
 MAX_BOM_FILES = 12
+#: KiCad schematics fetched per repository that has no BOM file, to derive its BOM from (each is one request).
+MAX_SCHEMATIC_FILES = 8
 MAX_MANIFESTS = 5
 _OLD = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])[^/]*/")
 _FORMAT_RANK = {"csv": 0, "tsv": 0, "md": 1, "txt": 2, "xlsx": 3, "ods": 3, "xls": 4, "html": 5}
@@ -52,7 +54,8 @@ def wanted_files(paths: list[str], max_bom_files: int = MAX_BOM_FILES) -> list[s
     """Repository files the normalizers read: licence files, OKH manifests and the most useful BOMs.
 
     BOMs are capped per repository (the API budget): current designs before old/obsolete folders, one
-    format per file stem (a csv before its xlsx/ods twin), text formats before spreadsheets.
+    format per file stem (a csv before its xlsx/ods twin), text formats before spreadsheets. A tree without
+    any BOM file has its KiCad schematics read instead (at most MAX_SCHEMATIC_FILES), to derive a BOM from.
     """
     from registry.normalize import bom, okh
 
@@ -66,6 +69,7 @@ def wanted_files(paths: list[str], max_bom_files: int = MAX_BOM_FILES) -> list[s
             best[stem] = p
     boms = sorted(best.values(), key=lambda p: (bool(_OLD.search(p)), p.count("/"), p))
     out += boms[:max_bom_files]
+    out += bom.wanted_schematics(paths, MAX_SCHEMATIC_FILES)  # only where the tree has no BOM file
     return sorted(dict.fromkeys(out))
 
 
@@ -206,6 +210,8 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     manifest_boms = {m.bom for m in good if m.bom}
     results = [bom.parse_bom(p, d) for p, d in sorted(inp.files.items())
                if bom.is_bom_path(p) or p in manifest_boms]
+    if not any(r.lines and r.error is None for r in results):  # a published BOM file wins over the schematics
+        results += bom.schematic_boms(inp.files)
     if inp.readme:
         results += bom.readme_bom_tables(inp.readme)
     for res in results:
@@ -214,7 +220,7 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
         cost = bom.summarize([res]).get("cost") or None
         rows["bom_files"].append({
             "project_id": pid, "path": res.path, "format": res.format, "line_count": len(res.lines),
-            "error": res.error, "issues": res.issues[:50] or None, "cost": cost,
+            "error": res.error, "issues": res.issues[:50] or None, "cost": cost, "origin": res.origin,
         })
         for ln in res.lines:
             rows["bom_lines"].append({
@@ -222,6 +228,7 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
                 "designators": ln.designators or None, "part": ln.part, "description": ln.description,
                 "manufacturer": ln.manufacturer, "mpn": ln.mpn, "supplier": ln.supplier,
                 "supplier_pn": ln.supplier_pn, "unit_price": ln.unit_price, "currency": ln.currency, "link": ln.link,
+                "footprint": ln.footprint,
             })
     return rows
 

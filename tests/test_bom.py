@@ -268,7 +268,7 @@ POINTER_TXT = "Please find all necessary parts and materials in: PCB/1-click-bom
         ("board.csv", KICAD_GROUPED.encode(), 2, "csv"),
         ("1-click-bom.csv", ORPHANS_CSV.encode(), 2, "csv"),
         ("bom.csv", HEADERLESS_CSV.encode(), 3, "csv"),
-        ("tester.txt", EAGLE_PARTLIST.encode(), 4, "text-fixed"),
+        ("tester.txt", EAGLE_PARTLIST.encode(), 4, "eagle-partlist"),
         ("bom/x_carriage_assembly.txt", MENDEL_TXT.encode(), 4, "text-list"),
         ("bom/bom.txt", MENDEL_MATRIX_TXT.encode(), 3, "text-list"),
         ("BillOfMaterials.md", COSTED_MD.encode(), 3, "markdown-list"),

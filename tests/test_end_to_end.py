@@ -152,8 +152,8 @@ def test_search_filters_on_normalized_fields(world, run_ohr):
     hw = next(lic for lic in shown["licences"] if lic["scope"] == "hardware")
     assert hw["source"] == "file" and "LICENSE" in hw["evidence"]
     vm = json.loads(run_ohr("show", "Pub/VentMon", "--config", str(cfg), "-f", "json").out)
-    assert vm["boms"] == [{"path": "design/VentMon BOM.csv", "format": "csv", "line_count": 2, "cost": None,
-                           "error": None}]
+    assert vm["boms"] == [{"path": "design/VentMon BOM.csv", "format": "csv", "origin": "published", "line_count": 2,
+                           "cost": None, "error": None}]
     zephyr = json.loads(run_ohr("show", "Jul/Zephyr", "--config", str(cfg), "-f", "json").out)
     assert zephyr["maturity"][0]["stage"] == "prototype" and "prototype" in json.dumps(zephyr["maturity"])
     assert run_ohr("show", "Pub/VentMon", "--config", str(cfg)).code == 0

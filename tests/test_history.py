@@ -107,8 +107,8 @@ def test_record_changes_compares_with_the_last_snapshot(tmp_path):
         con.execute("UPDATE repos SET stars = 5, archived = true")
         con.execute("UPDATE maturity SET stage = 'tested'")
         con.execute("DELETE FROM licences")
-        con.execute("INSERT INTO bom_files VALUES ('github.com/x/y', 'bom.csv', 'csv', 4, NULL, NULL, "
-                    "'{\"EUR\": 2, \"USD\": 1}')")
+        con.execute("INSERT INTO bom_files (project_id, path, format, line_count, error, issues, cost) VALUES "
+                    "('github.com/x/y', 'bom.csv', 'csv', 4, NULL, NULL, '{\"EUR\": 2, \"USD\": 1}')")
         n = record_changes(con, None, "r3", t3)
         got = con.execute("SELECT field, old_value, new_value FROM project_changes WHERE run_id = 'r3' "
                           "ORDER BY field").fetchall()

@@ -71,6 +71,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [(f, re.compile(p)) for f, p in [
                r"substitute|optional|remark|purpose|function|usage|use|lcsc\s*part|assembly|smd|tht|vendor\s*link)"),
 ]]
 
+_FOOTPRINT_RE = re.compile(r"^(footprint|package|pcb footprint|case|housing)$")
 _CORE = {"quantity", "part", "description", "designators", "mpn", "pn"}
 _INDEX_AS_QTY = re.compile(r"^(number|nr\.?|no\.?|num|count)$")
 _TOTAL_RE = re.compile(r"(?i)(?<![a-z])(grand\s*total|sub-?\s*total|total|sum|summe|gesamt\w*|totaal|totale)(?![a-z])")
@@ -198,6 +199,8 @@ class ColumnMap:
     total_price: int | None = None
     link: int | None = None
     index: int | None = None
+    footprint: int | None = None  # kept on the line, never used to tell part rows from others
+    part_fallback: int | None = None  # EAGLE's Device column, naming a part whose Value is empty
     currency: dict[int, str] = field(default_factory=dict)
     decimal_comma: dict[int, bool | None] = field(default_factory=dict)
 
@@ -290,6 +293,8 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
         elif f in ("manufacturer", "mpn", "supplier", "unit_price", "total_price", "link", "designators"):
             if getattr(cm, f) is None:
                 setattr(cm, f, j)
+        elif f == "ignore" and cm.footprint is None and _FOOTPRINT_RE.match(_norm(header[j])):
+            cm.footprint = j
     # a bare 'Part Number' is the MPN unless a manufacturer-specific column exists, then a supplier's number
     if generic_pn:
         if cm.mpn is None:
@@ -320,6 +325,8 @@ def build_column_map(header: list[str], fields: dict[int, str], data: list[list[
     strong = [j for prio, j in parts if prio < 2]
     if strong:
         cm.part = strong[0]
+        if _norm(header[cm.part]) == "value":
+            cm.part_fallback = next((j for j in strong[1:] if _norm(header[j]) == "device"), None)
     elif parts and not cm.description:
         cm.part = parts[0][1]
     if cm.part is None:
@@ -567,10 +574,14 @@ def _make_line(row: list[str], vals: list[str], rownum: int, sheet: str | None, 
     if cm.quantity is None and line.designators:
         line.quantity = float(len(line.designators))
     line.part = clean(_at(vals, cm.part))
+    if line.part is None and cm.part_fallback is not None:
+        line.part = clean(_at(vals, cm.part_fallback))
     line.description = desc
     if raw_refs and not line.designators and line.part is None:
         line.part = clean(raw_refs.rstrip(";"))
     line.manufacturer = clean(_at(vals, cm.manufacturer))
+    if cm.footprint is not None:
+        line.footprint = clean(_at(vals, cm.footprint))
     line.mpn = clean(_at(vals, cm.mpn))
     line.supplier = clean(_at(vals, cm.supplier))
     for j, name in cm.supplier_pn:

@@ -24,6 +24,7 @@ class BomLine:
     unit_price: float | None = None
     currency: str | None = None
     link: str | None = None
+    footprint: str | None = None
 
 
 @dataclass
@@ -35,6 +36,11 @@ class BomResult:
     lines: list[BomLine] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
     error: str | None = None
+    origin: str = "published"  # or DERIVED: read from schematics, not a BOM the makers published
+
+
+#: `BomResult.origin` of a BOM ohr derived from KiCad schematics (`bom_files.origin`, migration 0015).
+DERIVED = "derived from schematic"
 
 
 @dataclass(frozen=True)

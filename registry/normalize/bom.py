@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from registry.normalize._bom_eda import eagle_partlist, ibom_result, is_eagle_partlist
+from registry.normalize._bom_kicad import derive_boms, is_schematic_path
 from registry.normalize._bom_read import (
     BomReadError,
     Sheet,
@@ -12,7 +14,6 @@ from registry.normalize._bom_read import (
     read_delimited,
     read_fixed_width,
     read_html_tables,
-    read_ibom,
     read_ods,
     read_xls,
     read_xlsx,
@@ -20,10 +21,11 @@ from registry.normalize._bom_read import (
 )
 from registry.normalize._bom_table import find_header, rows_to_lines
 from registry.normalize._bom_text import parse_markdown_bom, parse_text_list, readme_sections
-from registry.normalize._bom_util import BomLine, BomResult, Limits, clean, split_designators
+from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits
 from registry.normalize._bom_util import parse_price as _parse_price
 
 __all__ = [
+    "DERIVED",
     "BomLine",
     "BomResult",
     "find_bom_files",
@@ -31,7 +33,9 @@ __all__ = [
     "parse_bom",
     "parse_price",
     "readme_bom_tables",
+    "schematic_boms",
     "summarize",
+    "wanted_schematics",
 ]
 
 BOM_EXTENSIONS = {"csv", "tsv", "xlsx", "xlsm", "xls", "ods", "md", "markdown", "txt", "html", "htm"}
@@ -125,6 +129,30 @@ def find_bom_files(paths: list[str]) -> list[str]:
     return out
 
 
+def wanted_schematics(paths: list[str], limit: int) -> list[str]:
+    """KiCad schematics to derive a BOM from, for a tree with no BOM file: current designs first, at most `limit`."""
+    if find_bom_files(paths):
+        return []  # a published BOM file wins: its schematics are not fetched
+    pathset = frozenset(paths)
+    lower = {p.lower() for p in paths}
+    old = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])")
+
+    def root(p: str) -> bool:  # named after its KiCad project: the sheet the others hang from
+        stem = p.rsplit(".", 1)[0].lower()
+        return f"{stem}.kicad_pro" in lower or f"{stem}.pro" in lower
+
+    found = [p for p in paths if is_schematic_path(p, pathset)]
+    return sorted(found, key=lambda p: (bool(old.search(p)), not root(p), p.count("/"), p))[:limit]
+
+
+def schematic_boms(files: dict[str, bytes]) -> list[BomResult]:
+    """BOMs derived from the KiCad schematics among `files` (origin DERIVED), one per root schematic."""
+    # a legacy .sch was fetched only beside a KiCad project file; EAGLE's XML .sch files are left alone here
+    sch = {p: d for p, d in files.items() if is_schematic_path(p)
+           and (p.lower().endswith(".kicad_sch") or d.lstrip()[:40].startswith(b"EESchema Schematic File"))}
+    return derive_boms(sch) if sch else []
+
+
 # ---------------------------------------------------------------- parsing
 
 _AUX_SHEET = re.compile(r"(?i)^\s*(summary|overview|totals?|costs?|notes?|instructions?|read\s*me|info|"
@@ -157,36 +185,6 @@ def _sheets_to_result(path: str, fmt: str, sheets: list[Sheet], issues: list[str
     return res
 
 
-def _ibom_result(path: str, text: str, limits: Limits) -> BomResult:
-    res = BomResult(path=path, format="ibom")
-    data = read_ibom(text, limits)
-    bom = data.get("bom") or {}
-    groups = bom.get("both")
-    if groups is None:
-        groups = list(bom.get("F") or []) + list(bom.get("B") or [])
-    fields = bom.get("fields") or {}
-    for n, g in enumerate(groups[: limits.max_rows], start=1):
-        line = BomLine(row=n, sheet="bom.both")
-        if isinstance(g, list) and g and isinstance(g[0], list):
-            refs = [str(x[0]) for x in g if isinstance(x, list) and x]
-            vals = fields.get(str(g[0][1])) if len(g[0]) > 1 else None
-            line.quantity = float(len(refs))
-            line.designators = refs
-            if isinstance(vals, list) and vals:
-                line.part = clean(str(vals[0]))
-                line.description = clean(" ".join(str(v) for v in vals[1:] if v)) if len(vals) > 1 else None
-        elif isinstance(g, list) and g:
-            line.quantity = float(g[0]) if isinstance(g[0], (int, float)) else None
-            line.part = clean(str(g[1])) if len(g) > 1 else None
-            line.description = clean(str(g[2])) if len(g) > 2 else None
-            if len(g) > 3 and isinstance(g[3], list):
-                line.designators = [str(r[0] if isinstance(r, list) else r) for r in g[3]]
-            elif len(g) > 3 and isinstance(g[3], str):
-                line.designators = split_designators(g[3])
-        res.lines.append(line)
-    return res
-
-
 _POINTER = re.compile(r"(?i)\b(see|find|found|moved|located|refer|available|in:|at:|here)\b|https?://|\w+\.(csv|tsv|xlsx?|ods|md|pdf|html?)\b")
 
 
@@ -212,13 +210,17 @@ def _cap_lines(text: str, limits: Limits, issues: list[str]) -> str:
 def _text_result(path: str, ext: str, text: str, limits: Limits, issues: list[str]) -> BomResult:
     if ext in ("html", "htm") or re.match(r"\s*(<!doctype html|<html)", text[:500], re.I):
         if "pcbdata" in text and re.search(r"var\s+pcbdata", text):
-            res = _ibom_result(path, text, limits)
+            res = ibom_result(path, text, limits)
             res.issues = issues + res.issues
             return res
         tables = read_html_tables(text, limits)
         if not tables:
             return BomResult(path, "html", [], issues, "no <table> in HTML page")
         return _sheets_to_result(path, "html", tables, issues)
+    if ext not in ("md", "markdown", "csv") and is_eagle_partlist(text):
+        res = eagle_partlist(path, text, limits)
+        res.issues = issues + res.issues
+        return res
     pointer = _pointer_reason(text)
     if ext in ("md", "markdown", "txt"):
         text = _cap_lines(text, limits, issues)

@@ -292,6 +292,16 @@ def resolve(
             result[fld] = _field_of(max(readme_unscoped, key=lambda c: c.confidence))
         elif not wide and api_claims and len(split) < 2:
             result[fld] = _field_of(api_claims[0])
+    if stmts:  # README offers of alternatives, and per-part statements a licence file backs (_licence_choice)
+        from registry.normalize._licence_choice import choices
+
+        stated = choices(stmts, [(c.expression, c.evidence) for c in wide_claims + file_claims])
+        for ch in sorted(stated, key=lambda c: bool(c.scopes)):  # a part's own statement last: it wins
+            for fld in sorted(ch.scopes or present):
+                cur = result.get(fld)
+                if fld in FIELDS and fld not in (corrections or {}) and cur is not None \
+                        and cur.source in ("file", "readme", "api") and ch.replaces(cur.expression):
+                    result[fld] = LicenceField(ch.expression, ch.evidence, "readme", ch.confidence, ch.original)
     return LicenceResult(**result)
 
 
