@@ -77,7 +77,8 @@ def list_problems(item: str, text: str, entries: list[ListEntry], url: str | Non
         if e.primary is None:
             out.append(Problem(f"{item}: {e.name}", "no-primary-link",
                                f"entry at line {e.line} links only to {', '.join(sorted({lk.kind for lk in e.links}))}"
-                               " pages: no repository, site or files to name the project", e.links[0].url))
+                               " pages: no repository, site or files to name the project",
+                               canonical_url(e.links[0].url) or e.links[0].url))
     return out
 
 #: A human-curated list: trusted after certification and manifests; its entries' prose is a curator's words.
