@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crawler.linkkind import REFERENCE_KINDS, label_kind, link_kind, primary_rank
-from registry.urls import canonical_url, classify, looks_like_url
+from registry.urls import canonical_url, classify, github_repo, looks_like_url
 
 __all__ = ["Link", "ListEntry", "extract_links", "iter_list", "parse_list", "reference_heading"]
 
@@ -94,7 +94,7 @@ _WORDS = re.compile(r"[a-z]+")
 REFERENCE_WORDS = frozenset("""
 contents toc contributing contribute contribution contributions contributors contributor licence license licensing
 source sources reference references research papers paper publications publication press media news articles
-article related awesome lists resources resource reading readings read videos video talks talk podcasts podcast
+article related lists resources resource reading readings read videos video talks talk podcasts podcast
 books book conferences conference events event faq faqs questions calls grants grant funding donations donation
 donate sponsors sponsor communities community platforms platform training courses course tutorials education
 educational learning acknowledgements acknowledgments credits thanks changelog footnotes glossary bibliography
@@ -187,7 +187,8 @@ def _name_from_url(url: str) -> str:
     tail = c.split("://", 1)[-1].split("?", 1)[0].rstrip("/")
     parts = [p for p in tail.split("/") if p]
     if classify(url) in ("github-repo", "gitlab-repo"):
-        return parts[-1]
+        gh = github_repo(url)
+        return gh[1] if gh else parts[-1]  # as the list wrote it
     slugs = [p for p in parts[1:] if _WORD.search(p) and _SEPARATED.search(p)]
     if slugs:
         best = max(slugs, key=lambda s: len(_WORD.findall(s)))
@@ -689,9 +690,11 @@ def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ())
     excluded = {_norm(s) for s in exclude_sections}
     sections = _blocks(markdown, excluded)
     refs: list[bool] = []
-    for sec in sections:
+    title = next((i for i, s in enumerate(sections) if s.level), None)  # the document's first heading
+    for i, sec in enumerate(sections):
         parent_ref = refs[sec.parent] if sec.parent is not None else False
-        own = reference_heading(sec.title) if sec.title else False
+        is_title = i == title and sec.children > 0  # "# Awesome Open Hardware Resources" names the whole list
+        own = reference_heading(sec.title) if sec.title and not is_title else False
         says_project = bool(set(_WORDS.findall(sec.title.casefold())) & PROJECT_WORDS)
         refs.append(own or (parent_ref and not says_project))
     if _url_per_line(markdown):  # a file of one URL per line: each line is an entry

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "derive_repos",
     "digest_records",
+    "fold_stale_records",
     "github_targets",
     "refresh_projects",
     "remember_record_digests",
@@ -196,6 +197,47 @@ def store_links(con: duckdb.DuckDBPyConnection, records: Sequence[Record], proje
                          "nested": bool(lk.get("nested")), "position": i,
                          "first_seen": seen.get((r.source, r.key, url), ts)})
     return insert(con, "project_links", rows)
+
+
+#: Who folds the projects an older list parser made of an entry's links into the entry's project (aliases.merged_by).
+LIST_FOLDER = "list-parser"
+
+
+def fold_stale_records(con: duckdb.DuckDBPyConnection, document_url: str, records: Sequence[Record]) -> list[
+        tuple[str, str]]:
+    """Drop the records a document gave before but no longer gives, and fold each project left with no record
+    into the project whose entry now holds its URL as a link (an alias, as a curator's merge: its flags and
+    corrections resolve to the surviving project, `ohr split` undoes it). Returns the (kept, absorbed) pairs."""
+    from registry import curate
+
+    keys = [r.key for r in records]
+    stale = con.execute(
+        "SELECT source, record_key, project_id FROM source_records WHERE document_url = $1 "
+        "AND record_key NOT IN (SELECT UNNEST($2::VARCHAR[]))", [document_url, keys]).fetchall()
+    if not stale:
+        return []
+    gone = [f"{s}\x00{k}" for s, k, _ in stale]
+    some = "source || chr(0) || record_key IN (SELECT UNNEST($1::VARCHAR[]))"
+    con.execute(f"DELETE FROM source_records WHERE {some}", [gone])
+    con.execute(f"DELETE FROM project_links WHERE {some}", [gone])
+    orphans = sorted({pid for _, _, pid in stale})
+    alive = {row[0] for row in con.execute(
+        "SELECT DISTINCT project_id FROM source_records WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))",
+        [orphans]).fetchall()}
+    merged = {row[0] for row in con.execute("SELECT alias_id FROM aliases").fetchall()}
+    folded = []
+    for pid in orphans:
+        if pid in alive or pid in merged:
+            continue
+        row = con.execute(
+            "SELECT l.project_id FROM project_links l JOIN project_urls u ON u.url = l.url "
+            "WHERE u.project_id = $1 AND l.project_id <> $1 AND l.project_id NOT IN (SELECT alias_id FROM aliases) "
+            "ORDER BY l.first_seen, l.project_id LIMIT 1", [pid]).fetchone()
+        if row is None:
+            continue
+        curate.merge(con, row[0], pid, LIST_FOLDER, note="an older list parser made this link of the entry a project")
+        folded.append((row[0], pid))
+    return folded
 
 
 def digest_records(records: Iterable[Record], running: Any = None) -> Any:
