@@ -66,15 +66,20 @@ TABLE = """# Awesome Keyboards [![Awesome](https://awesome.re/badge.svg)](https:
 
 | Name | Description | Stars | Licence | Website |
 |------|-------------|-------|---------|---------|
-| [Corne](https://github.com/foostan/crkbd) | Split keyboard, 42 keys | ![stars](https://img.shields.io/github/stars/foostan/crkbd) | MIT | |
-| [Ferris](https://github.com/pierrechevalier83/ferris) | Tiny 34-key split | [![s](https://img.shields.io/github/stars/p/f)](https://github.com/pierrechevalier83/ferris/stargazers) | CERN-OHL-P | [site](https://ferris.example.org) |
-| [Lily58](https://gitlab.com/kata0510/lily58) | 58 keys | | MIT | |
+{corne}
+{ferris}
 | Planck | Ortholinear 40% | | | [olkb.com](https://olkb.com/collections/planck) |
 
 ## License
 
 [![CC0](https://licensebuttons.net/p/zero/1.0/88x31.png)](https://creativecommons.org/publicdomain/zero/1.0/)
-"""
+""".format(
+    corne="| [Corne](https://github.com/foostan/crkbd) | Split keyboard, 42 keys "
+          "| ![stars](https://img.shields.io/github/stars/foostan/crkbd) | MIT | |",
+    ferris="| [Ferris](https://github.com/pierrechevalier83/ferris) | Tiny 34-key split "
+           "| [![s](https://img.shields.io/github/stars/p/f)](https://github.com/pierrechevalier83/ferris/stargazers) "
+           "| CERN-OHL-P | [site](https://ferris.example.org) |",
+)
 
 # modelled on a list that mixes Markdown with an HTML table
 HTML_TABLE = """# Open Lab Hardware
