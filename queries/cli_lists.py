@@ -16,7 +16,7 @@ __all__ = ["preview_source"]
 
 def _entry_rows(records: list[Any]) -> list[dict[str, Any]]:
     """One row per record: its name, category, the link that names it (or the id it gets) and its typed links."""
-    from crawler.urls import project_id
+    from registry.urls import project_id
 
     out = []
     for n, r in enumerate(records, start=1):
@@ -35,8 +35,8 @@ def _entry_rows(records: list[Any]) -> list[dict[str, Any]]:
 
 def _preview_file(path: Path, name: str, exclude: list[str]) -> tuple[list[Any], list[Any]]:
     """Records and problems of a local list file, parsed as a `github-list` source would parse it."""
-    from crawler.github_list import entry_records, list_problems
     from crawler.mdlist import parse_list
+    from crawler.sources.github_list import entry_records, list_problems
 
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
@@ -48,8 +48,10 @@ def _preview_file(path: Path, name: str, exclude: list[str]) -> tuple[list[Any],
 
 def _preview_source(cfg: Any, name: str) -> tuple[list[Any], list[Any]]:
     """Records and problems of one configured source, fetched now with nothing stored read or written."""
-    from crawler.base import Context, Document, Problem, Record, adapter_for
+    from crawler.base import Context
     from crawler.github import GitHubClient
+    from crawler.sources import adapter_for
+    from registry.model import Document, Problem, Record
 
     source = next((s for s in cfg.sources if s.name == name), None)
     if source is None:

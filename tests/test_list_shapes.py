@@ -68,6 +68,7 @@ TABLE = """# Awesome Keyboards [![Awesome](https://awesome.re/badge.svg)](https:
 |------|-------------|-------|---------|---------|
 {corne}
 {ferris}
+| [Lily58](https://gitlab.com/kata0510/lily58) | 58 keys | | MIT | |
 | Planck | Ortholinear 40% | | | [olkb.com](https://olkb.com/collections/planck) |
 
 ## License
