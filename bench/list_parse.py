@@ -4,7 +4,8 @@ registry's stored list documents (--db).
 Without --db: every list of ../shared/corpus (labels.json `lists`) is parsed with no exclude_sections and its
 entries are printed against the entries its labels count (bench/_list_eval.py says how), with the parse time.
 
-With --db: time re-parsing a registry's stored list documents (`ohr renormalize`'s first step), with their records' digests.
+With --db: time re-parsing a registry's stored list documents (`ohr renormalize`'s first step), with their
+records' digests.
 
 Each stored `github-list` document is parsed by its adapter and digested (registry.renormalize._parse), in this
 process, best of --repeat runs. The digests are what make a speed-up safe: with --against DIR (a copy of an older

@@ -236,6 +236,7 @@ def fold_stale_records(con: duckdb.DuckDBPyConnection, document_url: str, record
         if row is None:
             continue
         curate.merge(con, row[0], pid, LIST_FOLDER, note="an older list parser made this link of the entry a project")
+        curate.carry_corrections(con, row[0], pid)
         folded.append((row[0], pid))
     return folded
 
