@@ -26,9 +26,10 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 def entry_id(source: str, entry: ListEntry) -> str:
     """The project id of an entry with no link that may name a project (only articles, videos, profiles…):
-    `list:<source>/<slug of the entry's name>`, so it is one project, named by the entry, never a press page."""
-    slug = _SLUG.sub("-", entry.name.casefold()).strip("-")[:80] or f"line-{entry.line}"
-    return f"list:{source}/{slug}"
+    `list:<source>/<its first link without the scheme>` — an entry of this list, not the article's project (two
+    lists citing one article are two entries), and stable when the entry's name is edited."""
+    first = project_id(entry.links[0].url) or _SLUG.sub("-", entry.name.casefold()).strip("-")
+    return f"list:{source}/{first}"
 
 
 def entry_records(source: str, text: str, exclude: list[str] | tuple[str, ...], document_url: str | None,
