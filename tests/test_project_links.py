@@ -57,6 +57,10 @@ path = "README.md"
 """
 
 
+#: an entry linking only an article: one project of the list, named by the entry, never the article's own
+LUNG = "list:vents/news.example.com/2020/05/01/lung-in-a-box"
+
+
 @pytest.fixture
 def vents(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
@@ -79,14 +83,14 @@ def test_one_project_per_entry_with_typed_links(vents, run_ohr):
     assert r.code == 0, r.out + r.err  # a no-primary-link note does not make the run partial
     assert "vents: 3 entries, 3 new projects" in r.out
     ids = sorted(x[0] for x in rows(db, "SELECT id FROM projects"))
-    assert ids == ["ambudriver.example.org", "github.com/breathe/easy", "list:vents/news.example.com/2020/05/01/lung-in-a-box"]
+    assert ids == ["ambudriver.example.org", "github.com/breathe/easy", LUNG]
     links = rows(db, "SELECT project_id, kind, url, field FROM project_links ORDER BY project_id, position")
     assert [(p, k) for p, k, _, _ in links] == [
         ("ambudriver.example.org", "homepage"), ("ambudriver.example.org", "profile"),
         ("ambudriver.example.org", "video"),
         ("github.com/breathe/easy", "homepage"), ("github.com/breathe/easy", "repo"),
         ("github.com/breathe/easy", "video"), ("github.com/breathe/easy", "press"),
-        ("list:vents/news.example.com/2020/05/01/lung-in-a-box", "press"),
+        (LUNG, "press"),
     ]
     assert ("github.com/breathe/easy", "video", "https://youtube.com/watch?v=abc123", "Video") in links
     # press, video and profile links never join a project's identity URLs
@@ -110,9 +114,9 @@ def test_one_project_per_entry_with_typed_links(vents, run_ohr):
 
     lung = json.loads(run_ohr("show", "news.example.com/2020/05/01/lung-in-a-box", "--config", str(cfg),
                               "-f", "json").out)
-    assert lung["project"]["id"] == "list:vents/news.example.com/2020/05/01/lung-in-a-box" and lung["project"]["name"] == "Lung in a Box"
+    assert lung["project"]["id"] == LUNG and lung["project"]["name"] == "Lung in a Box"
     assert [p["kind"] for p in lung["problems"]] == ["no-primary-link"]
-    table = run_ohr("show", "list:vents/news.example.com/2020/05/01/lung-in-a-box", "--config", str(cfg)).out
+    table = run_ohr("show", LUNG, "--config", str(cfg)).out
     assert "links" in table and "press" in table
 
     # a second crawl keeps every row as it was
@@ -137,7 +141,7 @@ def test_preview_source_prints_entries_and_writes_nothing(vents, run_ohr, tmp_pa
     out = json.loads(r.out)
     assert [(e["name"], e["project"]) for e in out["entries"]] == [
         ("Breathe Easy", "github.com/breathe/easy"), ("Ambu Driver", "ambudriver.example.org"),
-        ("Lung in a Box", "list:vents/news.example.com/2020/05/01/lung-in-a-box")]
+        ("Lung in a Box", LUNG)]
     assert "video: https://www.youtube.com/watch?v=abc123 (Video)" in out["entries"][0]["links"]
     assert out["entries"][1]["annotations"] == "tested: ✅ by @alice, licence: CERN-OHL-S"
     assert [p["kind"] for p in out["problems"]] == ["no-primary-link"]
