@@ -119,6 +119,9 @@ def test_one_project_per_entry_with_typed_links(vents, run_ohr):
     table = run_ohr("show", LUNG, "--config", str(cfg)).out
     assert "links" in table and "press" in table
 
+    keys = [k for (k,) in rows(db, "SELECT record_key FROM source_records ORDER BY position")]
+    assert keys == ["#breathe-easy @ Open Ventilators > Designs", "#ambu-driver @ Open Ventilators > Designs",
+                    "#lung-in-a-box @ Open Ventilators > Designs"]
     # a second crawl keeps every row as it was
     before = rows(db, "SELECT project_id, url, kind, first_seen FROM project_links ORDER BY ALL")
     assert run_ohr("crawl", "--source", "vents", "--config", str(cfg)).code == 0

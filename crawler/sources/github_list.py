@@ -41,6 +41,8 @@ def entry_records(source: str, text: str, exclude: list[str] | tuple[str, ...], 
         first = project_id(entry.links[0].url)
         if first is None:
             continue
+        if entry.shape == "section":  # its heading names it; its first link may be a maker's profile others share
+            first = "#" + (_SLUG.sub("-", entry.name.casefold()).strip("-") or str(entry.line))
         key = first + " @ " + " > ".join(entry.heading_path)
         if key in seen:
             continue
