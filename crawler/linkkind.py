@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from registry.urls import canonical_url, classify
 
@@ -50,6 +49,7 @@ PRESS = ("hackaday.com", "npr.org", "nytimes.com", "bbc.co.uk", "bbc.com", "theg
          "wordpress.com", "tomshardware.com", "electronicsweekly.com", "eetimes.com", "newatlas.com",
          "gizmodo.com", "cnet.com", "independent.co.uk", "telegraph.co.uk", "lemonde.fr", "spiegel.de",
          "heise.de", "elpais.com", "medicaldesignandoutsourcing.com", "devpost.com/news")
+_PRESS_PATHS = tuple(p for p in PRESS if "/" in p)
 DOCS_HOSTS = ("readthedocs.io", "readthedocs.org", "gitbook.io", "docs.google.com", "notion.site", "wiki.js.org")
 FILE_HOSTS = ("drive.google.com", "dropbox.com", "dl.dropboxusercontent.com", "cad.onshape.com", "zenodo.org",
               "figshare.com", "osf.io", "mega.nz", "box.com", "a360.co", "autodesk360.com", "tinkercad.com",
@@ -85,6 +85,7 @@ _LABEL_RES = tuple((re.compile(rf"^(?:{words})$"), kind) for words, kind in _LAB
 _LABEL_CLEAN = re.compile(r"[^\w .]+")
 
 
+@lru_cache(maxsize=1 << 12)
 def label_kind(label: str | None) -> str | None:
     """The kind a label in front of a link (or a table column header) says, or None when it says none."""
     if not label:
@@ -102,51 +103,69 @@ def label_kind(label: str | None) -> str | None:
     return None
 
 
-def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
-    return any(host == h or host.endswith("." + h) for h in hosts)
+def _table() -> dict[str, str]:
+    """Every known host to what it is; the first list naming a host wins (a forge before a hub before a page)."""
+    out: dict[str, str] = {}
+    for kind, hosts in (("forge", FORGES), ("video", VIDEO), ("paper", PAPER), ("hub", HUBS), ("social", SOCIAL),
+                        ("press", PRESS), ("files", FILE_HOSTS), ("docs", DOCS_HOSTS)):
+        for h in hosts:
+            if "/" not in h:
+                out.setdefault(h, kind)
+    return out
+
+
+_HOSTS = _table()
+
+
+def _known(host: str) -> str | None:
+    """What the most specific known suffix of a host is (podcasts.google.com before google.com), or None."""
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        kind = _HOSTS.get(".".join(parts[i:]))
+        if kind is not None:
+            return kind
+    return None
 
 
 @lru_cache(maxsize=1 << 14)
 def _host_kind(url: str) -> tuple[str | None, bool]:
     """The kind a URL's host and path say on their own, and whether that is strong enough to beat a label."""
-    cls = classify(url)
-    if cls == "invalid":
+    c = canonical_url(url)  # its query repaired and tracking parameters gone
+    if c is None:
         return None, False
-    if cls in ("github-repo", "gitlab-repo"):
+    rest = c[len("https://"):].split("?", 1)[0]
+    host, _, tail = rest.partition("/")
+    host = host.split(":", 1)[0]
+    if host in ("github.com", "gitlab.com") and classify(url) in ("github-repo", "gitlab-repo"):
         return "repo", True
-    try:
-        parts = urlsplit(canonical_url(url) or url)  # its query repaired and tracking parameters gone
-    except ValueError:
-        return None, False
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    path = parts.path or "/"
-    segs = [s for s in path.split("/") if s]
+    path = "/" + tail
+    segs = [s for s in tail.split("/") if s]
     if host in ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "gitee.com") and len(segs) == 1:
         return "profile", True  # a user's or organisation's page
-    if host.endswith(".github.io") or host.endswith(".gitlab.io"):
+    if host.endswith((".github.io", ".gitlab.io")):
         return "homepage", False
-    if host == "raw.githubusercontent.com" or host in ("gist.github.com", "objects.githubusercontent.com"):
+    if host in ("raw.githubusercontent.com", "gist.github.com", "objects.githubusercontent.com"):
         return "files", True
-    if _host_in(host, FORGES) and len(segs) >= 2:
-        return "repo", True
-    if _host_in(host, VIDEO):
+    known = _known(host)
+    if known == "forge":
+        if len(segs) >= 2:
+            return "repo", True
+        known = None
+    if known == "video":
         return "video", True
-    if _host_in(host, PAPER) or "/doi/" in path or path.startswith("/pmc/"):
+    if known == "paper" or "/doi/" in path or path.startswith("/pmc/"):
         return "paper", True
-    if cls == "hub" or _host_in(host, HUBS):
-        if host in ("hackaday.io",) and segs and segs[0] not in ("project", "page"):
+    if known == "hub":
+        if host == "hackaday.io" and segs and segs[0] not in ("project", "page"):
             return "profile", True  # hackaday.io/<user>
         return "hub", True
-    if _host_in(host, SOCIAL):
-        return "social", True
-    full = host + path
-    if _host_in(host, PRESS) or any(full.startswith(p) for p in PRESS if "/" in p):
+    if known in ("social", "press"):
+        return known, True
+    if any((host + path).startswith(p) for p in _PRESS_PATHS):
         return "press", True
-    if _FILE_EXT.search(path) or _host_in(host, FILE_HOSTS):
+    if known == "files" or _FILE_EXT.search(path):
         return "files", False
-    if host.startswith("docs.") or host.startswith("wiki.") or _host_in(host, DOCS_HOSTS) or "/wiki/" in path:
-        return "docs", False
-    if _PDF.search(path):
+    if known == "docs" or host.startswith(("docs.", "wiki.")) or "/wiki/" in path or _PDF.search(path):
         return "docs", False
     if _DATE_PATH.search(path) or _PRESS_PATH.search(path):
         return "press", False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crawler.linkkind import REFERENCE_KINDS, label_kind, link_kind, primary_rank
 from registry.urls import canonical_url, classify, github_repo, looks_like_url
@@ -145,6 +146,12 @@ def extract_links(md: str) -> list[Link]:
     """Every absolute link in a Markdown fragment, in order: `[label](url)`, `<a href>`, `<url>` and bare URLs.
 
     Images and badges (a link whose label is only an image) are left out."""
+    return list(_links(md))
+
+
+@lru_cache(maxsize=1 << 12)
+def _links(md: str) -> tuple[Link, ...]:
+    """extract_links, remembered: a section's items are read twice (their labels, then their entries)."""
     found: list[tuple[int, Link]] = []
     spans: list[tuple[int, int]] = []
     for m in _LINK.finditer(md):
@@ -178,7 +185,7 @@ def extract_links(md: str) -> list[Link]:
         if url:
             found.append((m.start(), Link("", url)))
     found.sort(key=lambda t: t[0])
-    return [lk for _, lk in found]
+    return tuple(lk for _, lk in found)
 
 
 def _name_from_url(url: str) -> str:
