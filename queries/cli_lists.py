@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.cli import ConfigOpt, FormatOpt, OhrError, app, emit, load
-from queries.output import Format
+from queries.cli_common import ConfigOpt, Format, FormatOpt, OhrError, app, emit, load
 
 __all__ = ["preview_source"]
 
@@ -50,7 +49,7 @@ def _preview_source(cfg: Any, name: str) -> tuple[list[Any], list[Any]]:
     """Records and problems of one configured source, fetched now with nothing stored read or written."""
     from crawler.base import Context
     from crawler.github import GitHubClient
-    from crawler.sources import adapter_for
+    from crawler.sources import fetch_source
     from registry.model import Document, Problem, Record
 
     source = next((s for s in cfg.sources if s.name == name), None)
@@ -61,7 +60,7 @@ def _preview_source(cfg: Any, name: str) -> tuple[list[Any], list[Any]]:
     records: list[Record] = []
     problems: list[Problem] = []
     try:
-        for item in adapter_for(source.kind).fetch(Context(config=cfg, source=source, github=gh)):
+        for item in fetch_source(Context(config=cfg, source=source, github=gh)):
             if isinstance(item, Record):
                 records.append(item)
             elif isinstance(item, Problem):
