@@ -1,10 +1,18 @@
-"""Time re-parsing a registry's stored list documents (`ohr renormalize`'s first step), with their records' digests.
+"""Entries found against entries labelled for every list of ../shared/corpus (no --db), or time re-parsing a
+registry's stored list documents (--db).
+
+Without --db: every list of ../shared/corpus (labels.json `lists`) is parsed with no exclude_sections and its
+entries are printed against the entries its labels count (bench/_list_eval.py says how), with the parse time.
+
+With --db: time re-parsing a registry's stored list documents (`ohr renormalize`'s first step), with their
+records' digests.
 
 Each stored `github-list` document is parsed by its adapter and digested (registry.renormalize._parse), in this
 process, best of --repeat runs. The digests are what make a speed-up safe: with --against DIR (a copy of an older
 tree, e.g. `git archive <commit> | tar -x -C DIR`) the same documents are parsed by that tree's code too, in a
 subprocess, and the two timings and whether every digest matches are printed.
 
+    .venv/bin/python bench/list_parse.py                       # the corpus lists: found vs labelled
     .venv/bin/python bench/list_parse.py --db /tmp/ohr-30k/n30000/registry.duckdb [--n 2] [--against DIR]
 """
 
@@ -79,6 +87,27 @@ def _run(db: str, n: int | None, repeat: int, profile: bool) -> dict[str, Any]:
             "digests": [r[0] for r in out]}
 
 
+def _corpus(corpus: Path) -> int:
+    """Print entries found against labelled for every corpus list; 1 when one is off by more than 10 % (or 4)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _list_eval import evaluate
+
+    if not (corpus / "labels.json").exists():
+        print(f"no corpus at {corpus}", file=sys.stderr)
+        return 2
+    results = evaluate(corpus)
+    print(f"{'list':42} {'file':10} {'found':>6} {'labelled':>8}  {'ms':>6}  labelled as")
+    bad = 0
+    for r in results:
+        off = abs(r.found - r.labelled) > max(4, r.labelled // 10)
+        bad += off
+        print(f"{r.name:42} {r.file:10} {r.found:6d} {r.labelled:8d}  {r.seconds * 1000:6.1f}  {r.how}"
+              + ("  <-- off" if off else ""))
+    print(f"{sum(r.found for r in results)} entries found, {sum(r.labelled for r in results)} labelled, "
+          "no exclude_sections")
+    return 1 if bad else 0
+
+
 def _say(label: str, res: dict[str, Any]) -> None:
     print(f"{label:>7}: {res['documents']} documents, {res['records']} records in {res['seconds']:.3f} s "
           f"({res['records'] / res['seconds']:,.0f} records/s)")
@@ -86,7 +115,8 @@ def _say(label: str, res: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", required=True, help="a registry file (read only)")
+    ap.add_argument("--db", help="a registry file (read only); without it, the corpus lists are counted")
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"), help="the corpus (labels.json)")
     ap.add_argument("--n", type=int, default=None, help="list documents to parse (default all)")
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best counts (default 3)")
     ap.add_argument("--profile", action="store_true", help="also print the functions that took longest")
@@ -95,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # for --against's subprocess
     args = ap.parse_args(argv)
     sys.path.insert(0, args.root)
+    if not args.db:
+        return _corpus(Path(args.corpus))
     before = None
     if args.against:  # first, so the tree under test does not run on a warmer page cache
         cmd = [sys.executable, __file__, "--db", args.db, "--repeat", str(args.repeat), "--root",

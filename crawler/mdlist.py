@@ -1,8 +1,13 @@
-"""Read a curated Markdown list (awesome-style, numbered or bulleted) into project candidates.
+"""Read a curated list (Markdown, with HTML tables allowed) into its entries: one project per entry, each with its
+typed links, whatever shape the list's author chose.
 
-Real lists are messy: numbered and bulleted entries, nested bullets with dated updates, several links
-in one entry, links without a label, URLs without a scheme and reference sections that are not
-projects. The parser is a pure function of the text so it can be re-run on stored documents.
+Shapes read: bullet or numbered items (nested bullets describe their parent); heading sections (`#### Name`, a
+paragraph, then labelled bullets such as `- Website: …`, `- Files: …`, `- Tested: ✅ by @x`); Markdown and HTML
+tables (one row per project); `**Name** — text` paragraphs; a file of one URL per line. A table of contents,
+badges and sections that are references (contributing, licence, press, papers, videos, resources, FAQ…) make
+no entries: the parser decides by a section heading's words and by what its links are (a section whose entries
+link only to articles, papers, videos or profiles is references). The parser is a pure function of the text so
+it can be re-run on stored documents.
 """
 
 from __future__ import annotations
@@ -10,24 +15,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from registry.urls import canonical_url, classify, looks_like_url
+from crawler.linkkind import REFERENCE_KINDS, label_kind, link_kind, primary_rank
+from registry.urls import canonical_url, classify, github_repo, looks_like_url
 
-__all__ = ["Link", "ListEntry", "iter_list", "parse_list", "extract_links"]
+__all__ = ["Link", "ListEntry", "extract_links", "iter_list", "parse_list", "reference_heading"]
 
 
 @dataclass(frozen=True)
 class Link:
-    """One link inside an entry: its label, its absolute URL and where it sat."""
+    """One link of an entry: its text, absolute URL, whether it sat in a nested description, its kind and the
+    label written in front of it ("Website", a table column's header), if any."""
 
     label: str
     url: str
     nested: bool = False
+    kind: str = "homepage"
+    field: str = ""
 
 
 @dataclass
 class ListEntry:
-    """One project candidate read from a list."""
+    """One entry of a list: one project, named by the entry, with every link it gives."""
 
     name: str
     urls: list[str]
@@ -35,6 +45,9 @@ class ListEntry:
     description: str
     line: int
     links: list[Link] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    primary: str | None = None
+    shape: str = "item"
 
     @property
     def category(self) -> str | None:
@@ -56,21 +69,43 @@ _LINK = re.compile(
 _IMAGE = "!["
 _BARE = re.compile(r"<?\b((?:https?://|www\.)[^\s<>()\[\]]*(?:\([^\s()]*\)[^\s<>()\[\]]*)*)>?", re.I)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+_HTML_IMG = re.compile(r"<img\b[^>]*>", re.I)
 _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
-_EMPH = re.compile(r"(\*\*|__|\*|_|`)")
-
-
 _STRONG = re.compile(r"(?<!\w)(\*\*|__)(.+?)\1")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*")
 # compiled once: re.match(pattern, s, re.I) looks the pattern up, and its flag up as an enum, on every call
 _HTTP = re.compile(r"^https?://", re.I)
 _BARE_HTTP = re.compile(r"^\(?https?://\S+\)?\s*")
-_LEADING_PUNCT = re.compile(r"^[\s:\-–—,.]+")
+_LEADING_PUNCT = re.compile(r"^[\s:\-–—,.|]+")
 _WORD = re.compile(r"[a-zA-Z]{3,}")
 _SEPARATED = re.compile(r"[-_ ]|%20")
 _SEPARATORS = re.compile(r"[-_ ]+")
 _EXTENSION = re.compile(r"\.[a-z0-9]{2,4}$")
 _NON_WORD = re.compile(r"[^\w]+")
+# `Label: rest` at the start of a bullet (bold or not): a labelled line of a heading entry
+_LABELLED = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z][\w /&+.-]{0,28}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(.*)$")
+# `**Name** — text`, `**[Name](url)**: text`
+_BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*(?:[:—–-]+|\s)\s*(.*)$")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
+_WORDS = re.compile(r"[a-z]+")
+
+#: Words of a heading that say its section holds references, not projects.
+REFERENCE_WORDS = frozenset("""
+contents toc contributing contribute contribution contributions contributors contributor licence license licensing
+source sources reference references research papers paper publications publication press media news articles
+article related lists resources resource reading readings read videos video talks talk podcasts podcast
+books book conferences conference events event faq faqs questions calls grants grant funding donations donation
+donate sponsors sponsor communities community platforms platform training courses course tutorials education
+educational learning acknowledgements acknowledgments credits thanks changelog footnotes glossary bibliography
+citation citations challenges challenge hackathons about authors maintainers organisations organizations
+companies newsletters forums blogs interviews reports literature
+""".split())
+#: Words that keep a heading a project section even beside a reference word ("Related Therapeutic Projects").
+PROJECT_WORDS = frozenset("projects project designs design devices device builds kits boards hardware".split())
+_NOTE_NAMES = frozenset("""note notes caution warning update updates background introduction disclaimer tip tips
+important edit todo summary tl dr tldr nb ps info evaluation criteria""".split())
 
 
 def _link_label(m: re.Match[str]) -> str:
@@ -108,26 +143,49 @@ def _clean_target(target: str) -> str | None:
 
 
 def extract_links(md: str) -> list[Link]:
-    """Every absolute link in a Markdown fragment, in order: `[label](url)`, `<url>` and bare URLs."""
-    links: list[Link] = []
+    """Every absolute link in a Markdown fragment, in order: `[label](url)`, `<a href>`, `<url>` and bare URLs.
+
+    Images and badges (a link whose label is only an image) are left out."""
+    return list(_links(md))
+
+
+@lru_cache(maxsize=1 << 12)
+def _links(md: str) -> tuple[Link, ...]:
+    """extract_links, remembered: a section's items are read twice (their labels, then their entries)."""
+    found: list[tuple[int, Link]] = []
     spans: list[tuple[int, int]] = []
     for m in _LINK.finditer(md):
         spans.append(m.span())
         if m.group(1) == _IMAGE:
             continue
+        raw_label = m.group(2).strip()
+        label = _plain(raw_label)
+        if not label and ("![" in raw_label or "<img" in raw_label.lower()):
+            continue  # a badge
         url = _clean_target(m.group(3))
         if url:
-            links.append(Link(_plain(m.group(2)), url))  # a badge's label [![alt](img)] reads as ""
+            found.append((m.start(), Link(label, url)))
+    if "<a" in md or "<A" in md:
+        for m in _HTML_LINK.finditer(md):
+            spans.append(m.span())
+            label = _plain(_HTML_IMG.sub("", m.group(2)))
+            if not label and _HTML_IMG.search(m.group(2)):
+                continue
+            url = _clean_target(m.group(1))
+            if url:
+                found.append((m.start(), Link(label, url)))
+    if "<img" in md or "<IMG" in md:
+        spans.extend(m.span() for m in _HTML_IMG.finditer(md))
     rest = md
-    for a, b in reversed(spans):
+    for a, b in sorted(spans, reverse=True):
         rest = rest[:a] + " " * (b - a) + rest[b:]
     low = rest.lower()
     for m in _BARE.finditer(rest) if "http" in low or "www." in low else ():
         url = _clean_target(m.group(1))
         if url:
-            links.append(Link("", url))
-    # keep order of appearance
-    return links
+            found.append((m.start(), Link("", url)))
+    found.sort(key=lambda t: t[0])
+    return tuple(lk for _, lk in found)
 
 
 def _name_from_url(url: str) -> str:
@@ -136,7 +194,8 @@ def _name_from_url(url: str) -> str:
     tail = c.split("://", 1)[-1].split("?", 1)[0].rstrip("/")
     parts = [p for p in tail.split("/") if p]
     if classify(url) in ("github-repo", "gitlab-repo"):
-        return parts[-1]
+        gh = github_repo(url)
+        return gh[1] if gh else parts[-1]  # as the list wrote it
     slugs = [p for p in parts[1:] if _WORD.search(p) and _SEPARATED.search(p)]
     if slugs:
         best = max(slugs, key=lambda s: len(_WORD.findall(s)))
@@ -153,115 +212,552 @@ def _norm(s: str) -> str:
     return _NON_WORD.sub(" ", s.casefold()).strip()
 
 
-def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> list[ListEntry]:
-    """Project candidates of a Markdown list, each with its URLs, heading path and own prose (see iter_list)."""
-    return list(iter_list(markdown, exclude_sections))
+def reference_heading(heading: str) -> bool:
+    """Whether a heading's words say its section holds references (press, papers, resources…), not projects."""
+    words = set(_WORDS.findall(heading.casefold()))
+    words |= {w[:-1] for w in words if w.endswith("s")}
+    return bool(words & REFERENCE_WORDS) and not words & PROJECT_WORDS
 
 
-def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> Iterator[ListEntry]:
-    """parse_list one entry at a time, so a caller that keeps something else of each (records) does not hold
-    every entry too: a list of 20,000 entries is that many fewer objects for the garbage collector to walk.
+# ---------------------------------------------------------------------------------------------- blocks
 
-    An entry is a list item whose own line holds at least one absolute link (or a bare URL).
-    Nested items and continuation lines are its prose. The first link is the project; a
-    repository link in the same entry joins it when the first link is not a repository.
-    Entries under a heading named in ``exclude_sections`` are references and are left out.
-    """
-    excluded = {_norm(s) for s in exclude_sections}
+
+@dataclass
+class _Item:
+    """A list item: its own text, the line it starts on, and the items nested under it."""
+
+    indent: int
+    line: int
+    own: list[str]
+    children: list[_Item] = field(default_factory=list)
+
+
+@dataclass
+class _Section:
+    """A heading and what sits under it up to the next heading: items, tables, paragraphs."""
+
+    level: int
+    title: str
+    line: int
+    path: list[str]
+    parent: int | None
+    excluded: bool
+    items: list[_Item] = field(default_factory=list)
+    tables: list[tuple[int, list[str]]] = field(default_factory=list)
+    html: list[tuple[int, str]] = field(default_factory=list)
+    paragraphs: list[tuple[int, str]] = field(default_factory=list)
+    children: int = 0
+
+
+def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
+    """The document cut into sections (the text before the first heading is a section of level 0)."""
     text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), markdown.replace("\r\n", "\n"))
     lines = text.split("\n")
-    headings: list[tuple[int, str]] = []
-    path: list[str] = []  # the texts of `headings`, and whether one is excluded: they change only at a heading
-    path_excluded = False
-    done: list[ListEntry] = []  # the entry the previous line ended, if any, handed out before reading on
-    current: dict | None = None
+    sections = [_Section(0, "", 0, [], None, False)]
+    open_at: list[int] = [0]  # indexes of the sections enclosing the current one, outermost first
+    sec = sections[0]
+    stack: list[_Item] = []  # the open items, outermost first
+    blank = False
+    para: list[str] = []
+    para_line = 0
     in_fence = False
+    table: list[str] = []
+    table_line = 0
+    html: list[str] = []
+    html_line = 0
 
-    def close() -> None:
-        nonlocal current
-        if current is not None:
-            entry = _finish(current)
-            if entry is not None:
-                done.append(entry)
-        current = None
+    def flush_para() -> None:
+        nonlocal para
+        if para:
+            sec.paragraphs.append((para_line, " ".join(para)))
+        para = []
+
+    def flush_table() -> None:
+        nonlocal table
+        if table:
+            sec.tables.append((table_line, table))
+        table = []
 
     for lineno, line in enumerate(lines, start=1):
-        if done:
-            yield from done
-            done.clear()
+        if html:
+            html.append(line)
+            if "</table>" in line.lower():
+                sec.html.append((html_line, "\n".join(html)))
+                html = []
+            continue
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
         if in_fence:
             continue
+        stripped = line.strip()
         h = _HEADING.match(line)
         if h:
-            close()
+            flush_para()
+            flush_table()
+            stack.clear()
             level = len(h.group(1))
-            headings = [(lv, t) for lv, t in headings if lv < level]
-            headings.append((level, _heading_text(h.group(2))))
-            path = [t for _, t in headings if t]
-            path_excluded = any(_norm(p) in excluded for p in path)
+            title = _heading_text(h.group(2))
+            while len(open_at) > 1 and sections[open_at[-1]].level >= level:
+                open_at.pop()
+            parent = open_at[-1]
+            psec = sections[parent]
+            path = psec.path + ([title] if title else [])
+            sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded)
+            psec.children += 1
+            sections.append(sec)
+            open_at.append(len(sections) - 1)
+            blank = False
             continue
+        low = stripped.lower()
+        if low.startswith("<table"):
+            flush_para()
+            stack.clear()
+            html, html_line = [line], lineno
+            if "</table>" in low:
+                sec.html.append((html_line, line))
+                html = []
+            continue
+        if stripped.startswith("|") or (table and "|" in stripped):
+            flush_para()
+            stack.clear()
+            if not table:
+                table_line = lineno
+            table.append(stripped)
+            continue
+        flush_table()
         item = _ITEM.match(line)
         if item:
+            flush_para()
             indent = len(item.group(1).expandtabs(4))
-            body = item.group(2)
-            if current is not None and indent > current["indent"]:
-                current["nested"].append(body)
-                continue
-            close()
-            if path_excluded:
-                continue
-            current = {"indent": indent, "body": [body], "nested": [], "path": path, "line": lineno}
+            node = _Item(indent, lineno, [item.group(2)])
+            while stack and stack[-1].indent >= indent:
+                stack.pop()
+            if stack:
+                stack[-1].children.append(node)
+            else:
+                sec.items.append(node)
+            stack.append(node)
+            blank = False
             continue
-        if current is None:
+        if not stripped:
+            blank = True
+            flush_para()
             continue
-        if not line.strip():
-            current["blank"] = True
+        if stack and (not blank or line.startswith((" ", "\t"))):
+            stack[-1].own.append(stripped)  # a continuation line of the open item
+            blank = False
             continue
-        if current.get("blank") and not line.startswith((" ", "\t")):
-            close()  # a paragraph after a blank line ends the entry
-            continue
-        current["nested" if current["nested"] else "body"].append(line.strip())
-    close()
-    yield from done
+        stack.clear()
+        if not para:
+            para_line = lineno
+        para.append(stripped)
+        blank = False
+    flush_para()
+    flush_table()
+    if html:
+        sec.html.append((html_line, "\n".join(html)))
+    return sections
 
 
-def _finish(cur: dict) -> ListEntry | None:
-    head = " ".join(cur["body"])
+# ---------------------------------------------------------------------------------------------- entries
+
+
+def _typed(links: list[Link], field_label: str = "", nested: bool = False) -> list[Link]:
+    """The links with their kinds, decided by the label in front of them (or a column header) and their host."""
+    out = []
+    for lk in links:
+        said = field_label if label_kind(field_label) else ""
+        kind = link_kind(lk.url, said or lk.label)
+        out.append(Link(lk.label, lk.url, nested, kind, field_label))
+    return out
+
+
+def _annotation(label: str, value: str, into: dict[str, str]) -> bool:
+    """Keep `Tested: ✅ by @x`, `Status: prototype`, `Licence: CERN-OHL-S` as the entry's annotations."""
+    m = _ANNOTATION.match(label.strip())
+    if not m or not value.strip():
+        return False
+    key = m.group(1).casefold()
+    key = "licence" if key.startswith(("licen", "licens")) else "status" if key in ("state", "maturity", "stage") \
+        else key
+    into.setdefault(key, _plain(value)[:300])
+    return True
+
+
+@dataclass
+class _Draft:
+    """An entry being read: name, links in order, prose, annotations."""
+
+    name: str
+    line: int
+    path: list[str]
+    shape: str
+    links: list[Link] = field(default_factory=list)
+    prose: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    name_link: Link | None = None
+
+
+def _item_draft(item: _Item, path: list[str]) -> _Draft | None:
+    """An entry from a list item whose own text links somewhere; its nested bullets describe it."""
+    head = " ".join(item.own)
     own = extract_links(head)
     if not own:
         return None
-    nested = cur["nested"]
     first = own[0]
-    first_canonical = canonical_url(first.url)
-    if first_canonical is None:
-        return None
-    urls = [first.url]
-    seen = {first_canonical}
-    first_is_repo = classify(first.url) in ("github-repo", "gitlab-repo")
-    for link in own[1:]:
-        c = canonical_url(link.url)
-        if c in seen or c is None:
-            continue
-        if not first_is_repo and classify(link.url) in ("github-repo", "gitlab-repo"):
-            urls.append(link.url)
-            seen.add(c)
     name = first.label if first.label and not looks_like_url(first.label) else _name_from_url(first.url)
+    d = _Draft(name.strip() or _name_from_url(first.url), item.line, path, "item")
+    label_m = _LABELLED.match(head)
+    if label_m and head.find(label_m.group(2)) <= head.find("[") and label_kind(label_m.group(1)):
+        d.links = _typed(own, label_m.group(1))  # `- Website: [x](url)` at the top of a list
+    else:
+        d.links = _typed(own)
+    d.name_link = d.links[0]
     prose = _plain(head)
     if first.label and prose.startswith(first.label):
         prose = prose[len(first.label):]
     prose = _LEADING_PUNCT.sub("", prose)
     prose = _BARE_HTTP.sub("", prose) if not first.label else prose
-    desc_lines = [prose] if prose else []
-    desc_lines += ["- " + p for p in map(_plain, nested) if p]
-    all_links = own + [Link(lk.label, lk.url, nested=True) for n in nested for lk in extract_links(n)]
+    if prose:
+        d.prose.append(prose)
+    _describe(item.children, d)
+    return d
+
+
+def _describe(children: list[_Item], d: _Draft, depth: int = 0) -> None:
+    """Nested bullets of an entry: prose, annotations, and links (typed by a label in front of them)."""
+    for child in children:
+        text = " ".join(child.own)
+        links = extract_links(text)
+        m = _LABELLED.match(text)
+        label = m.group(1) if m else ""
+        if m and _annotation(label, m.group(2), d.notes):
+            d.links += _typed(links, label, nested=True)
+        elif m and label_kind(label) and links:
+            d.links += _typed(links, label)  # `- Files: [..](..)`: the entry's own link, labelled
+        else:
+            d.links += _typed(links, nested=True)
+        plain = _plain(text)
+        if plain:
+            d.prose.append("- " + plain)
+        _describe(child.children, d, depth + 1)
+
+
+def _labelled_share(sec: _Section) -> tuple[int, int]:
+    """(labelled bullets, bullets with links) among a section's top-level items."""
+    labelled = linked = 0
+    for it in sec.items:
+        text = " ".join(it.own)
+        m = _LABELLED.match(text)
+        has_link = bool(extract_links(text)) or any(extract_links(" ".join(c.own)) for c in it.children)
+        if m and (label_kind(m.group(1)) or _ANNOTATION.match(m.group(1).strip())):
+            labelled += 1
+            linked += 1 if has_link else 0
+        elif has_link:
+            linked += 1
+    return labelled, linked
+
+
+def _section_draft(sec: _Section) -> _Draft:
+    """The entry a heading section is: the heading names it; its paragraph and labelled bullets give the rest."""
+    d = _Draft(sec.title, sec.line, sec.path[:-1], "section")
+    for _, text in sec.paragraphs:
+        d.links += _typed(extract_links(text))
+        plain = _plain(text)
+        if plain:
+            d.prose.append(plain)
+    for it in sec.items:
+        text = " ".join(it.own)
+        links = extract_links(text)
+        m = _LABELLED.match(text)
+        label = m.group(1) if m else ""
+        if m and _annotation(label, m.group(2), d.notes):
+            d.links += _typed(links, label, nested=True)
+        elif m and label_kind(label):
+            d.links += _typed(links, label)
+            sub: list[Link] = []
+            for c in it.children:  # `- Press:` then a bullet per article
+                sub += extract_links(" ".join(c.own))
+            d.links += _typed(sub, label)
+            continue
+        else:
+            d.links += _typed(links)
+        plain = _plain(text)
+        if plain:
+            d.prose.append("- " + plain)
+        _describe(it.children, d)
+    for line, block in sec.html:
+        for row in _html_rows(block, line):
+            d.links += _typed(row[2])
+    return d
+
+
+def _bold_drafts(sec: _Section) -> list[_Draft]:
+    """`**Name** — text with [links](..)` paragraphs, when a section has at least two of them."""
+    out = []
+    for line, text in sec.paragraphs:
+        m = _BOLD_NAME.match(text)
+        if not m:
+            continue
+        inner = m.group(1)
+        links = extract_links(text)
+        name = _plain(inner).strip(" :—–-")
+        if not links or not name or _norm(name) in _NOTE_NAMES or len(name) > 80:
+            continue
+        d = _Draft(name, line, list(sec.path), "paragraph")
+        d.links = _typed(links)
+        inner_links = extract_links(inner)
+        d.name_link = d.links[0] if inner_links else None
+        rest = _plain(m.group(2))
+        if rest:
+            d.prose.append(rest)
+        out.append(d)
+    return out if len(out) >= 2 else []
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of one Markdown table row (a `|` inside a link's brackets or backticks does not split)."""
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    cells, buf, depth, code = [], [], 0, False
+    for ch in row:
+        if ch == "`":
+            code = not code
+        elif ch in "[(" and not code:
+            depth += 1
+        elif ch in "])" and not code:
+            depth = max(0, depth - 1)
+        if ch == "|" and depth == 0 and not code and not (buf and buf[-1] == "\\"):
+            cells.append("".join(buf).strip())
+            buf = []
+            continue
+        buf.append(ch)
+    cells.append("".join(buf).strip())
+    return cells
+
+
+_NAME_COL = re.compile(r"^(name|project|projects|title|device|design|board|item|product|tool|hardware|what)\b", re.I)
+_DESC_COL = re.compile(r"^(description|about|summary|details|notes?|comments?|what it does|purpose|info)\b", re.I)
+
+
+def _table_drafts(rows: list[list[str]], header: list[str], line: int, path: list[str],
+                  links_of: list[list[list[Link]]] | None = None) -> list[_Draft]:
+    """One entry per table row with a link: the name column names it, the other columns give links (typed by
+    their header), description, licence and status."""
+    ncols = max((len(r) for r in rows), default=0)
+    header = (header + [""] * ncols)[:max(ncols, len(header))]
+    name_col = next((i for i, h in enumerate(header) if _NAME_COL.match(_plain(h))), 0)
+    out = []
+    for n, cells in enumerate(rows):
+        cell_links = links_of[n] if links_of else [extract_links(c) for c in cells]
+        if not any(cell_links):
+            continue
+        name_text = _plain(cells[name_col]) if name_col < len(cells) else ""
+        d = _Draft(name_text, line + n, list(path), "row")
+        prose: list[str] = []
+        for i, cell in enumerate(cells):
+            col = _plain(header[i]) if i < len(header) else ""
+            links = cell_links[i] if i < len(cell_links) else []
+            typed = _typed(links, col if i != name_col else "")
+            if i == name_col and typed:
+                d.name_link = typed[0]
+            if _annotation(col, cell, d.notes):
+                d.links += [Link(lk.label, lk.url, True, lk.kind, col) for lk in typed]
+                continue
+            d.links += typed
+            plain = _plain(cell)
+            if i != name_col and plain and (_DESC_COL.match(col) or not links):
+                prose.append(plain)
+        if not d.name:
+            first = next(lk for cl in cell_links for lk in cl)
+            d.name = first.label if first.label and not looks_like_url(first.label) else _name_from_url(first.url)
+        d.prose = [" | ".join(prose)] if prose else []
+        out.append(d)
+    return out
+
+
+def _md_table_drafts(line: int, lines: list[str], path: list[str]) -> list[_Draft]:
+    if len(lines) < 2 or not _TABLE_SEP.match(lines[1]):
+        return []
+    header = _cells(lines[0])
+    rows = [_cells(r) for r in lines[2:] if r.strip() and not _TABLE_SEP.match(r)]
+    return _table_drafts(rows, header, line + 2, path)
+
+
+def _html_rows(block: str, line: int) -> list[tuple[list[str], list[str], list[Link]]]:
+    """(header cells, row cells as text, row links) of an HTML table's rows."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(block, "html.parser")
+    out = []
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all(["td", "th"])
+        out.append(([c.name for c in cells], [str(c.decode_contents()) for c in cells],
+                    [lk for c in cells for lk in extract_links(str(c.decode_contents()))]))
+    return out
+
+
+def _html_table_drafts(line: int, block: str, path: list[str]) -> list[_Draft]:
+    rows = _html_rows(block, line)
+    if not rows:
+        return []
+    header: list[str] = []
+    if rows and all(t == "th" for t in rows[0][0]):
+        header = [_plain(c) for c in rows[0][1]]
+        rows = rows[1:]
+    body = [r[1] for r in rows]
+    links = [[extract_links(c) for c in r[1]] for r in rows]
+    return _table_drafts(body, header, line + 1, path, links)
+
+
+def _reference_entries(drafts: list[_Draft]) -> bool:
+    """Whether a section's entries are references: at least two, and two thirds of them link only to articles,
+    papers, videos, social pages or profiles."""
+    if len(drafts) < 2:
+        return False
+    refs = sum(1 for d in drafts if d.links and all(lk.kind in REFERENCE_KINDS for lk in d.links if not lk.nested))
+    return refs * 3 >= len(drafts) * 2
+
+
+def _finish(d: _Draft) -> ListEntry | None:
+    """The entry of a draft: its primary link by the documented rule, and the URLs that are the project itself."""
+    links: list[Link] = []
+    seen: set[tuple[str, str]] = set()
+    for lk in d.links:
+        c = canonical_url(lk.url)
+        if c is None or (c, lk.kind) in seen:
+            continue
+        seen.add((c, lk.kind))
+        links.append(lk)
+    if not links:
+        return None
+    own = [lk for lk in links if not lk.nested]
+    ranked = [(primary_rank(lk.kind), i, lk) for i, lk in enumerate(own) if primary_rank(lk.kind) is not None]
+    primary = min(ranked, key=lambda t: (t[0], t[1]))[2] if ranked else None
+    urls: list[str] = []
+    canon: set[str] = set()
+
+    def add(lk: Link) -> None:
+        c = canonical_url(lk.url)
+        if c and c not in canon:
+            canon.add(c)
+            urls.append(lk.url)
+
+    if primary is not None:
+        add(primary)
+        first_repo = next((lk for lk in own if lk.kind == "repo"), None)
+        if first_repo is not None:
+            add(first_repo)
+        name_link = d.name_link
+        if name_link is not None and name_link.kind in ("repo", "homepage", "hub"):
+            add(name_link)
+        for lk in own:  # links labelled as the project's site or hub page ("Website:", a "Homepage" column)
+            if lk.field and label_kind(lk.field) in ("homepage", "hub") and lk.kind in ("homepage", "hub"):
+                add(lk)
+    name = d.name.strip() or _name_from_url(links[0].url)
     return ListEntry(
-        name=name.strip() or _name_from_url(first.url),
-        urls=urls,
-        heading_path=list(cur["path"]),
-        description="\n".join(desc_lines).strip(),
-        line=cur["line"],
-        links=all_links,
+        name=name, urls=urls, heading_path=list(d.path), description="\n".join(p for p in d.prose if p).strip(),
+        line=d.line, links=links, annotations=dict(d.notes), primary=primary.url if primary else None,
+        shape=d.shape,
     )
+
+
+def _is_entry_section(sec: _Section, sections: list[_Section], index: int) -> bool:
+    """A heading that names one project: a leaf section under a category whose bullets are mostly labelled
+    (`- Website: …`, `- Files: …`, `- Status: …`), or whose only content is prose linking it, beside such
+    sections."""
+    if sec.children or sec.level == 0 or sec.parent is None or sec.tables:
+        return False
+    labelled, linked = _labelled_share(sec)
+    if labelled and labelled * 2 >= max(linked, 1):
+        return True
+    if sec.items or not any(extract_links(t) for _, t in sec.paragraphs):
+        return False
+    siblings = [s for s in sections if s.parent == sec.parent and s is not sec]
+    return any(not s.children and s.items and _labelled_share(s)[0] * 2 >= max(_labelled_share(s)[1], 1)
+               for s in siblings)
+
+
+def parse_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> list[ListEntry]:
+    """The entries of a list, each with its links, heading path and own prose (see iter_list)."""
+    return list(iter_list(markdown, exclude_sections))
+
+
+def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ()) -> Iterator[ListEntry]:
+    """The entries of a list in document order, one per project.
+
+    Sections are left out when a curator names them in ``exclude_sections``, when their heading (or an enclosing
+    one) says references (REFERENCE_WORDS, unless it also says projects), and when two thirds of their entries
+    link only to articles, papers, videos, social pages or profiles.
+    """
+    excluded = {_norm(s) for s in exclude_sections}
+    sections = _blocks(markdown, excluded)
+    refs: list[bool] = []
+    title = next((i for i, s in enumerate(sections) if s.level), None)  # the document's first heading
+    for i, sec in enumerate(sections):
+        parent_ref = refs[sec.parent] if sec.parent is not None else False
+        is_title = i == title and sec.children > 0  # "# Awesome Open Hardware Resources" names the whole list
+        own = reference_heading(sec.title) if sec.title and not is_title else False
+        says_project = bool(set(_WORDS.findall(sec.title.casefold())) & PROJECT_WORDS)
+        refs.append(own or (parent_ref and not says_project))
+    if _url_per_line(markdown):  # a file of one URL per line: each line is an entry
+        for lineno, line in enumerate(markdown.splitlines(), start=1):
+            m = _URL_LINE.match(line)
+            url = _clean_target(m.group(1)) if m else None
+            entry = _finish(_Draft(_name_from_url(url), lineno, [], "line", _typed([Link("", url)]))) if url else None
+            if entry is not None:
+                yield entry
+        return
+    for index, sec in enumerate(sections):
+        if sec.excluded or refs[index]:
+            continue
+        if _is_entry_section(sec, sections, index):
+            drafts = [_section_draft(sec)]
+        else:
+            drafts = []
+            for item in sec.items:
+                drafts += _item_drafts(item, list(sec.path))
+            for line, rows in sec.tables:
+                drafts += _md_table_drafts(line, rows, sec.path)
+            for line, block in sec.html:
+                drafts += _html_table_drafts(line, block, sec.path)
+            drafts += _bold_drafts(sec)
+            if _reference_entries(drafts):
+                continue
+        drafts.sort(key=lambda d: d.line)
+        for d in drafts:
+            entry = _finish(d)
+            if entry is not None:
+                yield entry
+
+
+def _item_drafts(item: _Item, path: list[str]) -> list[_Draft]:
+    """The entry of a top-level item; an item with no link of its own is a category of its nested items."""
+    d = _item_draft(item, path)
+    if d is not None:
+        return [d]
+    if not item.children:
+        return []
+    title = _plain(" ".join(item.own)).rstrip(":")
+    if title and reference_heading(title):
+        return []
+    sub = path + ([title] if title and len(title) <= 80 else [])
+    out: list[_Draft] = []
+    for child in item.children:
+        out += _item_drafts(child, sub)
+    return out
+
+
+_URL_LINE = re.compile(r"^\s*<?(https?://\S+?)>?\s*$", re.I)
+
+
+def _url_per_line(text: str) -> bool:
+    """Whether a file is a plain list of URLs, one per line (kitspace's boards.txt)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 3:
+        return False
+    return sum(1 for ln in lines if _URL_LINE.match(ln)) * 2 >= len(lines)

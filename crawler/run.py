@@ -50,6 +50,10 @@ STALE_AFTER = timedelta(hours=6)
 _ACTIVE_RUNS: set[str] = set()  # run ids of this process, so its own live rows are never closed
 
 
+#: Problems that are notes for curators (an entry named by an article only), not failures: the run stays ok.
+NOTICE_KINDS = frozenset({"no-primary-link"})
+
+
 @dataclass
 class SourceSummary:
     """What one source's run did, for the CLI and for `crawl_runs`."""
@@ -440,7 +444,7 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
                 else:
                     batch.problems.append(item)
                     s.problems.append(item)
-                    s.failed += 1
+                    s.failed += item.kind not in NOTICE_KINDS
                 if len(batch) >= 500:
                     batch.flush()
                 if stop.is_set():

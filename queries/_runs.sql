@@ -10,7 +10,8 @@ SELECT r.run_id, r.source, r.trigger, r.status,
        r.items_seen AS seen, r.items_new AS new, r.items_changed AS changed, r.items_unchanged AS unchanged,
        r.items_skipped AS skipped, r.items_failed AS failed, r.items_pending AS pending,
        r.requests, r.not_modified, r.rate_remaining, r.rate_reset_at, r.rate_waited,
-       (SELECT count(*) FROM crawl_errors e WHERE e.run_id = r.run_id AND e.source = r.source) AS errors,
+       (SELECT count(*) FROM crawl_errors e WHERE e.run_id = r.run_id AND e.source = r.source
+                AND e.kind <> 'no-primary-link') AS errors,  -- a curator's note is not an error
        r.message, r.pid, r.host, r.heartbeat_at
 FROM crawl_runs r
 WHERE ($source IS NULL OR r.source = $source)

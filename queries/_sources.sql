@@ -23,7 +23,8 @@ SELECT coalesce(c.name, s.name)                AS source,
        r.items_changed                         AS changed,
        r.items_failed                          AS failed,
        r.items_pending                         AS pending,
-       (SELECT count(*) FROM crawl_errors e WHERE e.run_id = r.run_id AND e.source = r.source) AS errors,
+       (SELECT count(*) FROM crawl_errors e WHERE e.run_id = r.run_id AND e.source = r.source
+                AND e.kind <> 'no-primary-link') AS errors,  -- a curator's note is not an error
        coalesce(l.projects, 0)                 AS projects,
        s.last_error
 FROM cfg c

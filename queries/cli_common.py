@@ -120,6 +120,9 @@ def lookup_id(con: Any, ref: str) -> str:
         if row:
             return row[0]
     rows = con.execute("SELECT id FROM projects WHERE id LIKE ? LIMIT 6", [f"%{ref.lower()}%"]).fetchall()
+    if not rows and "." in ref:  # an article, video or profile a list gave a project (project_links)
+        rows = con.execute("SELECT DISTINCT project_id FROM project_links WHERE lower(url) LIKE ? LIMIT 6",
+                           [f"%{ref.lower()}%"]).fetchall()
     if len(rows) == 1:
         return rows[0][0]
     if rows:

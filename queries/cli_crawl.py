@@ -55,8 +55,11 @@ def crawl(
         if not quiet or s.status != "ok":
             typer.echo(summary_line(s))
         if s.problems and not quiet:
-            typer.echo(f"  {len(s.problems)} problem(s) recorded, e.g. {s.problems[0].item}: "
-                       f"{s.problems[0].message} (see: ohr runs --errors --run {s.run_id})")
+            from crawler.run import NOTICE_KINDS
+
+            first = next((p for p in s.problems if p.kind not in NOTICE_KINDS), s.problems[0])
+            typer.echo(f"  {len(s.problems)} problem(s) recorded, e.g. {first.item}: "
+                       f"{first.message} (see: ohr runs --errors --run {s.run_id})")
         if s.status != "ok":
             bad = True
             if s.message:

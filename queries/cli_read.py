@@ -79,6 +79,9 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
         "project": project,
         "urls": rows_of("SELECT url, url_kind, first_seen, last_seen FROM project_urls WHERE project_id = ? "
                         "ORDER BY first_seen, url", [pid]),
+        "links": rows_of("SELECT kind, url, label, field, source, nested FROM project_links WHERE project_id = $1 "
+                         "OR project_id IN (SELECT alias_id FROM v_aliases WHERE project_id = $1) "
+                         "ORDER BY source, record_key, position", [pid]),
         "provenance": rows_of(
             "SELECT source, name, category, array_to_string(heading_path, ' > ') AS heading_path, description, "
             "urls, document_url, position, first_seen, last_seen FROM source_records WHERE project_id = ? "
@@ -97,7 +100,8 @@ def project_details(con: Any, pid: str) -> dict[str, Any]:
                              "WHERE project_id = ? ORDER BY doc_kind, path", [pid]),
         "problems": rows_of("SELECT source, kind, message, url, occurred_at FROM crawl_errors WHERE item IN "
                             "(SELECT full_name FROM repos WHERE project_id = $1) OR url IN "
-                            "(SELECT url FROM documents WHERE project_id = $1) ORDER BY occurred_at DESC LIMIT 20",
+                            "(SELECT url FROM documents WHERE project_id = $1) OR (kind = 'no-primary-link' AND url IN "
+                            "(SELECT url FROM project_links WHERE project_id = $1)) ORDER BY occurred_at DESC LIMIT 20",
                             [pid]),
         **curation_details(con, pid),  # flags, corrections (with the crawler's value), merged ids
     }
@@ -128,6 +132,7 @@ def show(
         rows = [("project", k, v) for k, v in details["project"].items()]
         rows += [("repository", k, v) for k, v in (details["repository"] or {}).items()]
         rows += [("url", u["url_kind"], u["url"]) for u in details["urls"]]
+        rows += [("link", lk["kind"], lk["url"]) for lk in details["links"]]
         rows += [("provenance", p["source"], f"{p['heading_path']}: {p['name']}") for p in details["provenance"]]
         rows += [("licence", lic["scope"], f"{lic['expression']} ({lic['evidence']})") for lic in details["licences"]]
         rows += [("maturity", k, v) for m in details["maturity"] for k, v in m.items()]
@@ -143,7 +148,7 @@ def show(
             emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)
     for m in details["maturity"]:
         emit(["field", "value"], list(m.items()), fmt, title="maturity")
-    for section in ("manifests", "boms", "urls", "provenance", "documents", "problems"):
+    for section in ("manifests", "boms", "urls", "links", "provenance", "documents", "problems"):
         items = details[section]
         if items:
             emit(list(items[0].keys()), [list(i.values()) for i in items], fmt, title=section)

@@ -24,6 +24,7 @@ __all__ = [
     "CurationError",
     "FIELDS",
     "KINDS",
+    "carry_corrections",
     "curation_details",
     "field_name",
     "flag",
@@ -270,6 +271,16 @@ def merge(con: duckdb.DuckDBPyConnection, keep: str, absorb: str, by: str, note:
     _audit(con, [entry])
     _reindex(con, keep, absorb)
     return entry
+
+
+def carry_corrections(con: duckdb.DuckDBPyConnection, keep: str, absorb: str) -> list[dict[str, Any]]:
+    """Copy an absorbed project's corrections to the project it joined, for fields that one has not corrected,
+    each a `set` in the audit log by its original curator (a merge alone applies only the survivor's own)."""
+    rows = con.execute(
+        "SELECT field, value, note, set_by FROM corrections WHERE project_id = $1 AND field NOT IN "
+        "(SELECT field FROM corrections WHERE project_id = $2) ORDER BY field", [absorb, keep]).fetchall()
+    return [set_field(con, keep, field, value, f"{note} (carried over from {absorb}, merged into this project)", by)
+            for field, value, note, by in rows]
 
 
 def split(con: duckdb.DuckDBPyConnection, alias_id: str, by: str, note: str | None = None) -> dict[str, Any]:

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 __all__ = [
     "derive_repos",
     "digest_records",
+    "fold_stale_records",
     "github_targets",
     "refresh_projects",
     "remember_record_digests",
     "repo_digest",
     "repo_row",
     "store_documents",
+    "store_links",
     "store_problems",
     "store_records",
     "store_source_facts",
@@ -120,10 +122,14 @@ def store_records(con: duckdb.DuckDBPyConnection, records: Sequence[Record], ts:
     record_rows = []
     for r in records:
         cs = canon_of[r.key]
-        if not cs:
+        entry = r.fields.get("entry_id") if isinstance(r.fields, dict) else None
+        if not cs and not entry:
             continue
         pid = next((known[c] for c in cs if c in known), None)
-        if pid is None:
+        if pid is None and entry:  # a list entry with no link that may name it: one project, named by the entry
+            pid = entry
+            project_rows.setdefault(pid, {"id": pid, "canonical_url": pid, "first_seen": ts, "last_seen": ts})
+        elif pid is None:
             primary = _primary(cs)
             pid = project_id(primary)
             assert pid is not None
@@ -157,7 +163,82 @@ def store_records(con: duckdb.DuckDBPyConnection, records: Sequence[Record], ts:
            exprs={"last_seen": later.format(t="project_urls")})
     upsert(con, "source_records", record_rows, key=["source", "record_key"], keep=["first_seen"],
            exprs={"last_seen": later.format(t="source_records")})
+    store_links(con, records, {(r["source"], r["record_key"]): r["project_id"] for r in record_rows}, ts)
     return {"new": new, "seen": len(record_rows)}
+
+
+def store_links(con: duckdb.DuckDBPyConnection, records: Sequence[Record], project_of: Mapping[tuple[str, str], str],
+                ts: datetime) -> int:
+    """Replace the typed links (`project_links`) of the records that carry them (list entries: fields.links with
+    a kind), in one delete and one insert; a link seen before keeps its first_seen."""
+    typed = [r for r in records if (r.source, r.key) in project_of and isinstance(r.fields, dict)
+             and any(isinstance(lk, dict) and lk.get("kind") for lk in r.fields.get("links") or [])]
+    if not typed:
+        return 0
+    keys = [f"{r.source}\x00{r.key}" for r in typed]
+    some = "source || chr(0) || record_key IN (SELECT UNNEST($1::VARCHAR[]))"
+    seen = {(s, k, u): t for s, k, u, t in con.execute(
+        f"SELECT source, record_key, url, min(first_seen) FROM project_links WHERE {some} GROUP BY ALL",
+        [keys]).fetchall()}
+    con.execute(f"DELETE FROM project_links WHERE {some}", [keys])
+    rows = []
+    for r in typed:
+        pid = project_of[(r.source, r.key)]
+        done: set[tuple[str, str]] = set()
+        for i, lk in enumerate(r.fields.get("links") or []):
+            if not isinstance(lk, dict) or not lk.get("kind") or not lk.get("url"):
+                continue
+            url = canonical_url(str(lk["url"])) or str(lk["url"])
+            if (url, lk["kind"]) in done:
+                continue
+            done.add((url, lk["kind"]))
+            rows.append({"project_id": pid, "source": r.source, "record_key": r.key, "url": url, "kind": lk["kind"],
+                         "label": lk.get("label") or None, "field": lk.get("field") or None,
+                         "nested": bool(lk.get("nested")), "position": i,
+                         "first_seen": seen.get((r.source, r.key, url), ts)})
+    return insert(con, "project_links", rows)
+
+
+#: Who folds the projects an older list parser made of an entry's links into the entry's project (aliases.merged_by).
+LIST_FOLDER = "list-parser"
+
+
+def fold_stale_records(con: duckdb.DuckDBPyConnection, document_url: str, records: Sequence[Record]) -> list[
+        tuple[str, str]]:
+    """Drop the records a document gave before but no longer gives, and fold each project left with no record
+    into the project whose entry now holds its URL as a link (an alias, as a curator's merge: its flags and
+    corrections resolve to the surviving project, `ohr split` undoes it). Returns the (kept, absorbed) pairs."""
+    from registry import curate
+
+    keys = [r.key for r in records]
+    stale = con.execute(
+        "SELECT source, record_key, project_id FROM source_records WHERE document_url = $1 "
+        "AND record_key NOT IN (SELECT UNNEST($2::VARCHAR[]))", [document_url, keys]).fetchall()
+    if not stale:
+        return []
+    gone = [f"{s}\x00{k}" for s, k, _ in stale]
+    some = "source || chr(0) || record_key IN (SELECT UNNEST($1::VARCHAR[]))"
+    con.execute(f"DELETE FROM source_records WHERE {some}", [gone])
+    con.execute(f"DELETE FROM project_links WHERE {some}", [gone])
+    orphans = sorted({pid for _, _, pid in stale})
+    alive = {row[0] for row in con.execute(
+        "SELECT DISTINCT project_id FROM source_records WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))",
+        [orphans]).fetchall()}
+    merged = {row[0] for row in con.execute("SELECT alias_id FROM aliases").fetchall()}
+    folded = []
+    for pid in orphans:
+        if pid in alive or pid in merged:
+            continue
+        row = con.execute(
+            "SELECT l.project_id FROM project_links l JOIN project_urls u ON u.url = l.url "
+            "WHERE u.project_id = $1 AND l.project_id <> $1 AND l.project_id NOT IN (SELECT alias_id FROM aliases) "
+            "ORDER BY l.first_seen, l.project_id LIMIT 1", [pid]).fetchone()
+        if row is None:
+            continue
+        curate.merge(con, row[0], pid, LIST_FOLDER, note="an older list parser made this link of the entry a project")
+        curate.carry_corrections(con, row[0], pid)
+        folded.append((row[0], pid))
+    return folded
 
 
 def digest_records(records: Iterable[Record], running: Any = None) -> Any:
@@ -403,7 +484,8 @@ CREATE OR REPLACE TEMP TABLE __ohr_resolved AS
                 ELSE coalesce(nullif(trim(r.description), ''), s.description) END AS description,
            coalesce(r.homepage, u.site) AS homepage,
            s.category,
-           CASE WHEN p.canonical_url LIKE 'https://github.com/%' THEN 'github-repo'
+           CASE WHEN p.id LIKE 'list:%' THEN 'list-entry'
+                WHEN p.canonical_url LIKE 'https://github.com/%' THEN 'github-repo'
                 WHEN p.canonical_url LIKE 'https://gitlab.com/%' THEN 'gitlab-repo'
                 ELSE coalesce(u.kind, 'web') END AS url_kind,
            r.full_name AS repo_full_name

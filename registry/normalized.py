@@ -148,6 +148,26 @@ def record_fields(fields: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _listed_licences(pid: str, found: set[str], listed: list[tuple[str, str, str]],
+                     paths: list[str] | None) -> list[dict[str, Any]]:
+    """Licence rows from a list's `Licence:` annotation, below the repository's own files: only for content types
+    nothing else gave a licence (the hardware alone when the repository's contents are unknown)."""
+    from registry.normalize import licence
+
+    for source, key, value in listed:
+        if key != "licence":
+            continue
+        expr = licence.normalize_name(value)
+        if not expr:
+            continue
+        scopes = sorted(licence.content_types(paths)) if paths else ["hardware"]
+        return [{"project_id": pid, "scope": scope, "expression": expr, "openness": licence.openness(expr),
+                 "copyleft": licence.copyleft(expr), "evidence": f"list {source}: Licence: {value}",
+                 "source": "list", "confidence": 0.4, "original": value if value != expr else None}
+                for scope in scopes if scope not in found]
+    return []
+
+
 def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     from registry.normalize import bom, licence, maturity, okh
 
@@ -171,6 +191,7 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
     hub_licence: dict[str, Any] = {}
     hub_stage = hub_name = certified = None
     texts: list[tuple[str, str]] = []
+    listed: list[tuple[str, str, str]] = []  # (source, annotation, value) a list wrote beside its entry
     if inp.readme:
         texts.append(("readme", inp.readme))
     for (hub, prose), source, fields, desc in inp.records:
@@ -182,6 +203,9 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
             hub_stage, hub_name = str(fields["maturity"]), source
         if fields.get("certified_at") and certified is None:
             certified = str(fields["certified_at"])
+        notes = fields.get("annotations")
+        if isinstance(notes, dict):
+            listed += [(source, str(k), str(v)) for k, v in notes.items() if v]
         if prose and desc:
             texts.append((f"{prose}:{source}", desc))
 
@@ -191,11 +215,14 @@ def _derive_one(inp: _Inputs) -> dict[str, list[dict[str, Any]]]:
         hub=hub_licence or None, files=licence_files or None, readme=inp.readme,
         api_spdx=inp.api_licence, paths=inp.paths or None,
     )
-    rows["licences"] = [dict(r, project_id=pid) for r in result.rows()]
+    rows["licences"] = [dict(r, project_id=pid) for r in result.rows()] + _listed_licences(
+        pid, {r["scope"] for r in result.rows()}, listed, inp.paths)
 
     mat = maturity.assess(
         manifest=manifest, hub_stage=hub_stage, hub_name=hub_name, texts=texts, archived=inp.archived,
         pushed_at=inp.pushed_at, now=inp.observed_at, inactive_after_days=INACTIVE_AFTER_DAYS, certified=certified,
+        listed=[(f"list:{source}", f"{key.capitalize()}: {value}") for source, key, value in listed
+                if key in ("status", "tested")],
     )
     if mat.stage or mat.state or mat.caveats:
         d = mat.as_dict()

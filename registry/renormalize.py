@@ -270,6 +270,8 @@ def renormalize(registry_path: Path, readers: Mapping[str, SourceReader], chunk:
             con.execute("BEGIN TRANSACTION")
             derive.store_records(con, records, doc.fetched_at)
             counts["merged"] += len(link_records(con, records))
+            if doc.doc_kind == "list":  # projects an older parser made of an entry's links join the entry
+                counts["merged"] += len(derive.fold_stale_records(con, doc.url, records))
             derive.remember_record_digests(con, {doc.url: digest})
             con.execute("COMMIT")
     say(f"{counts['documents']} source documents re-parsed into {counts['records']} records, "

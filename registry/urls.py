@@ -27,7 +27,15 @@ HUB_HOSTS: dict[str, str] = {
     "kitspace.org": "kitspace",
 }
 
-_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref_src)$", re.I)
+#: Query parameters that say how a visitor arrived (campaigns, click ids, share buttons), not which page it is:
+#: dropped from canonical URLs. Every other parameter (?id=, ?article=, ?page_id=, ?v=, ...) names the page and stays.
+_TRACKING = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|igsh|mc_cid|mc_eid|_hsenc|_hsmi|"
+    r"ref|ref_src|ref_url|referer|referrer|usp|feature|si|scmts|extid|httpsredir|"
+    r"trk|trkcampaign|sc_campaign|at_medium|at_campaign)$", re.I)
+#: A query glued to a script's path without its "?" (`viewcontent.cgireferer=...&article=1016`, as a list wrote
+#: it): the script name, then `name=value&...`.
+_LOST_QUERY = re.compile(r"^(.*?/[^/=&]*?\.(?:cgi|php|aspx?|jsp|pl))([a-z_][a-z0-9_]*=.*&.*)$", re.I)
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d+)?(?:[/?#].*)?$", re.I)
 # GitHub paths that are not owner names.
 _GITHUB_RESERVED = {
@@ -64,7 +72,12 @@ def _split(url: str) -> SplitResult:
     m = _SCHEME.match(u)
     if not _HAS_AUTHORITY.match(u) and not (m and "." not in m.group(1)):
         u = "https://" + u.lstrip("/")
-    return urlsplit(u)
+    parts = urlsplit(u)
+    if not parts.query and "=" in parts.path and "&" in parts.path:
+        lost = _LOST_QUERY.match(parts.path)
+        if lost:  # give the query its "?" back, so its page-naming parameters are kept and tracking ones dropped
+            parts = parts._replace(path=lost.group(1), query=lost.group(2))
+    return parts
 
 
 @lru_cache(maxsize=_CACHED)

@@ -17,7 +17,7 @@ def test_crawl_search_show_sql(world, run_ohr):
     ids = {row[0] for row in rows(db, "SELECT id FROM projects")}
     assert ids == {
         "github.com/amb/ambovent", "github.com/jul/zephyr", "maskmaker.example.com/index",
-        "news.example.net/story/low-cost-ventilator-prototype", "github.com/pub/ventmon",
+        "list:vent-list/news.example.net/story/low-cost-ventilator-prototype", "github.com/pub/ventmon",
     }
     # the entry with a site and a repository is one project with both URLs
     urls = {row[0] for row in rows(db, "SELECT url FROM project_urls WHERE project_id = 'github.com/amb/ambovent'")}

@@ -88,7 +88,7 @@ def test_duplicate_flag_points_at_the_other_project(crawled, run_ohr):
     r = run_ohr("flag", "news.example.net", "--kind", "duplicate", "--of", ZEPHYR, "--note", "same design",
                 "--config", str(cfg))
     assert r.code == 0, r.err
-    assert f"ohr merge {ZEPHYR} news.example.net/story/low-cost-ventilator-prototype" in r.out
+    assert f"ohr merge {ZEPHYR} list:vent-list/news.example.net/story/low-cost-ventilator-prototype" in r.out
     assert rows(db, "SELECT of_project FROM flags") == [(ZEPHYR,)]
 
 

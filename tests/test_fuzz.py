@@ -102,7 +102,10 @@ def test_markdown_list(content):
 
     text = content.decode("utf-8", "replace")
     for entry in parse_list(text, ["Articles"]):
-        assert entry.urls and all(u.startswith(("http://", "https://")) for u in entry.urls)
+        # an entry whose links are all articles, videos or profiles has no URL naming it (issue 20), only links
+        assert entry.links and all(lk.url.startswith(("http://", "https://")) for lk in entry.links)
+        assert (entry.primary is None) == (not entry.urls)
+        assert all(u.startswith(("http://", "https://")) for u in entry.urls)
     _check_records(GitHubListAdapter().parse(_doc(content, kind="list"), SourceConfig("fuzz", "github-list")))
 
 

@@ -50,7 +50,7 @@ def test_every_curator_action_is_in_the_audit_log(crawled, run_ohr):
         ("set", ZEPHYR, "maturity", "tested", "--note", "video"),
         ("unset", ZEPHYR, "maturity", "--note", "crawler knows now"),
         ("merge", ZEPHYR, "news.example.net", "--note", "same"),
-        ("split", "news.example.net/story/low-cost-ventilator-prototype", "--note", "not the same"),
+        ("split", "list:vent-list/news.example.net/story/low-cost-ventilator-prototype", "--note", "not the same"),
         ("review", "--done", ZEPHYR, "--note", "looked"),
         ("unflag", ZEPHYR, "--kind", "unsafe", "--note", "fixed"),
     ]

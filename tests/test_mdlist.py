@@ -53,9 +53,11 @@ def test_entries_and_headings(entries):
 
 
 def test_site_and_repository_are_one_project(entries):
-    assert entries[0].urls == ["https://site.example/AmboVent", "https://github.com/A/AmboVent"]
+    # the primary link (a repository before a homepage) comes first: it names the project
+    assert entries[0].urls == ["https://github.com/A/AmboVent", "https://site.example/AmboVent"]
+    assert entries[0].primary == "https://github.com/A/AmboVent"
     # a repository's wiki is the same repository
-    assert entries[2].urls == ["https://oxygen.example/", "https://github.com/P/OxyGEN"]
+    assert entries[2].urls == ["https://github.com/P/OxyGEN", "https://oxygen.example/"]
     # when the entry itself is a repository, other repositories are mentions, not the project
     assert entries[5].urls == ["https://github.com/R/one"]
 
@@ -68,7 +70,9 @@ def test_nested_updates_are_prose_not_projects(entries):
 
 
 def test_unlabelled_and_schemeless_links(entries):
-    assert entries[3].urls[0].startswith("https://www.kvue.com/")
+    # a bare news article is still one entry, named from its URL, but no link of it may name a project
+    assert entries[3].urls == [] and entries[3].primary is None
+    assert [lk.kind for lk in entries[3].links] == ["press"] and entries[3].links[0].url.startswith("https://www.kvue")
     assert entries[4].urls == ["https://industryvsvirus.de"]
     assert entries[5].description.endswith("Note: a continuation line.")
 

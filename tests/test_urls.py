@@ -56,3 +56,41 @@ def test_github_repo_keeps_case_and_refuses_non_repos():
 ])
 def test_looks_like_url(text, ok):
     assert looks_like_url(text) is ok
+
+
+@pytest.mark.parametrize("url, expected", [
+    # parameters that name the page stay
+    ("http://www.gaudi.ch/GaudiLabs/?page_id=19", "https://gaudi.ch/GaudiLabs?page_id=19"),
+    ("https://example.org/item.php?id=42&utm_campaign=x", "https://example.org/item.php?id=42"),
+    ("https://www.youtube.com/watch?v=pvrUQCMa3a8&feature=youtu.be", "https://youtube.com/watch?v=pvrUQCMa3a8"),
+    ("https://digitalcommons.usu.edu/cgi/viewcontent.cgi?referer=https://www.google.com/&httpsredir=1&article=1016"
+     "&context=spacegrant&fbclid=IwAR1", "https://digitalcommons.usu.edu/cgi/viewcontent.cgi?article=1016&context=spacegrant"),
+    # tracking ones go
+    ("https://docs.google.com/document/d/1abc/edit?usp=sharing", "https://docs.google.com/document/d/1abc/edit"),
+    ("https://open.spotify.com/episode/46Ww?si=_qxP", "https://open.spotify.com/episode/46Ww"),
+    ("https://shop.example.com/p/9?ref=awesome-list&gclid=1&msclkid=2", "https://shop.example.com/p/9"),
+    # a query a list glued to its script without the "?" gets it back (as the PubInv list wrote one)
+    ("https://digitalcommons.usu.edu/cgi/viewcontent.cgireferer=https://www.google.com/&httpsredir=1&article=1016"
+     "&context=spacegrant&fbclid=IwAR1", "https://digitalcommons.usu.edu/cgi/viewcontent.cgi?article=1016&context=spacegrant"),
+    # a path that merely holds '=' and '&' is left alone
+    ("https://x.org/wiki/a=b&c", "https://x.org/wiki/a=b&c"),
+])
+def test_page_parameters_stay_and_tracking_ones_go(url, expected):
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/AmboVent/AmboVent", "https://www.ventilaid.org/", "https://openflexure.org",
+    "https://hackaday.io/project/170622-visp-ventilator-inline-sensor-package", "https://reprap.org/wiki/RepRap",
+    "https://www.instructables.com/id/The-Pandemic-Ventilator/", "https://example.com/a/b.html",
+])
+def test_ids_of_urls_without_parameters_do_not_change(url):
+    # the rule before issue 20: https, lower-case host without www., no trailing slash (repositories reduced)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname.removeprefix("www.")
+    old = f"https://{host}{parts.path.rstrip('/')}"
+    if host == "github.com":
+        old = old.lower()
+    assert canonical_url(url) == old

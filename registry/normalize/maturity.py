@@ -572,6 +572,19 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+_NOT_TESTED = re.compile(r"❌|✗|✘|\bno\b|\bnot\b|\bfalse\b|\bnever\b|\buntested\b", re.I)
+
+
+def _listed_stage(source: str, phrase: str) -> Evidence | None:
+    """The stage a list's annotation says: `Tested: ✅ by @x` is tested (not when it says ❌ or no), and
+    `Status: …` is the stage its words name."""
+    label, _, value = phrase.partition(":")
+    if label.strip().casefold() == "tested":
+        return None if _NOT_TESTED.search(value) or not value.strip() else Evidence("tested", phrase.strip(), source)
+    stage = stage_from_text(value)
+    return Evidence(stage, phrase.strip(), source) if stage in _RANK else None
+
+
 def assess(
     *,
     manifest: Manifest | None = None,
@@ -584,8 +597,12 @@ def assess(
     inactive_after_days: int = 730,
     certified: str | None = None,
     releases: int = 0,
+    listed: Sequence[tuple[str, str]] = (),
 ) -> Maturity:
     """Combine a manifest, a hub's stage field, prose `texts` as (source, text) pairs and GitHub facts.
+
+    `listed` are (source, "Status: prototype" / "Tested: ✅ by @x") annotations a curated list wrote beside the
+    entry: evidence below the repository's own words, counted only when the README gives no stage.
 
     `now` defaults to the current time; pass it for reproducible results.
     """
@@ -621,6 +638,8 @@ def assess(
                 states.append(ev)
             else:
                 result.caveats.append(ev)
+    if listed and not any(ev.source == "readme" for ev in derived):
+        derived += [ev for source, phrase in listed if (ev := _listed_stage(source, phrase)) is not None]
     if releases > 0:
         derived.append(Evidence("prototype", f"{releases} GitHub release{'s' if releases != 1 else ''}", "github"))
     derived.sort(key=lambda e: -_RANK[e.value])
