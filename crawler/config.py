@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = [
     "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
-    "KNOWN_KINDS",
+    "KNOWN_KINDS", "SOURCE_KEYS",
 ]
 
 from crawler.sources import kinds
@@ -22,6 +22,63 @@ KNOWN_KINDS: tuple[str, ...] = kinds()
 
 class ConfigError(Exception):
     """The configuration file is missing, unreadable or inconsistent."""
+
+
+#: Top-level tables of config.toml; any other name is a typo the user should hear about.
+TABLES = ("github", "registry", "schedule", "http", "sources")
+
+_HTTP_OVERRIDES = {"delay": "number", "max_bytes": "number"}
+#: The keys each source kind reads (beyond name, kind, schedule), with the type each must have — documented
+#: per kind in docs/config.md (tests/test_first_hour.py checks the two agree). An unknown key is a user error.
+SOURCE_KEYS: dict[str, dict[str, str]] = {
+    "github-list": {"repo": "string", "path": "string", "ref": "string", "exclude_sections": "strings"},
+    "github-search": {"queries": "strings", "query": "string", "manifests": "strings", "manifest_query": "string",
+                      "per_page": "number", "result_cap": "number", "created_from": "string",
+                      "fork_parents": "boolean"},
+    "oshwa": {"api_url": "string", "token_env": "string", "page_size": "number", "max_pages": "number",
+              "page_url": "string", **_HTTP_OVERRIDES},
+    "mediawiki": {"api_url": "string", "category": "string or strings", "categories": "string or strings",
+                  "search": "string", "namespace": "number", "max_pages": "number", "batch": "number",
+                  "max_repo_urls": "number", "site_licence": "string", **_HTTP_OVERRIDES},
+    "okh-list": {"url": "string", "max_manifests": "number", **_HTTP_OVERRIDES},
+    "hackaday": {"api_url": "string", "key_env": "string", "key_in": "string", "tags": "strings",
+                 "search": "strings", "per_page": "number", "max_pages": "number", "max_repo_urls": "number",
+                 **_HTTP_OVERRIDES},
+    "csv-list": {"url": "string", "columns": "table", "delimiter": "string", "licence_scope": "string",
+                 **_HTTP_OVERRIDES},
+    "web": {"sources": "strings", "max_per_run": "number", "refetch_days": "number", "skip_hosts": "strings",
+            "max_bytes": "number", "max_crawl_delay": "number", "max_repo_urls": "number", "delay": "number"},
+}
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    """Whether a TOML value has the type a key documents (a bool is never a number)."""
+    strings = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return {
+        "string": isinstance(value, str),
+        "strings": strings,
+        "string or strings": isinstance(value, str) or strings,
+        "number": isinstance(value, int | float) and not isinstance(value, bool) and value >= 0,
+        "boolean": isinstance(value, bool),
+        "table": isinstance(value, dict),
+    }[kind]
+
+
+def _a(kind: str) -> str:
+    return {"string": "a string", "strings": "a list of strings", "string or strings": "a string or a list of "
+            "strings", "number": "a non-negative number", "boolean": "true or false", "table": "a table"}[kind]
+
+
+def _check_source_keys(name: str, kind: str, options: dict[str, Any]) -> None:
+    known = SOURCE_KEYS.get(kind)
+    if known is None:  # a kind added without its keys listed: nothing to check against
+        return
+    for key, value in options.items():
+        if key not in known:
+            raise ConfigError(f"source {name!r} ({kind}) has an unknown key {key!r} "
+                              f"(known: {', '.join(sorted(known))}; see docs/config.md)")
+        if not _type_ok(value, known[key]):
+            raise ConfigError(f"source {name!r}: {key} must be {_a(known[key])}, not {value!r}")
 
 
 @dataclass
@@ -133,15 +190,28 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         except OSError as exc:
             raise ConfigError(f"config file {p} cannot be read: {exc.strerror}") from None
     base = p.parent if p is not None else Path.cwd()
+    for key in raw:
+        if key not in TABLES:
+            raise ConfigError(f"config has an unknown table or key {key!r} (known: {', '.join(TABLES)}; "
+                              "see docs/config.md)")
 
     gh_raw = raw.get("github", {}) or {}
     if not isinstance(gh_raw, dict):
         raise ConfigError("[github] must be a table")
     gh = GitHubConfig()
     for key, value in gh_raw.items():
-        if not hasattr(gh, key) or key == "token":
-            raise ConfigError(f"[github] has an unknown key {key!r}")
-        setattr(gh, key, type(getattr(gh, key))(value))
+        if not hasattr(gh, key) or key.startswith("_") or key == "token":
+            hint = "; the token comes from $GITHUB_TOKEN, never from this file" if key == "token" else ""
+            raise ConfigError(f"[github] has an unknown key {key!r}{hint} (see docs/config.md)")
+        default = getattr(gh, key)
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"[github] {key} must be a string, not {value!r}")
+        elif not _type_ok(value, "number"):
+            raise ConfigError(f"[github] {key} must be a non-negative number, not {value!r}")
+        elif isinstance(default, int) and value != int(value):
+            raise ConfigError(f"[github] {key} must be a whole number, not {value!r}")
+        setattr(gh, key, type(default)(value))
     env_api = os.environ.get("OHR_GITHUB_API_URL")
     if env_api:
         gh.api_url = env_api
@@ -152,11 +222,21 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
     http = _http_config(raw.get("http", {}) or {})
 
     reg = raw.get("registry", {}) or {}
+    if not isinstance(reg, dict):
+        raise ConfigError("[registry] must be a table")
+    for key, value in reg.items():
+        if key != "path":
+            raise ConfigError(f"[registry] has an unknown key {key!r} (known: path)")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"[registry] path must be a file name, not {value!r}")
     reg_path = given_path(db) or base / reg.get("path", "registry.duckdb")
 
     sources: list[SourceConfig] = []
     seen: set[str] = set()
-    for i, s in enumerate(raw.get("sources", []) or [], start=1):
+    raw_sources = raw.get("sources", []) or []
+    if not isinstance(raw_sources, list):
+        raise ConfigError("sources must be written as [[sources]] tables")
+    for i, s in enumerate(raw_sources, start=1):
         if not isinstance(s, dict):
             raise ConfigError(f"[[sources]] entry {i} must be a table")
         s = dict(s)
@@ -168,7 +248,12 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         if name in seen:
             raise ConfigError(f"two sources are named {name!r}")
         seen.add(name)
+        if not isinstance(name, str) or not isinstance(kind, str):
+            raise ConfigError(f"[[sources]] entry {i}: name and kind must be strings")
         schedule = s.pop("schedule", None)
+        if schedule is not None and not isinstance(schedule, str):
+            raise ConfigError(f"source {name!r}: schedule must be a string such as \"interval: 6h\"")
+        _check_source_keys(name, kind, s)
         sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
     return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http,
                   schedule=_schedule_config(raw.get("schedule", {}) or {}))
@@ -211,7 +296,7 @@ def _http_config(raw: Any) -> HttpConfig:
                 raise ConfigError(f"[http] {key} must be a string")
         else:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"[http] {key} must be a non-negative number")
+                raise ConfigError(f"[http] {key} must be a non-negative number, not {value!r}")
             value = type(default)(value)
         setattr(cfg, key, value)
     return cfg
