@@ -29,7 +29,7 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; user errors become one line and a documented exit code."""
-    from registry.db import RegistryBusy, RegistryMissing
+    from registry.db import RegistryBusy, RegistryError
 
     try:
         app(args=argv, prog_name="ohr")  # exits itself: 0, or 2 for usage errors
@@ -37,12 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     except OhrError as exc:
         typer.echo(f"error: {exc}", err=True)
         code = exc.code
-    except RegistryMissing as exc:
+    except RegistryError as exc:  # missing, not a registry, unopenable, too new: user errors; busy: 5
         typer.echo(f"error: {exc}", err=True)
-        code = EXIT["user"]
-    except RegistryBusy as exc:
-        typer.echo(f"error: {exc}", err=True)
-        code = EXIT["busy"]
+        code = EXIT["busy"] if isinstance(exc, RegistryBusy) else EXIT["user"]
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         code = 130

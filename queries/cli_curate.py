@@ -173,9 +173,8 @@ def set_(
         e = curate.set_field(con, pid, field, value, note, curator(by))
     typer.echo(f"{pid} {e['target']}: {_arrow(e['old_value'], e['new_value'])} (crawler: "
                f"{'∅' if e['crawler_value'] is None else e['crawler_value']})")
-    if e["target"].endswith("_licence"):
-        typer.echo(f"  openness is not re-derived from a corrected licence; if it changed: "
-                   f"ohr set {pid} openness open|restricted|proprietary --note …")
+    for f, (was, now) in e["derived"].items():
+        typer.echo(f"  {f}: {_arrow(was, now)} (follows the corrected licence)")
 
 
 @app.command()
@@ -197,6 +196,8 @@ def unset(
         pid = resolve_id(con, ref)
         e = curate.unset_field(con, pid, field, curator(by), note)
     typer.echo(f"{pid} {e['target']}: {_arrow(e['old_value'], e['new_value'])} (the crawler's value again)")
+    for f, (was, now) in e["derived"].items():
+        typer.echo(f"  {f}: {_arrow(was, now)}")
 
 
 @app.command()
