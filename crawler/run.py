@@ -23,6 +23,7 @@ from typing import Any
 
 from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
+from crawler.errors import internal
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
 from crawler.github_repos import RepoTarget, enrich_repo
 from crawler.sources import fetch_source, source_kind
@@ -382,7 +383,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     continue
                 except Exception as exc:  # noqa: BLE001 - one repository's bug must not end the crawl
                     log.debug("%s: enrichment failed", t.full_name, exc_info=True)
-                    p = Problem(t.full_name, "internal", f"{type(exc).__name__}: {exc}")
+                    p = Problem(t.full_name, "internal", internal(exc, f"enriching {t.full_name}"))
                     batch.problems.append(p)
                     s.problems.append(p)
                     s.failed += 1
@@ -398,8 +399,8 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     s.repos_changed += 1
                 elif res.outcome == "unchanged":
                     s.repos_unchanged += 1
-                if res.outcome == "failed":
-                    s.failed += 1
+                if res.outcome == "failed" or any(p.kind == "fetch" for p in res.problems):
+                    s.failed += 1  # a part not read (tree, README, a file) leaves the item incomplete: exit 4
                 done += 1
             if progress and finished:
                 progress(s.source, done, len(targets))
@@ -449,12 +450,12 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
             where = cfg.github.api_url if isinstance(exc, Unreachable) else "the source"
             s.status, s.message = "unreachable", f"cannot reach {where}: {exc}"
         except RateLimited as exc:
-            s.status, s.message = "partial", f"GitHub rate limit reached before the list was read: {exc}"
+            s.status, s.message = "partial", f"stopped before the list was read: {exc}"
         except Stopped:
             s.status, s.message = "stopped", "stopped on request before the list was read"
         except Exception as exc:  # noqa: BLE001 - an adapter's failure is recorded, never raised
             log.debug("%s: adapter failed", source.name, exc_info=True)
-            s.status, s.message = "failed", f"{type(exc).__name__}: {exc}"
+            s.status, s.message = "failed", internal(exc, f"the {source.kind} adapter")
         if s.status != "running":
             kind = {"unreachable": "unreachable", "partial": "rate-limit", "stopped": "stopped"}.get(s.status, "failed")
             batch.problems.append(Problem(source.name, kind, s.message or s.status))

@@ -136,3 +136,105 @@ def test_3_crawl_may_start_a_registry_in_an_empty_file(tmp_path):
             pass
     with regdb.writer(path) as con:  # what a crawl opens
         assert regdb.schema_version(con) == regdb.SCHEMA_VERSION
+
+
+# -- 5: the rate-limit message when the run's very first answer is the 403 ---------------------------------
+@pytest.mark.parametrize("resource,per", [("search", "a minute"), ("core", "an hour")])
+def test_5_first_answer_403_names_limit_and_reset_from_its_headers(tmp_path, run_ohr, resource, per):
+    import time
+
+    from loopback import hub_config, serve
+
+    reset = int(time.time()) + 1800
+    when = time.strftime("%H:%M:%S UTC", time.gmtime(reset))
+    with serve() as api:
+        api.expect_request(
+            "/search/repositories" if resource == "search" else "/repos/pubinv/list/contents/README.md"
+        ).respond_with_json(
+            {"message": "API rate limit exceeded for 127.0.0.1."}, status=403,
+            headers={"X-RateLimit-Limit": "10" if resource == "search" else "60", "X-RateLimit-Remaining": "0",
+                     "X-RateLimit-Reset": str(reset), "X-RateLimit-Resource": resource})
+        source = ('[[sources]]\nname = "s"\nkind = "github-search"\nqueries = ["ventilator"]\n'
+                  if resource == "search" else '[[sources]]\nname = "s"\nkind = "github-list"\nrepo = "pubinv/list"\n')
+        cfg = hub_config(tmp_path, source, github_url=api.url_for("").rstrip("/"))
+        r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 4
+    limit = "10" if resource == "search" else "60"
+    name = "GitHub search rate limit" if resource == "search" else "GitHub rate limit"
+    assert f"{name} spent ({limit} requests {per}); it resets at {when}" in r.err + r.out, r.err + r.out
+    assert "set GITHUB_TOKEN" in r.err + r.out
+    assert "?" not in r.err and "later" not in r.err
+
+
+# -- 6 and 7: a crawl whose items failed exits 4, and their errors are recorded as sentences ---------------
+def _faulty_world(names=("fine", "truncated", "reset", "noreadme")):
+    from fakegithub import FakeRepo
+
+    lines = "\n".join(f"* [{n}](https://github.com/F/{n}): {n}" for n in names)
+    return [FakeRepo("Lists/faults", {"README.md": f"# Faults\n\n## Projects\n\n{lines}\n".encode()})] + [
+        FakeRepo(f"F/{n}", {"README.md": f"# {n}\n".encode()}, pushed_at="2021-01-01T00:00:00Z") for n in names]
+
+
+def _fault(path, headers, nth):
+    from fakegithub import Reply
+
+    if path.lower() == "/repos/f/truncated":
+        return Reply(200, {"full_name": "F/truncated", "description": "x" * 2000}, truncate=40)
+    if path.lower() == "/repos/f/reset":
+        return Reply(0, drop=True)
+    if path.lower() == "/repos/f/noreadme/readme":  # the repository reads fine, its README never does
+        return Reply(502, {"message": "Server Error"})
+    return None
+
+
+def test_6_7_failed_items_exit_4_and_are_recorded_as_sentences(tmp_path, run_ohr, monkeypatch):
+    from conftest import write_config
+    from fakegithub import FakeGitHub
+
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
+    with FakeGitHub(_faulty_world()) as gh:
+        gh.fault = _fault
+        cfg = write_config(tmp_path, gh.url, '[[sources]]\nname = "faults"\nkind = "github-list"\n'
+                           'repo = "Lists/faults"\n', "timeout = 2\n")
+        r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 4, r.out + r.err
+    con = duckdb.connect(str(tmp_path / "registry.duckdb"), read_only=True)
+    try:
+        errors = dict(con.execute("SELECT lower(item), message FROM crawl_errors").fetchall())
+        (status,) = con.execute("SELECT status FROM crawl_runs").fetchone()
+    finally:
+        con.close()
+    assert status == "partial"
+    assert "the server closed the connection after" in errors["f/truncated"], errors
+    assert "closed the connection without answering" in errors["f/reset"], errors
+    assert errors["f/noreadme"].startswith("README not read: HTTP 502"), errors
+    for message in errors.values():
+        assert "IncompleteRead(" not in message and "Error(" not in message and "('" not in message, message
+
+
+def test_6_a_part_not_read_alone_makes_the_crawl_exit_4(tmp_path, run_ohr, monkeypatch):
+    from conftest import write_config
+    from fakegithub import FakeGitHub
+
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
+    with FakeGitHub(_faulty_world(("fine", "noreadme"))) as gh:
+        gh.fault = _fault
+        cfg = write_config(tmp_path, gh.url, '[[sources]]\nname = "faults"\nkind = "github-list"\n'
+                           'repo = "Lists/faults"\n', "timeout = 2\n")
+        r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 4, r.out + r.err
+    assert "README not read: HTTP 502" in r.out
+
+
+def test_7_describe_turns_library_reprs_into_sentences():
+    from crawler.errors import describe, internal
+
+    assert describe("HTTPConnectionPool(host='h', port=1): Max retries exceeded ('Connection broken: "
+                    "IncompleteRead(985 bytes read, 15 more expected)', IncompleteRead(985 bytes read, "
+                    "15 more expected))") == "the server closed the connection after 985 bytes, 15 short of the answer"
+    assert describe("HTTPSConnectionPool(host='api.github.com', port=443): Max retries exceeded "
+                    "(Caused by NameResolutionError(\"...\"))") == "DNS lookup failed for api.github.com (no network?)"
+    assert describe("[Errno 111] Connection refused", host="127.0.0.1") == \
+        "connection refused by 127.0.0.1 (is the server running?)"
+    text = internal(KeyError("x"), "the github-list adapter")
+    assert text.startswith("the github-list adapter failed on an internal error (KeyError: 'x')")
