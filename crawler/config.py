@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = [
     "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
-    "KNOWN_KINDS", "SOURCE_KEYS",
+    "KNOWN_KINDS", "SOURCE_CREDENTIALS", "SOURCE_KEYS",
 ]
 
 from crawler.sources import kinds
@@ -48,6 +48,14 @@ SOURCE_KEYS: dict[str, dict[str, str]] = {
                  **_HTTP_OVERRIDES},
     "web": {"sources": "strings", "max_per_run": "number", "refetch_days": "number", "skip_hosts": "strings",
             "max_bytes": "number", "max_crawl_delay": "number", "max_repo_urls": "number", "delay": "number"},
+}
+
+
+#: Kinds whose API needs a credential from the environment: (the key naming the variable, its default, what for).
+#: Without it the source is skipped with one line saying which variable to set — not a failed run.
+SOURCE_CREDENTIALS: dict[str, tuple[str, str, str]] = {
+    "oshwa": ("token_env", "OSHWA_TOKEN", "the OSHWA certification API needs a token"),
+    "hackaday": ("key_env", "HACKADAY_API_KEY", "the Hackaday.io API needs a key"),
 }
 
 
@@ -143,6 +151,16 @@ class SourceConfig:
     def get(self, key: str, default: Any = None) -> Any:
         """A kind-specific option."""
         return self.options.get(key, default)
+
+    def missing_credential(self) -> str | None:
+        """Why this source cannot run now, when its API needs a credential the environment lacks; else None."""
+        need = SOURCE_CREDENTIALS.get(self.kind)
+        if need is None:
+            return None
+        env = str(self.get(need[0], need[1]))
+        if os.environ.get(env, "").strip():
+            return None
+        return f"${env} is not set ({need[2]}); skipped — set it to crawl this source"
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 1 internal error; 2 usage error; 3 user error (missing registry, unknown id or
 source, bad SQL, bad config); 4 crawl finished but a source failed, was unreachable or left work
-pending (also when SIGTERM/Ctrl-C stopped it cleanly); 5 registry busy (another process held it too long).
+pending (also when SIGTERM/Ctrl-C stopped it cleanly); 5 registry busy (another process held it too long);
+6 another crawl of the same registry is running (`ohr crawl` stops at once instead of spending the budget twice).
 `ohr schedule` exits 0 after a clean stop on SIGTERM/SIGINT and 3 when a schedule cannot be read or no
 source has one; `ohr runs` is a read command (0, 3 without a registry, 5 busy).
 """

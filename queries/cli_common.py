@@ -17,7 +17,7 @@ from queries.output import Format, emit
 __all__ = ["app", "EXIT", "OhrError", "ConfigOpt", "DbOpt", "FormatOpt", "Format", "Stage", "emit", "load",
            "db_path", "existing_db_path", "open_reader", "resolve_id", "lookup_id", "flag_kinds"]
 
-EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5}
+EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5, "crawling": 6}
 
 
 class OhrError(Exception):

@@ -40,14 +40,23 @@ def crawl(
         for n in names:
             if not _has_source(cfg, n):
                 _unknown_source(cfg, n)
-    with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
-        summaries = run_crawl(cfg, names, progress=progress, stop=stop)
+    from crawler.run import CrawlLocked
+
+    try:
+        with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
+            summaries = run_crawl(cfg, names, progress=progress, stop=stop)
+    except CrawlLocked as exc:
+        raise OhrError(str(exc), EXIT["crawling"]) from None
     bad = False
     skipped = [n for n in (names or [x.name for x in cfg.sources]) if n not in {x.source for x in summaries}]
     if skipped:
         typer.echo(f"stopped before crawling: {', '.join(skipped)}", err=True)
         bad = True
     for s in summaries:
+        if s.status == "skipped":  # a credential the environment lacks: said once, not a failure
+            if not quiet:
+                typer.echo(summary_line(s))
+            continue
         if s.status in ("unreachable", "failed"):
             typer.echo(summary_line(s), err=True)
             bad = True

@@ -238,3 +238,94 @@ def test_7_describe_turns_library_reprs_into_sentences():
         "connection refused by 127.0.0.1 (is the server running?)"
     text = internal(KeyError("x"), "the github-list adapter")
     assert text.startswith("the github-list adapter failed on an internal error (KeyError: 'x')")
+
+
+def test_6_stats_counts_the_problems_of_each_sources_latest_run_only(tmp_path, run_ohr, monkeypatch):
+    from conftest import write_config
+    from fakegithub import FakeGitHub
+
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
+    with FakeGitHub(_faulty_world(("fine", "noreadme"))) as gh:
+        gh.fault = _fault
+        cfg = write_config(tmp_path, gh.url, '[[sources]]\nname = "faults"\nkind = "github-list"\n'
+                           'repo = "Lists/faults"\n', "timeout = 2\n")
+        assert run_ohr("crawl", "--config", str(cfg)).code == 4
+        stats = run_ohr("stats", "--config", str(cfg), "-f", "csv").out
+        assert "problems of the last runs,fetch,1" in stats, stats
+        gh.fault = None  # the server recovered: a clean crawl
+        assert run_ohr("crawl", "--config", str(cfg)).code == 0
+    stats = run_ohr("stats", "--config", str(cfg), "-f", "csv").out
+    assert "problems" not in stats, stats
+    assert "README not read" in run_ohr("runs", "--errors", "--config", str(cfg)).out  # history is kept
+
+
+def test_6_a_source_lacking_its_key_is_skipped_in_one_line_not_failed(tmp_path, run_ohr):
+    from loopback import hub_config
+
+    cfg = hub_config(tmp_path, '[[sources]]\nname = "oshwa"\nkind = "oshwa"\napi_url = "http://127.0.0.1:9"\n')
+    r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 0, r.out + r.err
+    lines = [line for line in r.out.splitlines() if "OSHWA_TOKEN" in line]
+    assert lines == ["oshwa: $OSHWA_TOKEN is not set (the OSHWA certification API needs a token); skipped — "
+                     "set it to crawl this source"], r.out
+    assert "skipped" in run_ohr("sources", "--config", str(cfg), "-f", "csv").out
+
+
+def _make_run(tmp_path: Path, config: str) -> tuple[int, str]:
+    """`make run` of this checkout, in tmp_path (its .venv reused), with config.toml = config."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".venv" / ".installed-ohr").exists() or shutil.which("make") is None:
+        pytest.skip("make run needs the checkout's .venv (make setup) and make")
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OHR_", "GITHUB_TOKEN"))}
+    env["OHR_CONFIG"] = str(tmp_path / "config.toml")
+    p = subprocess.run(["make", "-s", "-C", str(root), "run", f"PY={sys.executable}"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_6_make_run_does_not_exit_0_when_every_source_is_unreachable(tmp_path):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there: every source is unreachable
+    config = (f'[github]\napi_url = "http://127.0.0.1:{port}"\nretries = 0\n[registry]\npath = "{tmp_path}/r.duckdb"\n'
+              '[[sources]]\nname = "list"\nkind = "github-list"\nrepo = "a/b"\n')
+    code, out = _make_run(tmp_path, config)
+    assert code != 0, out
+    assert "unreachable" in out and "projects" in out  # said so, and still printed the statistics
+
+
+# -- 7: two crawls of one registry: the second exits at once with its own code ------------------------------
+def test_7_a_second_crawl_of_the_same_registry_exits_6_before_any_request(tmp_path, run_ohr):
+    import subprocess
+    import sys
+
+    from conftest import write_config
+    from fakegithub import FakeGitHub
+
+    with FakeGitHub(_faulty_world(("fine",))) as gh:
+        cfg = write_config(tmp_path, gh.url, '[[sources]]\nname = "faults"\nkind = "github-list"\n'
+                           'repo = "Lists/faults"\n')
+        db = tmp_path / "registry.duckdb"
+        holder = subprocess.Popen(  # another process crawling this registry (it holds the crawl lock)
+            [sys.executable, "-c", "import sys, time; from pathlib import Path; from crawler.run import crawl_lock\n"
+             f"with crawl_lock(Path({str(db)!r})):\n    print('held', flush=True); sys.stdin.read()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            r = run_ohr("crawl", "--config", str(cfg))
+            assert r.code == 6, r.out + r.err
+            assert r.err.startswith("error: another crawl of ") and f"pid {holder.pid}" in r.err
+            assert len(r.err.strip().splitlines()) == 1
+            assert gh.counted == 0 and not gh.log  # not one request spent
+        finally:
+            holder.communicate("")
+        assert run_ohr("crawl", "--config", str(cfg)).code == 0  # the lock went with its process
