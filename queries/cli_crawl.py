@@ -228,5 +228,7 @@ def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     cfg = load(config, db)
     if not cfg.registry_path.exists():
         raise RegistryMissing(f"no registry at {cfg.registry_path}; run `ohr crawl` first (or pass --db)")
+    with open_reader(config, db):
+        pass  # refuses a file that is not an ohr registry before anything writes to it
     counts = run(cfg, progress=lambda msg: typer.echo(msg, err=True))
     typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))

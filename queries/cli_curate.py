@@ -54,7 +54,7 @@ def open_writer(config: Path | None, db: Path | None) -> Iterator[Any]:
     from registry.curate import CurationError
     from registry.db import writer
 
-    with writer(existing_db_path(config, db)) as con:
+    with writer(existing_db_path(config, db), create=False) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con

@@ -229,7 +229,10 @@ def writer(path: str | Path, wait: float | None = None, create: bool = True) -> 
             p.parent.mkdir(parents=True, exist_ok=True)
         if p.is_dir():
             raise IsADirectoryError(21, "it is a folder")
-        if create and p.exists() and p.stat().st_size == 0 and not Path(f"{p}.wal").exists():
+        if p.exists() and p.stat().st_size == 0 and not Path(f"{p}.wal").exists():
+            if not create:
+                raise NotARegistry(f"{p} is an empty file, not an ohr registry; run `ohr crawl --db {p}` to make "
+                                   "it one")
             p.unlink()  # an empty file (`touch registry.duckdb`) holds nothing: DuckDB starts it afresh
     except OSError as exc:
         raise _unopenable(p, exc) from None

@@ -329,3 +329,106 @@ def test_7_a_second_crawl_of_the_same_registry_exits_6_before_any_request(tmp_pa
         finally:
             holder.communicate("")
         assert run_ohr("crawl", "--config", str(cfg)).code == 0  # the lock went with its process
+
+
+# -- 4: user errors are user errors (exit 3, one line, what to do), never "internal error" -----------------
+@pytest.mark.parametrize("body,names", [
+    ('[github]\nconcurrency = "four"\n', ["[github] concurrency", "'four'"]),
+    ('[github]\nconcurency = 4\n', ["[github]", "'concurency'"]),
+    ('[github]\ntoken = "x"\n', ["'token'", "GITHUB_TOKEN"]),
+    ('[regsitry]\npath = "r.duckdb"\n', ["'regsitry'"]),
+    ('[registry]\npth = "r.duckdb"\n', ["[registry]", "'pth'"]),
+    ('[http]\ntimeout = "soon"\n', ["[http] timeout", "'soon'"]),
+    ('[[sources]]\nname = "l"\nkind = "github-list"\nrepo = "a/b"\nexclude_section = ["x"]\n',
+     ["'l'", "'exclude_section'", "exclude_sections"]),
+    ('[[sources]]\nname = "o"\nkind = "oshwa"\npage_size = "100"\n', ["'o'", "page_size", "number"]),
+    ('[[sources]]\nname = "s"\nkind = "github-search"\nqueries = "ventilator"\n', ["'s'", "queries", "list"]),
+])
+def test_4_config_mistakes_name_the_key(tmp_path, run_ohr, body, names):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(body, encoding="utf-8")
+    for args in (["crawl"], ["sources"]):
+        r = run_ohr(*args, "--config", str(cfg))
+        assert r.code == 3, (args, r.code, r.err)
+        assert r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1, r.err
+        for n in names:
+            assert n in r.err, (n, r.err)
+
+
+def test_4_every_documented_source_key_is_known_and_every_known_key_documented():
+    import re
+
+    from crawler.config import SOURCE_KEYS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text(encoding="utf-8")
+    sections = re.split(r"^### `kind = \"([\w-]+)\"`", doc, flags=re.M)
+    documented = {}
+    for kind, text in zip(sections[1::2], sections[2::2], strict=True):
+        table = text.split("\n\n")[1] if text.startswith(" ") else text
+        keys = set()
+        for line in text.splitlines():
+            if line.startswith("| `"):
+                keys.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+        documented[kind] = keys
+        assert table is not None
+    for kind, keys in SOURCE_KEYS.items():
+        aliases = {"query", "categories"}  # accepted spellings of documented keys
+        assert keys.keys() - aliases == documented[kind], kind
+
+
+def test_4_adapters_read_only_known_source_keys():
+    import re
+
+    from crawler.config import SOURCE_KEYS
+
+    src = Path(__file__).resolve().parents[1] / "crawler"
+    files = {"github-list": "github_list", "github-search": "github_search", "oshwa": "oshwa",
+             "mediawiki": "mediawiki", "okh-list": "okh_list", "hackaday": "hackaday", "csv-list": "csv_list",
+             "web": "web"}
+    for kind, mod in files.items():
+        path = next(p for p in (src / "sources" / f"{mod}.py", src / f"{mod}.py") if p.exists())
+        read = set(re.findall(r"\b(?:src|source|ctx\.source)\.get\(\"(\w+)\"", path.read_text(encoding="utf-8")))
+        read |= set(re.findall(r"\bsrc\[\"(\w+)\"\]", path.read_text(encoding="utf-8")))
+        assert read <= SOURCE_KEYS[kind].keys(), (kind, read - SOURCE_KEYS[kind].keys())
+
+
+def test_4_shipped_config_loads():
+    from crawler.config import load_config
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "config.toml")
+    kinds = {s.kind for s in cfg.sources}
+    assert {"github-list", "github-search", "oshwa", "mediawiki"} <= kinds
+
+
+@pytest.mark.parametrize("make", ["empty", "garbage", "folder"])
+def test_4_a_file_that_is_no_registry_is_a_user_error(tmp_path, run_ohr, make):
+    path = tmp_path / "reg.duckdb"
+    if make == "empty":
+        path.touch()
+    elif make == "garbage":
+        path.write_bytes(b"PK\x03\x04 this is a zip, not a database" * 100)
+    else:
+        path.mkdir()
+    for args in (["search", "x"], ["stats"], ["sql", "SELECT 1"], ["flag", "x", "--kind", "unsafe", "--note", "n"]):
+        r = run_ohr(*args, "--db", str(path))
+        assert r.code == 3, (args, r.code, r.err)
+        assert r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1, r.err
+        assert "--db" in r.err or "ohr crawl" in r.err, r.err
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "/sys", "/proc"])
+def test_4_db_paths_that_cannot_hold_a_registry_are_user_errors(tmp_path, run_ohr, where):
+    if where == "under-a-file":
+        (tmp_path / "afile").write_text("x")
+        path = tmp_path / "afile" / "reg.duckdb"
+    else:
+        if not Path(where).is_dir():
+            pytest.skip(f"no {where} here")
+        path = Path(where) / "ohr-test-reg.duckdb"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[sources]]\nname = "l"\nkind = "github-list"\nrepo = "a/b"\n', encoding="utf-8")
+    for args in (["crawl"], ["search", "x"], ["stats"], ["renormalize"]):
+        r = run_ohr(*args, "--db", str(path), "--config", str(cfg))
+        assert r.code == 3, (args, r.code, r.err)
+        assert r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1, r.err
+        assert "internal" not in r.err

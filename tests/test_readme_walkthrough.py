@@ -45,7 +45,8 @@ def test_readme_examples_print_what_the_readme_shows(tmp_path):
 
 def test_readme_example_blocks_parse_and_rewrite_in_place():
     bench = _bench()
-    text = "intro\n\n```\n$ ohr a\nold 1\nold 2\n$ ohr b\n```\n\n```sh\nmake run\n```\n\n```\n$ ohr c | head -1\nx\n```\n"
+    text = ("intro\n\n```\n$ ohr a\nold 1\nold 2\n$ ohr b\n```\n\n```sh\nmake run\n```\n\n"
+            "```\n$ ohr c | head -1\nx\n```\n")
     blocks = bench.parse(text)
     assert [[(e.command, e.expected) for e in b.examples] for b in blocks] == [
         [("ohr a", ["old 1", "old 2"]), ("ohr b", [])], [("ohr c | head -1", ["x"])]]
