@@ -23,7 +23,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), s)
     (r"Connection reset by peer|ConnectionResetError", "{host} reset the connection"),
     (r"RemoteDisconnected|Server disconnected without sending a response|without sending a response",
      "{host} closed the connection without answering"),
-    (r"Read timed out|ReadTimeout", "{host} sent no answer within the timeout"),
+    (r"Read timed out|ReadTimeout", "{host} timed out before answering"),
     (r"ConnectTimeout|Connect timed out|connection timed out|timed out while connecting",
      "could not connect to {host} within the timeout"),
     (r"timed out|TimeoutException|PoolTimeout|WriteTimeout", "the request to {host} timed out"),
