@@ -9,7 +9,20 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.cli_common import EXIT, ConfigOpt, DbOpt, Format, FormatOpt, OhrError, app, emit, load, open_reader
+from queries.cli_common import (
+    EXIT,
+    MAX_ROWS,
+    ConfigOpt,
+    DbOpt,
+    Format,
+    FormatOpt,
+    OhrError,
+    app,
+    check_source,
+    emit,
+    load,
+    open_reader,
+)
 
 
 # -- crawl ----------------------------------------------------------------------------------------
@@ -108,7 +121,7 @@ def runs(
     run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
     errors: Annotated[bool, typer.Option("--errors", help="list the problems recorded by the runs instead")]
     = False,
-    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="at most this many rows")] = 20,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -123,6 +136,7 @@ def runs(
     q = load_sql("_run_errors" if errors else "_runs")
     params = q.bind({"source": source, "run": run, "lim": limit})
     with open_reader(config, db) as con:
+        check_source(con, source, config)
         cur = con.execute(q.sql, params)
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()

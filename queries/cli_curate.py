@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from queries.cli_common import (
+    MAX_ROWS,
     ConfigOpt,
     DbOpt,
     Format,
@@ -284,7 +285,7 @@ def review(
     done_all: Annotated[bool, typer.Option("--done-all", help="mark the whole current queue reviewed")] = False,
     what: Annotated[str | None, typer.Option("--what", help="only: new, licence, maturity, bom, archived, status")]
     = None,
-    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="at most this many rows")] = 100,
     note: NoteOpt = None,
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -325,7 +326,7 @@ def review(
 def history(
     ref: RefArg,
     only: Annotated[str | None, typer.Option("--only", help="crawler or curator")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="only the last N entries")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, max=MAX_ROWS, help="only the last N entries")] = None,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -432,3 +432,62 @@ def test_4_db_paths_that_cannot_hold_a_registry_are_user_errors(tmp_path, run_oh
         assert r.code == 3, (args, r.code, r.err)
         assert r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1, r.err
         assert "internal" not in r.err
+
+
+@pytest.mark.parametrize("args,words", [
+    (["search", "x", "--limit", "99999999999999999999"], "--limit"),
+    (["runs", "--limit", "99999999999999999999"], "--limit"),
+    (["search", "x", "--format", "xml"], "--format"),
+    (["search", "--nope"], "--nope"),
+])
+def test_4_usage_errors_are_one_line_exit_2(reg, run_ohr, args, words):
+    r = run_ohr(*args, "--db", str(reg))
+    assert r.code == 2, (r.code, r.err)
+    assert len(r.err.strip().splitlines()) == 1 and r.err.startswith("error: ") and words in r.err, r.err
+    assert "--help" in r.err and "internal" not in r.err
+
+
+def test_4_invalid_utf8_in_an_argument_is_a_user_error(reg, run_ohr):
+    import os
+
+    arg = os.fsdecode(b"vent\xff\xfe")  # what Python makes of such bytes in argv
+    r = run_ohr("search", arg, "--db", str(reg))
+    assert r.code == 3 and r.err.startswith("error: ") and "UTF-8" in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("cmd", [["search", "vent"], ["runs"]])
+def test_4_an_unknown_source_is_an_error_for_every_command(reg, run_ohr, cmd):
+    r = run_ohr(*cmd, "--source", "nosuch", "--db", str(reg))
+    assert r.code == 3 and "no source named 'nosuch'" in r.err and "test-list" in r.err, r.err
+    assert run_ohr(*cmd, "--source", "test-list", "--db", str(reg)).code == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "markdown", "okh"])
+def test_4_an_export_to_an_unwritable_path_is_a_user_error(reg, run_ohr, tmp_path, fmt):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / f"export.{'yml' if fmt == 'okh' else fmt}"  # a file where a folder should be
+    r = run_ohr("export", "--format", fmt, "--out", str(out), "--db", str(reg))
+    assert r.code == 3, (r.code, r.err)
+    assert r.err.startswith(f"error: cannot write {out}") and "--out" in r.err and len(r.err.splitlines()) == 1
+
+
+def test_7_version(run_ohr):
+    from importlib.metadata import version
+
+    r = run_ohr("--version")
+    assert r.code == 0 and r.out.strip() == f"ohr {version('ohr')}"
+
+
+# -- 7: bom_lines is an integer column in the Parquet export --------------------------------------------------
+def test_7_parquet_export_keeps_bom_lines_an_integer(reg, run_ohr, tmp_path):
+    out = tmp_path / "all.parquet"
+    assert run_ohr("export", "--format", "parquet", "--out", str(out), "--db", str(reg)).code == 0
+    con = duckdb.connect()
+    try:
+        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{out}')").fetchall())
+        lines = dict(con.execute(f"SELECT id, bom_lines FROM '{out}'").fetchall())
+    finally:
+        con.close()
+    assert types["bom_lines"] == "BIGINT" and types["bom_files"] in ("BIGINT", "INTEGER"), types
+    assert lines["github.com/a/openvent"] == 3
