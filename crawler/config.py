@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = [
     "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
-    "KNOWN_KINDS", "SOURCE_CREDENTIALS", "SOURCE_KEYS",
+    "KNOWN_KINDS", "SOURCE_CREDENTIALS",
 ]
 
 from crawler.sources import kinds
@@ -27,30 +27,6 @@ class ConfigError(Exception):
 #: Top-level tables of config.toml; any other name is a typo the user should hear about.
 TABLES = ("github", "registry", "schedule", "http", "sources")
 
-_HTTP_OVERRIDES = {"delay": "number", "max_bytes": "number"}
-#: The keys each source kind reads (beyond name, kind, schedule), with the type each must have — documented
-#: per kind in docs/config.md (tests/test_first_hour.py checks the two agree). An unknown key is a user error.
-SOURCE_KEYS: dict[str, dict[str, str]] = {
-    "github-list": {"repo": "string", "path": "string", "ref": "string", "exclude_sections": "strings"},
-    "github-search": {"queries": "strings", "query": "string", "manifests": "strings", "manifest_query": "string",
-                      "per_page": "number", "result_cap": "number", "created_from": "string",
-                      "fork_parents": "boolean"},
-    "oshwa": {"api_url": "string", "token_env": "string", "page_size": "number", "max_pages": "number",
-              "page_url": "string", **_HTTP_OVERRIDES},
-    "mediawiki": {"api_url": "string", "category": "string or strings", "categories": "string or strings",
-                  "search": "string", "namespace": "number", "max_pages": "number", "batch": "number",
-                  "max_repo_urls": "number", "site_licence": "string", **_HTTP_OVERRIDES},
-    "okh-list": {"url": "string", "max_manifests": "number", **_HTTP_OVERRIDES},
-    "hackaday": {"api_url": "string", "key_env": "string", "key_in": "string", "tags": "strings",
-                 "search": "strings", "per_page": "number", "max_pages": "number", "max_repo_urls": "number",
-                 **_HTTP_OVERRIDES},
-    "csv-list": {"url": "string", "columns": "table", "delimiter": "string", "licence_scope": "string",
-                 **_HTTP_OVERRIDES},
-    "web": {"sources": "strings", "max_per_run": "number", "refetch_days": "number", "skip_hosts": "strings",
-            "max_bytes": "number", "max_crawl_delay": "number", "max_repo_urls": "number", "delay": "number"},
-}
-
-
 #: Kinds whose API needs a credential from the environment: (the key naming the variable, its default, what for).
 #: Without it the source is skipped with one line saying which variable to set — not a failed run.
 SOURCE_CREDENTIALS: dict[str, tuple[str, str, str]] = {
@@ -59,34 +35,9 @@ SOURCE_CREDENTIALS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _type_ok(value: Any, kind: str) -> bool:
-    """Whether a TOML value has the type a key documents (a bool is never a number)."""
-    strings = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return {
-        "string": isinstance(value, str),
-        "strings": strings,
-        "string or strings": isinstance(value, str) or strings,
-        "number": isinstance(value, int | float) and not isinstance(value, bool) and value >= 0,
-        "boolean": isinstance(value, bool),
-        "table": isinstance(value, dict),
-    }[kind]
-
-
-def _a(kind: str) -> str:
-    return {"string": "a string", "strings": "a list of strings", "string or strings": "a string or a list of "
-            "strings", "number": "a non-negative number", "boolean": "true or false", "table": "a table"}[kind]
-
-
-def _check_source_keys(name: str, kind: str, options: dict[str, Any]) -> None:
-    known = SOURCE_KEYS.get(kind)
-    if known is None:  # a kind added without its keys listed: nothing to check against
-        return
-    for key, value in options.items():
-        if key not in known:
-            raise ConfigError(f"source {name!r} ({kind}) has an unknown key {key!r} "
-                              f"(known: {', '.join(sorted(known))}; see docs/config.md)")
-        if not _type_ok(value, known[key]):
-            raise ConfigError(f"source {name!r}: {key} must be {_a(known[key])}, not {value!r}")
+def _number(value: Any) -> bool:
+    """Whether a TOML value is a non-negative number (a boolean is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -174,6 +125,18 @@ class Config:
     http: HttpConfig = field(default_factory=HttpConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
+    def check_sources(self, names: list[str] | None = None) -> None:
+        """ConfigError naming the first option a source's kind does not take, or of a wrong type (each kind
+        declares its options in crawler/sources/); commands that crawl call it before anything is fetched, read
+        commands do not (it imports the kinds' modules)."""
+        from crawler.sources import source_kind
+
+        for s in self.sources:
+            if names is None or s.name in names:
+                problems = source_kind(s.kind).option_problems(s.options)
+                if problems:
+                    raise ConfigError(f"source {s.name!r}: {problems[0]} (see docs/config.md)")
+
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError names the known ones otherwise."""
         for s in self.sources:
@@ -225,7 +188,7 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         if isinstance(default, str):
             if not isinstance(value, str):
                 raise ConfigError(f"[github] {key} must be a string, not {value!r}")
-        elif not _type_ok(value, "number"):
+        elif not _number(value):
             raise ConfigError(f"[github] {key} must be a non-negative number, not {value!r}")
         elif isinstance(default, int) and value != int(value):
             raise ConfigError(f"[github] {key} must be a whole number, not {value!r}")
@@ -271,7 +234,6 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         schedule = s.pop("schedule", None)
         if schedule is not None and not isinstance(schedule, str):
             raise ConfigError(f"source {name!r}: schedule must be a string such as \"interval: 6h\"")
-        _check_source_keys(name, kind, s)
         sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
     return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http,
                   schedule=_schedule_config(raw.get("schedule", {}) or {}))

@@ -16,7 +16,7 @@ from queries.output import Format, emit
 
 __all__ = ["app", "EXIT", "OhrError", "ConfigOpt", "DbOpt", "FormatOpt", "Format", "Stage", "emit", "load",
            "db_path", "existing_db_path", "open_reader", "resolve_id", "lookup_id", "flag_kinds", "MAX_ROWS",
-           "check_source"]
+           "check_source", "checked"]
 
 EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5, "crawling": 6}
 
@@ -58,6 +58,17 @@ def load(config: Path | None, db: Path | None) -> Any:
         return load_config(config, db)
     except ConfigError as exc:
         raise OhrError(str(exc)) from None
+
+
+def checked(cfg: Any, names: list[str] | None = None) -> Any:
+    """The config, once every (named) source's options are ones its kind takes; else a user error naming the key."""
+    from crawler.config import ConfigError
+
+    try:
+        cfg.check_sources(names)
+    except ConfigError as exc:
+        raise OhrError(str(exc)) from None
+    return cfg
 
 
 def db_path(config: Path | None, db: Path | None) -> Path:

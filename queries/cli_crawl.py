@@ -19,6 +19,7 @@ from queries.cli_common import (
     OhrError,
     app,
     check_source,
+    checked,
     emit,
     load,
     open_reader,
@@ -53,6 +54,7 @@ def crawl(
         for n in names:
             if not _has_source(cfg, n):
                 _unknown_source(cfg, n)
+    checked(cfg, names)  # a misspelt or mistyped option stops the crawl before any request
     from crawler.run import CrawlLocked
 
     try:
@@ -183,6 +185,7 @@ def schedule(
     for n in names or []:
         if not _has_source(cfg, n):
             _unknown_source(cfg, n)
+    checked(cfg, names)
     try:
         pairs = source_schedules(cfg, names)
         if not pairs:

@@ -17,6 +17,7 @@ from queries.cli_common import (
     Stage,
     app,
     check_source,
+    checked,
     emit,
     existing_db_path,
     flag_kinds,
@@ -214,7 +215,7 @@ def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt =
     from queries.sqlfiles import load as load_sql
     from registry.db import RegistryMissing
 
-    cfg = load(config, db)
+    cfg = checked(load(config, db))
     q = load_sql("_sources")
     params = q.bind({"names": [s.name for s in cfg.sources], "kinds": [s.kind for s in cfg.sources]})
     try:

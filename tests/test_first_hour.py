@@ -342,7 +342,6 @@ def test_7_a_second_crawl_of_the_same_registry_exits_6_before_any_request(tmp_pa
     ('[[sources]]\nname = "l"\nkind = "github-list"\nrepo = "a/b"\nexclude_section = ["x"]\n',
      ["'l'", "'exclude_section'", "exclude_sections"]),
     ('[[sources]]\nname = "o"\nkind = "oshwa"\npage_size = "100"\n', ["'o'", "page_size", "number"]),
-    ('[[sources]]\nname = "s"\nkind = "github-search"\nqueries = "ventilator"\n', ["'s'", "queries", "list"]),
 ])
 def test_4_config_mistakes_name_the_key(tmp_path, run_ohr, body, names):
     cfg = tmp_path / "config.toml"
@@ -353,43 +352,6 @@ def test_4_config_mistakes_name_the_key(tmp_path, run_ohr, body, names):
         assert r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1, r.err
         for n in names:
             assert n in r.err, (n, r.err)
-
-
-def test_4_every_documented_source_key_is_known_and_every_known_key_documented():
-    import re
-
-    from crawler.config import SOURCE_KEYS
-
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text(encoding="utf-8")
-    sections = re.split(r"^### `kind = \"([\w-]+)\"`", doc, flags=re.M)
-    documented = {}
-    for kind, text in zip(sections[1::2], sections[2::2], strict=True):
-        table = text.split("\n\n")[1] if text.startswith(" ") else text
-        keys = set()
-        for line in text.splitlines():
-            if line.startswith("| `"):
-                keys.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
-        documented[kind] = keys
-        assert table is not None
-    for kind, keys in SOURCE_KEYS.items():
-        aliases = {"query", "categories"}  # accepted spellings of documented keys
-        assert keys.keys() - aliases == documented[kind], kind
-
-
-def test_4_adapters_read_only_known_source_keys():
-    import re
-
-    from crawler.config import SOURCE_KEYS
-
-    src = Path(__file__).resolve().parents[1] / "crawler"
-    files = {"github-list": "github_list", "github-search": "github_search", "oshwa": "oshwa",
-             "mediawiki": "mediawiki", "okh-list": "okh_list", "hackaday": "hackaday", "csv-list": "csv_list",
-             "web": "web"}
-    for kind, mod in files.items():
-        path = next(p for p in (src / "sources" / f"{mod}.py", src / f"{mod}.py") if p.exists())
-        read = set(re.findall(r"\b(?:src|source|ctx\.source)\.get\(\"(\w+)\"", path.read_text(encoding="utf-8")))
-        read |= set(re.findall(r"\bsrc\[\"(\w+)\"\]", path.read_text(encoding="utf-8")))
-        assert read <= SOURCE_KEYS[kind].keys(), (kind, read - SOURCE_KEYS[kind].keys())
 
 
 def test_4_shipped_config_loads():
