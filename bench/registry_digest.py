@@ -120,14 +120,21 @@ def table_digests(db: Path, server: str, only: dict[str, list[str]] | None = Non
 def build(work: Path, only: dict[str, list[str]] | None = None) -> dict[str, dict]:
     """Crawl the corpus into work/registry.duckdb, then renormalize it; the table digests after each step."""
     cfg = work / "config.toml"
-    cfg.write_text((ROOT / "config.toml").read_text(encoding="utf-8") + SEARCH_SOURCE, encoding="utf-8")
+    shipped = (ROOT / "config.toml").read_text(encoding="utf-8")
+    # config.toml ships its own github-search source since issue 17; the corpus answers only the GitHub sources
+    cfg.write_text(shipped + ("" if 'name = "github-search"' in shipped else SEARCH_SOURCE), encoding="utf-8")
     db = work / "registry.duckdb"
     proc, url = _server()
     env = {**os.environ, "GITHUB_TOKEN": "dev", "OHR_GITHUB_API_URL": url}
     env.pop("OHR_DB", None)
     env.pop("OHR_CONFIG", None)
     try:
-        _ohr(["crawl", "--quiet", "--config", str(cfg), "--db", str(db)], env)
+        import tomllib
+
+        github = [x["name"] for x in tomllib.loads(cfg.read_text(encoding="utf-8"))["sources"]
+                  if str(x.get("kind", "")).startswith("github-")]
+        _ohr(["crawl", "--quiet", "--config", str(cfg), "--db", str(db)]
+             + [a for n in github for a in ("--source", n)], env)
         crawled, columns = table_digests(db, url, only)
         _ohr(["renormalize", "--config", str(cfg), "--db", str(db)], env)
         renormalized, _ = table_digests(db, url, only)

@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = [
     "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
-    "KNOWN_KINDS",
+    "KNOWN_KINDS", "SOURCE_CREDENTIALS",
 ]
 
 from crawler.sources import kinds
@@ -22,6 +22,22 @@ KNOWN_KINDS: tuple[str, ...] = kinds()
 
 class ConfigError(Exception):
     """The configuration file is missing, unreadable or inconsistent."""
+
+
+#: Top-level tables of config.toml; any other name is a typo the user should hear about.
+TABLES = ("github", "registry", "schedule", "http", "sources")
+
+#: Kinds whose API needs a credential from the environment: (the key naming the variable, its default, what for).
+#: Without it the source is skipped with one line saying which variable to set — not a failed run.
+SOURCE_CREDENTIALS: dict[str, tuple[str, str, str]] = {
+    "oshwa": ("token_env", "OSHWA_TOKEN", "the OSHWA certification API needs a token"),
+    "hackaday": ("key_env", "HACKADAY_API_KEY", "the Hackaday.io API needs a key"),
+}
+
+
+def _number(value: Any) -> bool:
+    """Whether a TOML value is a non-negative number (a boolean is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -87,6 +103,16 @@ class SourceConfig:
         """A kind-specific option."""
         return self.options.get(key, default)
 
+    def missing_credential(self) -> str | None:
+        """Why this source cannot run now, when its API needs a credential the environment lacks; else None."""
+        need = SOURCE_CREDENTIALS.get(self.kind)
+        if need is None:
+            return None
+        env = str(self.get(need[0], need[1]))
+        if os.environ.get(env, "").strip():
+            return None
+        return f"${env} is not set ({need[2]}); skipped — set it to crawl this source"
+
 
 @dataclass
 class Config:
@@ -98,6 +124,18 @@ class Config:
     sources: list[SourceConfig]
     http: HttpConfig = field(default_factory=HttpConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+    def check_sources(self, names: list[str] | None = None) -> None:
+        """ConfigError naming the first option a source's kind does not take, or of a wrong type (each kind
+        declares its options in crawler/sources/); commands that crawl call it before anything is fetched, read
+        commands do not (it imports the kinds' modules)."""
+        from crawler.sources import source_kind
+
+        for s in self.sources:
+            if names is None or s.name in names:
+                problems = source_kind(s.kind).option_problems(s.options)
+                if problems:
+                    raise ConfigError(f"source {s.name!r}: {problems[0]} (see docs/config.md)")
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``; ConfigError names the known ones otherwise."""
@@ -133,15 +171,28 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         except OSError as exc:
             raise ConfigError(f"config file {p} cannot be read: {exc.strerror}") from None
     base = p.parent if p is not None else Path.cwd()
+    for key in raw:
+        if key not in TABLES:
+            raise ConfigError(f"config has an unknown table or key {key!r} (known: {', '.join(TABLES)}; "
+                              "see docs/config.md)")
 
     gh_raw = raw.get("github", {}) or {}
     if not isinstance(gh_raw, dict):
         raise ConfigError("[github] must be a table")
     gh = GitHubConfig()
     for key, value in gh_raw.items():
-        if not hasattr(gh, key) or key == "token":
-            raise ConfigError(f"[github] has an unknown key {key!r}")
-        setattr(gh, key, type(getattr(gh, key))(value))
+        if not hasattr(gh, key) or key.startswith("_") or key == "token":
+            hint = "; the token comes from $GITHUB_TOKEN, never from this file" if key == "token" else ""
+            raise ConfigError(f"[github] has an unknown key {key!r}{hint} (see docs/config.md)")
+        default = getattr(gh, key)
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"[github] {key} must be a string, not {value!r}")
+        elif not _number(value):
+            raise ConfigError(f"[github] {key} must be a non-negative number, not {value!r}")
+        elif isinstance(default, int) and value != int(value):
+            raise ConfigError(f"[github] {key} must be a whole number, not {value!r}")
+        setattr(gh, key, type(default)(value))
     env_api = os.environ.get("OHR_GITHUB_API_URL")
     if env_api:
         gh.api_url = env_api
@@ -152,11 +203,21 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
     http = _http_config(raw.get("http", {}) or {})
 
     reg = raw.get("registry", {}) or {}
+    if not isinstance(reg, dict):
+        raise ConfigError("[registry] must be a table")
+    for key, value in reg.items():
+        if key != "path":
+            raise ConfigError(f"[registry] has an unknown key {key!r} (known: path)")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"[registry] path must be a file name, not {value!r}")
     reg_path = given_path(db) or base / reg.get("path", "registry.duckdb")
 
     sources: list[SourceConfig] = []
     seen: set[str] = set()
-    for i, s in enumerate(raw.get("sources", []) or [], start=1):
+    raw_sources = raw.get("sources", []) or []
+    if not isinstance(raw_sources, list):
+        raise ConfigError("sources must be written as [[sources]] tables")
+    for i, s in enumerate(raw_sources, start=1):
         if not isinstance(s, dict):
             raise ConfigError(f"[[sources]] entry {i} must be a table")
         s = dict(s)
@@ -168,7 +229,11 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
         if name in seen:
             raise ConfigError(f"two sources are named {name!r}")
         seen.add(name)
+        if not isinstance(name, str) or not isinstance(kind, str):
+            raise ConfigError(f"[[sources]] entry {i}: name and kind must be strings")
         schedule = s.pop("schedule", None)
+        if schedule is not None and not isinstance(schedule, str):
+            raise ConfigError(f"source {name!r}: schedule must be a string such as \"interval: 6h\"")
         sources.append(SourceConfig(name=name, kind=kind, options=s, schedule=schedule))
     return Config(path=p, registry_path=reg_path, github=gh, sources=sources, http=http,
                   schedule=_schedule_config(raw.get("schedule", {}) or {}))
@@ -211,7 +276,7 @@ def _http_config(raw: Any) -> HttpConfig:
                 raise ConfigError(f"[http] {key} must be a string")
         else:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"[http] {key} must be a non-negative number")
+                raise ConfigError(f"[http] {key} must be a non-negative number, not {value!r}")
             value = type(default)(value)
         setattr(cfg, key, value)
     return cfg

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -276,14 +275,32 @@ class GitHubClient:
             return "secondary", max(0.0, base)
         return None
 
-    def _wait_for_limit(self, kind: str, wait: float, status: int, path: str, attempt: int) -> None:
+    def _spent(self, headers: dict[str, str], wait: float) -> str:
+        """Why the run stops on a spent primary limit, from the refusing answer's own headers (the first answer
+        of a run may be this 403, and a search limit is not the core one the client tracks)."""
+        resource = headers.get("x-ratelimit-resource", "core")
+        limit = _float(headers.get("x-ratelimit-limit"))
+        if limit is None and resource == "core":
+            limit = self.limit
+        reset = _float(headers.get("x-ratelimit-reset")) or (self.reset_at if resource == "core" else None)
+        what = "GitHub rate limit" if resource in ("core", "") else f"GitHub {resource} rate limit"
+        per = "a minute" if resource == "search" else "an hour"
+        text = f"{what} spent ({int(limit)} requests {per})" if limit else f"{what} spent"
+        if reset:
+            text += f"; it resets at {time.strftime('%H:%M:%S UTC', time.gmtime(reset))}, in {wait:.0f} s"
+        text += f" — more than [github] max_rate_limit_wait = {self.cfg.max_rate_limit_wait:g} s"
+        if not self.authenticated:
+            text += "; set GITHUB_TOKEN for a higher limit (5,000 requests an hour, 30 searches a minute)"
+        return text
+
+    def _wait_for_limit(self, kind: str, wait: float, status: int, path: str, attempt: int,
+                        headers: dict[str, str] | None = None) -> None:
         """Pause every thread for ``wait`` seconds with a visible message, or raise RateLimited if too long."""
         cap = self.cfg.max_rate_limit_wait
         until = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
         if wait > cap or attempt > max(1, self.cfg.retries):
             if kind == "primary":
-                reason = (f"GitHub rate limit spent ({self.limit or '?'} an hour); it resets at {self.reset_text()}, "
-                          f"in {wait:.0f} s — more than [github] max_rate_limit_wait = {cap:g} s")
+                reason = self._spent(headers or {}, wait)
                 with self._lock:
                     self.exhausted = self.exhausted or reason
             elif wait > cap:
@@ -360,7 +377,7 @@ class GitHubClient:
                 limit = self._limit_wait(status, hdrs, body, attempt)
                 if limit is not None:
                     attempt += 1
-                    self._wait_for_limit(limit[0], limit[1], status, path, attempt)
+                    self._wait_for_limit(limit[0], limit[1], status, path, attempt, hdrs)
                     continue
             break
         resp = Response(path, status, etag=hdrs.get("etag"), last_modified=hdrs.get("last-modified"), headers=hdrs)
@@ -479,17 +496,7 @@ def _message(data: Any) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    """One readable line for a transport failure (DNS, refused, timeout), else the library's own words."""
-    text = str(exc)
-    host = re.search(r"host='([^']+)'", text)
-    where = f" {host.group(1)}" if host else ""
-    if "NameResolutionError" in text or "Name or service not known" in text or "nodename nor servname" in text:
-        return f"DNS lookup failed for{where or ' the host'} (no network?)"
-    if "Connection refused" in text:
-        return f"connection refused by{where or ' the host'}"
-    for marker in ("Caused by ", "NewConnectionError", "NameResolutionError", "Read timed out",
-                   "IncompleteRead", "Connection broken"):
-        if marker in text:
-            text = text[text.index(marker):]
-            break
-    return text[:300]
+    """One readable sentence for a transport failure (DNS, refused, timeout, truncated answer)."""
+    from crawler.errors import describe
+
+    return describe(exc)

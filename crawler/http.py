@@ -505,7 +505,9 @@ class Fetcher:
                             body = body.replace(secret.encode(), b"***")
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
                     httpx.ProxyError, httpx.UnsupportedProtocol) as exc:
-                raise Unreachable(self.scrub(f"{self.public(url)}: {type(exc).__name__}: {exc}")[:500]) from None
+                from crawler.errors import describe
+
+                raise Unreachable(self.scrub(f"{self.public(url)}: {describe(exc, host)}")[:500]) from None
             except httpx.DecodingError as exc:
                 return 0, {}, None, self.scrub(f"undecodable answer: {exc}")[:300], False
             except httpx.InvalidURL as exc:  # e.g. an octal-looking host httpx will not parse

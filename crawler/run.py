@@ -15,14 +15,17 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
+from crawler.errors import internal
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
 from crawler.github_repos import RepoTarget, enrich_repo
 from crawler.sources import fetch_source, source_kind
@@ -35,7 +38,7 @@ from registry.resolve import link_records
 from registry.search import compact_search
 from registry.store import upsert
 
-__all__ = ["SourceSummary", "close_dead_runs", "crawl", "run_is_dead", "summary_line"]
+__all__ = ["CrawlLocked", "SourceSummary", "close_dead_runs", "crawl", "crawl_lock", "run_is_dead", "summary_line"]
 
 log = logging.getLogger("ohr.crawl")
 
@@ -60,7 +63,7 @@ class SourceSummary:
 
     source: str
     run_id: str
-    status: str = "running"  # ok | partial | stopped | unreachable | failed | interrupted
+    status: str = "running"  # ok | partial | stopped | unreachable | failed | interrupted | skipped
     trigger: str = "cli"
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
@@ -102,6 +105,8 @@ def summary_line(s: SourceSummary) -> str:
     """One line saying what a source's run did (the CLI prints it, the scheduler logs it)."""
     if s.status in ("unreachable", "failed"):
         return f"{s.source}: {s.status} — {s.message}; the registry keeps what it held"
+    if s.status == "skipped":
+        return f"{s.source}: {s.message}"
     line = (f"{s.source}: {s.records} entries, {s.new} new projects; {s.repos} GitHub repositories "
             f"({s.repos_new} new, {s.repos_changed} changed, {s.repos_unchanged} unchanged, "
             f"{s.repos_pending} pending"
@@ -386,7 +391,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     continue
                 except Exception as exc:  # noqa: BLE001 - one repository's bug must not end the crawl
                     log.debug("%s: enrichment failed", t.full_name, exc_info=True)
-                    p = Problem(t.full_name, "internal", f"{type(exc).__name__}: {exc}")
+                    p = Problem(t.full_name, "internal", internal(exc, f"enriching {t.full_name}"))
                     batch.problems.append(p)
                     s.problems.append(p)
                     s.failed += 1
@@ -402,8 +407,8 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     s.repos_changed += 1
                 elif res.outcome == "unchanged":
                     s.repos_unchanged += 1
-                if res.outcome == "failed":
-                    s.failed += 1
+                if res.outcome == "failed" or any(p.kind == "fetch" for p in res.problems):
+                    s.failed += 1  # a part not read (tree, README, a file) leaves the item incomplete: exit 4
                 done += 1
             if progress and finished:
                 progress(s.source, done, len(targets))
@@ -434,6 +439,11 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
     ctx = Context(config=cfg, source=source, github=gh, stored=stored_lookup(cfg), web_targets=web_targets(cfg))
     batch = _Batch(cfg, source, s.run_id, s)
     try:
+        missing = source.missing_credential()
+        if missing:
+            s.status, s.message = "skipped", missing
+            log.info("%s: %s", source.name, missing)
+            return s
         try:
             for item in fetch_source(ctx):
                 if isinstance(item, Document):
@@ -453,12 +463,12 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
             where = cfg.github.api_url if isinstance(exc, Unreachable) else "the source"
             s.status, s.message = "unreachable", f"cannot reach {where}: {exc}"
         except RateLimited as exc:
-            s.status, s.message = "partial", f"GitHub rate limit reached before the list was read: {exc}"
+            s.status, s.message = "partial", f"stopped before the list was read: {exc}"
         except Stopped:
             s.status, s.message = "stopped", "stopped on request before the list was read"
         except Exception as exc:  # noqa: BLE001 - an adapter's failure is recorded, never raised
             log.debug("%s: adapter failed", source.name, exc_info=True)
-            s.status, s.message = "failed", f"{type(exc).__name__}: {exc}"
+            s.status, s.message = "failed", internal(exc, f"the {source.kind} adapter")
         if s.status != "running":
             kind = {"unreachable": "unreachable", "partial": "rate-limit", "stopped": "stopped"}.get(s.status, "failed")
             batch.problems.append(Problem(source.name, kind, s.message or s.status))
@@ -482,22 +492,63 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
     return s
 
 
+class CrawlLocked(Exception):
+    """Another crawl of the same registry is running: a second one would spend the API budget twice."""
+
+
+@contextmanager
+def crawl_lock(registry_path: Path) -> Iterator[None]:
+    """Hold `REGISTRY.crawl.lock` (an advisory lock the OS drops when the process dies) for one crawl;
+    CrawlLocked at once when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock (DuckDB's own file lock still keeps writes apart)
+        yield
+        return
+    path = Path(f"{registry_path}.crawl.lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole crawl
+    except OSError:
+        yield  # a folder we cannot write: opening the registry says so in its own words
+        return
+    try:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip()
+            raise CrawlLocked(f"another crawl of {registry_path} is running ({holder or 'pid unknown'}); this one "
+                              "stops so the API budget is not spent twice — wait for it, or stop it, then crawl "
+                              "again") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()}, since "
+                f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}")
+        f.flush()
+        yield
+    finally:
+        f.close()  # closing drops the lock
+
+
 def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | None = None,
           stop: threading.Event | None = None, trigger: str = "cli") -> list[SourceSummary]:
     """Crawl the named sources (all when None), one after the other; never raises for a source's failure.
 
     ``stop`` (set by a signal handler) ends the run cleanly: work in flight finishes and is written, the
     rest stays pending for the next run. ``trigger`` is recorded in `crawl_runs` (cli | schedule).
+    CrawlLocked (before anything is fetched) when another crawl of the same registry is running.
     """
     chosen = [cfg.source(n) for n in sources] if sources else list(cfg.sources)
     stop = stop or threading.Event()
     out = []
-    for source in chosen:
-        if stop.is_set():
-            break
-        out.append(_crawl_source(cfg, source, progress, stop, trigger))
-    if not stop.is_set():  # a stop asked for now; the next run sorts what this one appended
-        _compact_search(cfg)
+    with crawl_lock(cfg.registry_path):
+        for source in chosen:
+            if stop.is_set():
+                break
+            out.append(_crawl_source(cfg, source, progress, stop, trigger))
+        if not stop.is_set():  # a stop asked for now; the next run sorts what this one appended
+            _compact_search(cfg)
     return out
 
 

@@ -163,6 +163,9 @@ def crawl_job(cfg: Config, name: str, stop: threading.Event) -> list:
     log.info("%s: scheduled crawl starting", name)
     try:
         summaries = run.crawl(cfg, [name], stop=stop, trigger="schedule")
+    except run.CrawlLocked as exc:
+        log.warning("%s: scheduled crawl skipped: %s", name, exc)
+        return []
     except Exception as exc:  # noqa: BLE001 - a failed run must not end the scheduler (e.g. registry busy)
         log.error("%s: scheduled crawl failed: %s: %s", name, type(exc).__name__, exc)
         return []

@@ -14,7 +14,8 @@
 -- param: words = []           per term, the search_vocab ids of the words containing it; [] scans the text
 -- param: category = NULL      heading or category the project is listed under (substring)
 -- param: source = NULL        source name that lists the project
--- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix
+-- param: licence = NULL       openness verdict (open, restricted, proprietary, unknown) or licence id prefix;
+--   'open' leaves out projects a curator flagged not-open
 -- param: has_bom = false      only projects with at least one bill of materials
 -- param: maturity = NULL      only projects at least this far on concept < prototype < tested < production
 -- param: flag = []            only projects carrying every one of these curator flags ('any': at least one flag)
@@ -61,6 +62,8 @@ scored AS (
       AND ($source IS NULL OR list_contains(s.sources, $source))
       AND ($licence IS NULL OR s.openness = lower($licence)
            OR list_bool_or(list_transform(s.licences_lc, lambda x: starts_with(x, lower($licence)))))
+      -- a curator's not-open flag overrules an open verdict
+      AND NOT (coalesce(lower($licence) = 'open', false) AND list_contains(coalesce(fl.flags, []::VARCHAR[]), 'not-open'))
       AND (NOT $has_bom::BOOLEAN OR s.bom_files > 0)
       AND ($maturity IS NULL OR list_position(['concept', 'prototype', 'tested', 'production'], s.maturity)
                                 >= list_position(['concept', 'prototype', 'tested', 'production'], lower($maturity)))

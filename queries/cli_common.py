@@ -15,9 +15,14 @@ import typer
 from queries.output import Format, emit
 
 __all__ = ["app", "EXIT", "OhrError", "ConfigOpt", "DbOpt", "FormatOpt", "Format", "Stage", "emit", "load",
-           "db_path", "existing_db_path", "open_reader", "resolve_id", "lookup_id", "flag_kinds"]
+           "db_path", "existing_db_path", "open_reader", "resolve_id", "lookup_id", "flag_kinds", "MAX_ROWS",
+           "check_source", "checked"]
 
-EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5}
+EXIT = {"ok": 0, "internal": 1, "usage": 2, "user": 3, "partial": 4, "busy": 5, "crawling": 6}
+
+
+#: The largest --limit a command takes (row limits are 32-bit in the SQL; nobody reads a billion rows).
+MAX_ROWS = 1_000_000_000
 
 
 class OhrError(Exception):
@@ -53,6 +58,17 @@ def load(config: Path | None, db: Path | None) -> Any:
         return load_config(config, db)
     except ConfigError as exc:
         raise OhrError(str(exc)) from None
+
+
+def checked(cfg: Any, names: list[str] | None = None) -> Any:
+    """The config, once every (named) source's options are ones its kind takes; else a user error naming the key."""
+    from crawler.config import ConfigError
+
+    try:
+        cfg.check_sources(names)
+    except ConfigError as exc:
+        raise OhrError(str(exc)) from None
+    return cfg
 
 
 def db_path(config: Path | None, db: Path | None) -> Path:
@@ -141,3 +157,21 @@ def flag_kinds(kinds: list[str] | None) -> list[str]:
             raise OhrError(f"unknown flag kind {k!r}; kinds: {', '.join(KINDS)}, any")
         out.append(k)
     return out
+
+
+def check_source(con: Any, name: str | None, config: Path | None) -> None:
+    """A user error when no source of that name was ever crawled into the registry or is configured."""
+    if name is None:
+        return
+    known = {r[0] for r in con.execute("SELECT name FROM sources UNION SELECT DISTINCT source FROM source_records"
+                                       ).fetchall()}
+    if name in known:
+        return
+    try:
+        from crawler.config import ConfigError, load_config
+
+        known |= {s.name for s in load_config(config).sources}
+    except ConfigError:
+        pass
+    if name not in known:
+        raise OhrError(f"no source named {name!r} (known: {', '.join(sorted(known)) or 'none yet'})")

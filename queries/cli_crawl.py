@@ -9,7 +9,21 @@ from typing import Annotated, Any
 
 import typer
 
-from queries.cli_common import EXIT, ConfigOpt, DbOpt, Format, FormatOpt, OhrError, app, emit, load, open_reader
+from queries.cli_common import (
+    EXIT,
+    MAX_ROWS,
+    ConfigOpt,
+    DbOpt,
+    Format,
+    FormatOpt,
+    OhrError,
+    app,
+    check_source,
+    checked,
+    emit,
+    load,
+    open_reader,
+)
 
 
 # -- crawl ----------------------------------------------------------------------------------------
@@ -40,14 +54,24 @@ def crawl(
         for n in names:
             if not _has_source(cfg, n):
                 _unknown_source(cfg, n)
-    with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
-        summaries = run_crawl(cfg, names, progress=progress, stop=stop)
+    checked(cfg, names)  # a misspelt or mistyped option stops the crawl before any request
+    from crawler.run import CrawlLocked
+
+    try:
+        with reporting(quiet=quiet) as progress, _stop_on_signals() as stop:
+            summaries = run_crawl(cfg, names, progress=progress, stop=stop)
+    except CrawlLocked as exc:
+        raise OhrError(str(exc), EXIT["crawling"]) from None
     bad = False
     skipped = [n for n in (names or [x.name for x in cfg.sources]) if n not in {x.source for x in summaries}]
     if skipped:
         typer.echo(f"stopped before crawling: {', '.join(skipped)}", err=True)
         bad = True
     for s in summaries:
+        if s.status == "skipped":  # a credential the environment lacks: said once, not a failure
+            if not quiet:
+                typer.echo(summary_line(s))
+            continue
         if s.status in ("unreachable", "failed"):
             typer.echo(summary_line(s), err=True)
             bad = True
@@ -102,7 +126,7 @@ def runs(
     run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
     errors: Annotated[bool, typer.Option("--errors", help="list the problems recorded by the runs instead")]
     = False,
-    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="at most this many rows")] = 20,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -117,6 +141,7 @@ def runs(
     q = load_sql("_run_errors" if errors else "_runs")
     params = q.bind({"source": source, "run": run, "lim": limit})
     with open_reader(config, db) as con:
+        check_source(con, source, config)
         cur = con.execute(q.sql, params)
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
@@ -163,6 +188,7 @@ def schedule(
     for n in names or []:
         if not _has_source(cfg, n):
             _unknown_source(cfg, n)
+    checked(cfg, names)
     try:
         pairs = source_schedules(cfg, names)
         if not pairs:
@@ -222,5 +248,7 @@ def renormalize(config: ConfigOpt = None, db: DbOpt = None) -> None:
     cfg = load(config, db)
     if not cfg.registry_path.exists():
         raise RegistryMissing(f"no registry at {cfg.registry_path}; run `ohr crawl` first (or pass --db)")
+    with open_reader(config, db):
+        pass  # refuses a file that is not an ohr registry before anything writes to it
     counts = run(cfg, progress=lambda msg: typer.echo(msg, err=True))
     typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from queries.cli_common import (
+    MAX_ROWS,
     ConfigOpt,
     DbOpt,
     Format,
@@ -54,7 +55,7 @@ def open_writer(config: Path | None, db: Path | None) -> Iterator[Any]:
     from registry.curate import CurationError
     from registry.db import writer
 
-    with writer(existing_db_path(config, db)) as con:
+    with writer(existing_db_path(config, db), create=False) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
@@ -173,9 +174,8 @@ def set_(
         e = curate.set_field(con, pid, field, value, note, curator(by))
     typer.echo(f"{pid} {e['target']}: {_arrow(e['old_value'], e['new_value'])} (crawler: "
                f"{'∅' if e['crawler_value'] is None else e['crawler_value']})")
-    if e["target"].endswith("_licence"):
-        typer.echo(f"  openness is not re-derived from a corrected licence; if it changed: "
-                   f"ohr set {pid} openness open|restricted|proprietary --note …")
+    for f, (was, now) in e["derived"].items():
+        typer.echo(f"  {f}: {_arrow(was, now)} (follows the corrected licence)")
 
 
 @app.command()
@@ -197,6 +197,8 @@ def unset(
         pid = resolve_id(con, ref)
         e = curate.unset_field(con, pid, field, curator(by), note)
     typer.echo(f"{pid} {e['target']}: {_arrow(e['old_value'], e['new_value'])} (the crawler's value again)")
+    for f, (was, now) in e["derived"].items():
+        typer.echo(f"  {f}: {_arrow(was, now)}")
 
 
 @app.command()
@@ -283,7 +285,7 @@ def review(
     done_all: Annotated[bool, typer.Option("--done-all", help="mark the whole current queue reviewed")] = False,
     what: Annotated[str | None, typer.Option("--what", help="only: new, licence, maturity, bom, archived, status")]
     = None,
-    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="at most this many rows")] = 100,
     note: NoteOpt = None,
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -324,7 +326,7 @@ def review(
 def history(
     ref: RefArg,
     only: Annotated[str | None, typer.Option("--only", help="crawler or curator")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="only the last N entries")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, max=MAX_ROWS, help="only the last N entries")] = None,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
     db: DbOpt = None,

@@ -188,6 +188,27 @@ def _okh_extras(con: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any
     return extras
 
 
+def _check_writable(out: Path, folder: bool) -> None:
+    """A user error, before the export runs, when --out cannot be written (no such folder allowed, read-only,
+    /proc, a file where a folder should be)."""
+    try:
+        if folder:
+            out.mkdir(parents=True, exist_ok=True)
+            probe = out / ".ohr-write-test"
+            probe.touch()
+            probe.unlink()
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        existed = out.exists()
+        with out.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            out.unlink()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise OhrError(f"cannot write {out}: {why}; choose another --out") from None
+
+
 def _write_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
@@ -231,6 +252,8 @@ def export(
         raise OhrError("--flag/--no-flag filter the full export; a query selects its own rows")
     if fmt is ExportFormat.parquet and out is None:
         raise OhrError("parquet is binary: give --out FILE.parquet")
+    if out is not None:
+        _check_writable(out, folder=fmt is ExportFormat.okh and (out.is_dir() or not out.suffix))
     with open_reader(config, db) as con:
         if fmt is ExportFormat.parquet:
             import duckdb

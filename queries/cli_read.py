@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from queries.cli_common import (
+    MAX_ROWS,
     ConfigOpt,
     DbOpt,
     Format,
@@ -15,6 +16,8 @@ from queries.cli_common import (
     OhrError,
     Stage,
     app,
+    check_source,
+    checked,
     emit,
     existing_db_path,
     flag_kinds,
@@ -41,7 +44,7 @@ def search(
     = None,
     no_flag: Annotated[list[str] | None, typer.Option("--no-flag", help="hide projects flagged KIND (repeatable; "
                                                       "'any' hides every flagged one)")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, help="at most this many rows")] = 20,
     fmt: FormatOpt = Format.table,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -59,6 +62,7 @@ def search(
               "maturity": maturity.value if maturity else None, "lim": limit, "flag": flag_kinds(flag),
               "no_flag": flag_kinds(no_flag)}
     with open_reader(config, db) as con:
+        check_source(con, source, config)
         cols, rows = run_search(con, values)
     emit(cols, rows, fmt)
 
@@ -216,7 +220,7 @@ def sources(fmt: FormatOpt = Format.table, config: ConfigOpt = None, db: DbOpt =
     from queries.sqlfiles import load as load_sql
     from registry.db import RegistryMissing
 
-    cfg = load(config, db)
+    cfg = checked(load(config, db))
     q = load_sql("_sources")
     params = q.bind({"names": [s.name for s in cfg.sources], "kinds": [s.kind for s in cfg.sources]})
     try:

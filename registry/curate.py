@@ -229,13 +229,36 @@ def set_field(con: duckdb.DuckDBPyConnection, pid: str, field: str, value: str, 
         raise CurationError("a correction needs a --note saying why (or where the right value comes from)")
     clean = _validate(field, value)
     old = _current(con, "v_projects", pid, field)
+    before = {f: _current(con, "v_projects", pid, f) for f in DERIVED}
     at = _now()
-    upsert(con, "corrections", [{"project_id": pid, "field": field, "value": clean, "note": note.strip(),
-                                 "set_by": by, "set_at": at}], key=["project_id", "field"])
+    row: dict[str, Any] = {"project_id": pid, "field": field, "value": clean, "note": note.strip(), "set_by": by,
+                           "set_at": at}
+    if field.endswith("_licence"):  # its verdicts, so openness and copyleft follow the corrected licence
+        from registry.normalize.licence import copyleft, openness
+
+        row |= {"openness": openness(clean) if clean else None, "copyleft": copyleft(clean) if clean else None}
+    upsert(con, "corrections", [row], key=["project_id", "field"])
     entry = _entry("set", pid, by, at, field, old, clean, note.strip())
     _audit(con, [entry])
     _reindex(con, pid)
-    return entry | {"crawler_value": _current(con, "v_projects_crawled", pid, field)}
+    return entry | {"crawler_value": _current(con, "v_projects_crawled", pid, field),
+                    "derived": _derived_changes(con, pid, before, field)}
+
+
+#: Fields v_projects derives from others (a licence's verdicts): `ohr set` says when a correction moved them.
+DERIVED = ("openness", "copyleft")
+
+
+def _derived_changes(con: duckdb.DuckDBPyConnection, pid: str, before: dict[str, str | None],
+                     field: str) -> dict[str, tuple[str | None, str | None]]:
+    """The derived fields a correction of ``field`` changed, as field -> (before, after)."""
+    out = {}
+    for f in DERIVED:
+        if f != field:
+            after = _current(con, "v_projects", pid, f)
+            if after != before[f]:
+                out[f] = (before[f], after)
+    return out
 
 
 def unset_field(con: duckdb.DuckDBPyConnection, pid: str, field: str, by: str,
@@ -246,11 +269,12 @@ def unset_field(con: duckdb.DuckDBPyConnection, pid: str, field: str, by: str,
     row = con.execute("SELECT value FROM corrections WHERE project_id = ? AND field = ?", [pid, field]).fetchone()
     if row is None:
         raise CurationError(f"{pid} has no correction of {field}")
+    before = {f: _current(con, "v_projects", pid, f) for f in DERIVED}
     con.execute("DELETE FROM corrections WHERE project_id = ? AND field = ?", [pid, field])
     entry = _entry("unset", pid, by, _now(), field, row[0], _current(con, "v_projects_crawled", pid, field), note)
     _audit(con, [entry])
     _reindex(con, pid)
-    return entry
+    return entry | {"derived": _derived_changes(con, pid, before, field)}
 
 
 # -- merges ----------------------------------------------------------------------------------------

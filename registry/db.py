@@ -15,8 +15,12 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "NotARegistry",
     "RegistryBusy",
+    "RegistryError",
     "RegistryMissing",
+    "RegistryTooNew",
+    "RegistryUnopenable",
     "SCHEMA_VERSION",
     "file_stamp",
     "given_path",
@@ -29,12 +33,28 @@ __all__ = [
 ]
 
 
-class RegistryMissing(Exception):
+class RegistryError(Exception):
+    """A registry file that cannot be used as asked; the message says what to do (the CLI prints it as is)."""
+
+
+class RegistryMissing(RegistryError):
     """The registry file does not exist yet."""
 
 
-class RegistryBusy(Exception):
+class RegistryBusy(RegistryError):
     """Another process held the registry longer than we were willing to wait."""
+
+
+class NotARegistry(RegistryError):
+    """The file is a DuckDB database (or an empty file) that ohr did not create: ohr never writes into it."""
+
+
+class RegistryUnopenable(RegistryError):
+    """The path cannot hold or open a registry: not a DuckDB file (corrupt, truncated), a folder, no permission."""
+
+
+class RegistryTooNew(RegistryError):
+    """The registry was written by a newer ohr whose schema this one does not know."""
 
 
 def now() -> datetime:
@@ -92,13 +112,42 @@ def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection
             return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise
+                raise _unopenable(path, exc) from None
             if time.monotonic() >= deadline:
                 raise RegistryBusy(
                     f"registry {path} is locked by another process (waited {wait:.0f} s)"
                 ) from None
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
+
+
+def _unopenable(path: Path, exc: BaseException) -> RegistryError:
+    """The user-facing error for a registry path DuckDB (or the file system) refused, saying what to do."""
+    text = str(exc)
+    if "not a valid DuckDB database" in text:
+        return RegistryUnopenable(f"{path} is not a DuckDB database (corrupt, truncated or another kind of file); "
+                                  "pass --db with your registry file, or a new file name for `ohr crawl`")
+    why = getattr(exc, "strerror", None) or text.split(": ")[-1].strip().rstrip(".")
+    return RegistryUnopenable(f"cannot open the registry at {path}: {why}; pass --db with a file in a folder "
+                              "you can write to")
+
+
+def _check_is_registry(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The file's schema version; NotARegistry when it holds tables but not ohr's (0 for a file with none)."""
+    version = schema_version(con)
+    if version == 0:
+        (tables,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+                                ).fetchone()  # type: ignore[misc]
+        (views,) = con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal "
+                               "AND database_name = current_database()").fetchone()  # type: ignore[misc]
+        if tables or views:
+            raise NotARegistry(f"{path} is a DuckDB database but not an ohr registry (no schema_version table); "
+                               "ohr will not write into it: pass --db with your registry file, or a new file name "
+                               "for `ohr crawl`")
+    elif version > SCHEMA_VERSION:
+        raise RegistryTooNew(f"registry {path} has schema {version}, newer than this ohr understands "
+                             f"({SCHEMA_VERSION}); upgrade ohr")
+    return version
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -129,7 +178,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
         )
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise RegistryTooNew(
             f"registry schema {current} is newer than this ohr understands ({SCHEMA_VERSION}); upgrade ohr"
         )
     # every file not applied yet, not just those above the highest: numbers are reserved per feature,
@@ -166,15 +215,33 @@ def file_stamp(path: str | Path) -> tuple[Any, ...]:
 
 
 @contextmanager
-def writer(path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection held only for one batch, then closed so readers can get in."""
+def writer(path: str | Path, wait: float | None = None, create: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection held only for one batch, then closed so readers can get in.
+
+    ``create`` lets a new or empty (0-byte) file become a registry (`ohr crawl`); a DuckDB file ohr did not
+    create is refused either way, before anything is written to it.
+    """
     p = Path(path)
-    if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    if not p.exists() and not create:
+        raise RegistryMissing(f"no registry at {p}; run `ohr crawl` first (or pass --db)")
+    try:
+        if p.parent and not p.parent.exists():
+            p.parent.mkdir(parents=True, exist_ok=True)
+        if p.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        if p.exists() and p.stat().st_size == 0 and not Path(f"{p}.wal").exists():
+            if not create:
+                raise NotARegistry(f"{p} is an empty file, not an ohr registry; run `ohr crawl --db {p}` to make "
+                                   "it one")
+            p.unlink()  # an empty file (`touch registry.duckdb`) holds nothing: DuckDB starts it afresh
+    except OSError as exc:
+        raise _unopenable(p, exc) from None
     con = _open(p, read_only=False, wait=_wait_seconds(60.0) if wait is None else wait)
     try:
         key = str(p.resolve())
         if key not in _migrated:
+            if _check_is_registry(con, p) == 0 and not create:
+                raise NotARegistry(f"{p} holds no ohr registry yet; run `ohr crawl --db {p}` first")
             migrate(con)
             _migrated.add(key)
         yield con
@@ -188,11 +255,17 @@ def reader(path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckD
     p = Path(path)
     if not p.exists():
         raise RegistryMissing(f"no registry at {p}; run `ohr crawl` first (or pass --db)")
+    if p.is_dir():
+        raise _unopenable(p, IsADirectoryError(21, "it is a folder"))
+    if p.stat().st_size == 0 and not Path(f"{p}.wal").exists():
+        raise NotARegistry(f"{p} is an empty file, not an ohr registry; run `ohr crawl --db {p}` to make it one")
     con = _open(p, read_only=True, wait=_wait_seconds(30.0) if wait is None else wait)
     try:
-        if _pending(con):
+        if _check_is_registry(con, p) == 0:
+            raise NotARegistry(f"{p} holds no ohr registry yet; run `ohr crawl --db {p}` first")
+        if _pending(con):  # an older registry: upgraded in place (the only write a read command makes)
             con.close()
-            with writer(p):
+            with writer(p, create=False):
                 pass
             con = _open(p, read_only=True, wait=_wait_seconds(30.0) if wait is None else wait)
         yield con

@@ -27,7 +27,9 @@ def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
     r = run_ohr("set", ZEPHYR, "licence", "cern-ohl-s-2.0", "--note", "LICENSE in v2 branch", "--by", "ana",
                 "--config", str(cfg))
     assert r.code == 0, r.err
-    assert f"hardware_licence: {hw or '∅'} → CERN-OHL-S-2.0" in r.out and "ohr set" in r.out  # openness hint
+    assert f"hardware_licence: {hw or '∅'} → CERN-OHL-S-2.0" in r.out
+    # openness follows the corrected licence at once (issue 17), and the command says so
+    assert opn == "open" or f"openness: {opn} → open (follows the corrected licence)" in r.out, r.out
     assert run_ohr("set", ZEPHYR, "maturity", "Tested", "-n", "video of a 48 h run", "--config", str(cfg)).code == 0
     assert run_ohr("set", ZEPHYR, "openness", "open", "-n", "CERN-OHL-S", "--config", str(cfg)).code == 0
 
@@ -63,7 +65,7 @@ def test_correction_wins_over_recrawl_and_unset_restores(crawled, run_ohr):
         ("ana", "set", "name", "Zephyr Ventilator", "Zephyr (curated)"),
         ("ana", "set", "hardware_licence", hw, "CERN-OHL-S-2.0"),
         (log[2][0], "set", "maturity", mat, "tested"),
-        (log[3][0], "set", "openness", opn, "open"),
+        (log[3][0], "set", "openness", "open", "open"),  # already open: it followed the corrected licence
         ("bo", "unset", "name", "Zephyr (curated)", "Zephyr Mk2"),
     ]
 

@@ -39,7 +39,7 @@ def test_newer_file_is_refused(tmp_path):
     with regdb.writer(path) as con:
         con.execute("INSERT INTO schema_version VALUES (9999, 'future', now())")
     regdb._migrated.clear()
-    with pytest.raises(RuntimeError, match="newer than this ohr"):
+    with pytest.raises(regdb.RegistryTooNew, match="newer than this ohr"):
         with regdb.writer(path):
             pass
     regdb._migrated.clear()

@@ -172,7 +172,8 @@ def test_a_migration_numbered_below_the_registry_is_still_applied(tmp_path, monk
 
     path = tmp_path / "r.duckdb"
     real = regdb._migrations()
-    monkeypatch.setattr(regdb, "_migrations", lambda: [m for m in real if m[0] != 4])
+    # 0017 alters 0004's tables, so it waits for 0004 too
+    monkeypatch.setattr(regdb, "_migrations", lambda: [m for m in real if m[0] not in (4, 17)])
     regdb._migrated.discard(str(path.resolve()))
     with regdb.writer(path):
         pass
