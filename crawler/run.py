@@ -74,6 +74,11 @@ class SourceSummary:
     rate_remaining: int | None = None
     rate_reset_at: float | None = None
     rate_waited: float = 0.0
+    graphql_queries: int = 0
+    graphql_points: int = 0
+    graphql_remaining: int | None = None
+    raw_requests: int = 0
+    graphql_waited: float = 0.0
     message: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -105,6 +110,10 @@ def summary_line(s: SourceSummary) -> str:
             + f"); {s.requests} requests ({s.not_modified} not modified)")
     if s.rate_remaining is not None:
         line += f"; rate limit left {s.rate_remaining}"
+    if s.graphql_queries:
+        line += (f"; GraphQL {s.graphql_queries} queries, {s.graphql_points} points"
+                 + (f" ({s.graphql_remaining} left)" if s.graphql_remaining is not None else "")
+                 + f", {s.raw_requests} raw downloads")
     if s.rate_waited:
         line += f"; waited {s.rate_waited:.0f} s for rate limits"
     return line + f"; {s.seconds:.1f} s"
@@ -310,8 +319,9 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     docs: dict[str, dict[str, Document]] = {}
     fetched: dict[str, datetime] = {}
     gone: dict[str, datetime] = {}
-    for url, kind, pid, status, etag, last_modified, path, fetched_at in con.execute(
-        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at FROM documents "
+    heads: dict[str, str] = {}
+    for url, kind, pid, status, etag, last_modified, path, fetched_at, sha in con.execute(
+        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at, sha FROM documents "
         "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
         [ids],
     ).fetchall():
@@ -320,6 +330,8 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
                                                  project_id=pid, path=path)
         if kind == "repo":
             fetched[pid] = fetched_at
+            if sha and status == 200:
+                heads[pid] = sha
             if status == 404:
                 gone[pid] = fetched_at
     pushed = dict(con.execute(
@@ -328,11 +340,29 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
     horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
     skip = {pid for pid, at in gone.items() if at > horizon}
-    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid)) for pid, name in pairs if pid not in skip]
+    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid))
+               for pid, name in pairs if pid not in skip]
     # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
     # finishes what the last run left and then rotates fairly through the rest
     targets.sort(key=lambda t: (t.project_id in fetched, fetched.get(t.project_id) or datetime.min, t.project_id))
     return targets, len(skip)
+
+
+def _take(batch: _Batch, s: SourceSummary, res: Any) -> None:
+    """Buffer one repository's result for the next write and count its outcome."""
+    batch.docs.extend(res.documents)
+    batch.problems.extend(res.problems)
+    s.problems.extend(res.problems)
+    if res.outcome != "unchanged" or any(not d.not_modified for d in res.documents):
+        batch.repo_projects.add(res.target.project_id)  # an unchanged repository's project is not derived again
+    if res.outcome == "new":
+        s.repos_new += 1
+    elif res.outcome in ("changed", "moved"):
+        s.repos_changed += 1
+    elif res.outcome == "unchanged":
+        s.repos_unchanged += 1
+    if res.outcome == "failed":
+        s.failed += 1
 
 
 def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary,
@@ -344,6 +374,62 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
     s.repos = len(targets) + s.repos_skipped
     if not targets:
         return
+    if cfg.github.graphql and cfg.github.token:  # GraphQL refuses anonymous calls: without a token, REST
+        from crawler.github_graphql import GraphQLUnavailable
+
+        try:
+            _enrich_graphql(cfg, ctx, batch, s, targets, progress, stop)
+            return
+        except GraphQLUnavailable as exc:
+            log.warning("%s: %s; enriching through the REST API instead", s.source, exc)
+    _enrich_rest(cfg, gh, ctx, batch, s, targets, progress, stop)
+
+
+def _enrich_graphql(cfg: Config, ctx: Context, batch: _Batch, s: SourceSummary, targets: list,
+                    progress: Progress | None, stop: threading.Event) -> None:
+    """Enrich through GraphQL batches (crawler/github_graphql.py); raises GraphQLUnavailable before any result
+    when the host has no GraphQL, so the REST path can take over."""
+    from crawler.github_graphql import GraphQLClient, enrich_all
+
+    client = GraphQLClient(cfg.github, stop=stop)
+    done = 0
+    if progress:
+        progress(s.source, 0, len(targets))
+
+    def take(res: Any) -> None:
+        nonlocal done
+        _take(batch, s, res)
+        done += 1
+
+    def tick() -> None:
+        if progress:
+            progress(s.source, done, len(targets))
+        if len(batch.repo_projects) >= BATCH_REPOS or time.monotonic() - batch.written_at >= BATCH_SECONDS:
+            _note_graphql(s, client)
+            batch.flush_soon()
+
+    try:
+        out = enrich_all(ctx, client, targets, take, stop, max_batch=max(1, cfg.github.graphql_batch), tick=tick)
+    finally:
+        client.close()
+        _note_graphql(s, client)
+    s.repos_pending = len(out.pending)
+    if out.stop_reason:
+        s.status = "stopped" if stop.is_set() else "partial"
+        s.message = f"{out.stop_reason}; {len(out.pending)} repositories left pending for the next run"
+        log.warning("%s: %s", s.source, s.message)
+
+
+def _note_graphql(s: SourceSummary, client: Any) -> None:
+    """GraphQL's counters in the run's summary: queries and raw downloads are requests; points are its budget."""
+    s.graphql_queries, s.graphql_points, s.raw_requests = client.queries, client.points, client.raw_requests
+    s.graphql_remaining, s.graphql_waited = client.remaining, client.rate_waited
+
+
+def _enrich_rest(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary, targets: list,
+                 progress: Progress | None, stop: threading.Event) -> None:
+    from crawler.github_repos import enrich_repo
+
     gh.refresh_budget()
     queue = deque(targets)
     done = 0
@@ -388,18 +474,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     s.failed += 1
                     done += 1
                     continue
-                batch.docs.extend(res.documents)
-                batch.problems.extend(res.problems)
-                s.problems.extend(res.problems)
-                batch.repo_projects.add(res.target.project_id)
-                if res.outcome == "new":
-                    s.repos_new += 1
-                elif res.outcome in ("changed", "moved"):
-                    s.repos_changed += 1
-                elif res.outcome == "unchanged":
-                    s.repos_unchanged += 1
-                if res.outcome == "failed":
-                    s.failed += 1
+                _take(batch, s, res)
                 done += 1
             if progress and finished:
                 progress(s.source, done, len(targets))
@@ -416,7 +491,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
 
 def _note_client(s: SourceSummary, gh: GitHubClient) -> None:
     s.requests, s.not_modified = gh.requests, gh.not_modified
-    s.rate_remaining, s.rate_reset_at, s.rate_waited = gh.remaining, gh.reset_at, gh.rate_waited
+    s.rate_remaining, s.rate_reset_at, s.rate_waited = gh.remaining, gh.reset_at, gh.rate_waited + s.graphql_waited
 
 
 # -- one source -----------------------------------------------------------------------------------
