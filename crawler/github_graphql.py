@@ -730,7 +730,8 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
     for i in range(0, len(work), size):
         queue.append(work[i:i + size])
     running: dict[Future, list[RepoTarget]] = {}
-    successes = 0
+    successes = taken = 0
+    unavailable: GraphQLUnavailable | None = None
     with ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql") as pool:
         while queue or running:
             while queue and len(running) < client.in_flight and out.stop_reason is None:
@@ -767,17 +768,28 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
                     out.stop_reason = out.stop_reason or str(exc)
                     queue.appendleft(chunk)
                     continue
-                except (QueryFailed, GraphQLUnavailable) as exc:
+                except GraphQLUnavailable as exc:
+                    if not taken:  # the host has no GraphQL at all: the caller enriches through REST
+                        unavailable = exc
+                        out.stop_reason = out.stop_reason or str(exc)
+                    for t in chunk if taken else ():
+                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
+                                        outcome="failed"))
+                    continue
+                except QueryFailed as exc:
                     for t in chunk:
                         take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
                                         outcome="failed"))
                     continue
                 for res in results:
                     take(res)
+                taken += len(results)
                 successes += 1
                 if size < max_batch and successes >= 2:
                     size, successes = min(max_batch, size * 2), 0
             if tick:
                 tick()
+    if unavailable is not None and not taken and not same:
+        raise unavailable
     out.pending = [t for chunk in queue for t in chunk]
     return out
