@@ -119,9 +119,12 @@ def crawled_graphql(tmp_path, monkeypatch, run_ohr):
         yield db, gh, run_ohr, cfg
 
 
+DOC_TIMES = "SELECT url, fetched_at FROM documents WHERE doc_kind IN ('repo', 'tree', 'readme', 'file')"
+
+
 def test_recrawl_skips_unchanged_and_refetches_a_changed_one(crawled_graphql) -> None:
     db, gh, run_ohr, cfg = crawled_graphql
-    before = dict(rows(db, "SELECT url, fetched_at FROM documents WHERE doc_kind IN ('repo', 'tree', 'readme', 'file')"))
+    before = dict(rows(db, DOC_TIMES))
     vent = gh.repos["pub/ventmon"]
     vent.files["design/VentMon BOM.csv"] = b"Qty,Part\n1,ESP32\n2,Sensor\n4,Valve\n"
     vent.pushed_at = "2021-02-01T00:00:00Z"
@@ -133,9 +136,10 @@ def test_recrawl_skips_unchanged_and_refetches_a_changed_one(crawled_graphql) ->
     assert [e["repositories"] for e in heads] == [3]  # one HEAD check for all three repositories
     batches = [e for e in asked if "tree: object" in e["query"]]
     assert [e["repositories"] for e in batches] == [1]  # only the changed one is fetched again
-    after = dict(rows(db, "SELECT url, fetched_at FROM documents WHERE doc_kind IN ('repo', 'tree', 'readme', 'file')"))
+    after = dict(rows(db, DOC_TIMES))
     moved = {u for u in before if before[u] != after.get(u)}
-    assert moved and all("/pub/ventmon" in u.lower() for u in moved)  # unchanged repositories' documents stay as they were
+    # unchanged repositories' documents stay as they were
+    assert moved and all("/pub/ventmon" in u.lower() for u in moved)
     assert rows(db, "SELECT count(*) FROM bom_lines b JOIN projects p ON p.id = b.project_id "
                     "WHERE p.repo_full_name = 'Pub/VentMon'") == [(3,)]
     out = r.out + r.err
