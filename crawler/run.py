@@ -219,7 +219,7 @@ class _Batch:
                 touched.update(r[0] for r in rows)
             if touched:
                 derive.derive_repos(con, touched)
-                derive_normalized(con, touched)
+                derive_normalized(con, touched, same_inputs_skip=True)
                 derive.refresh_projects(con, touched)
             # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
             changes.record_changes(con, touched, run_id=self.run_id)
