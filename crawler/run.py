@@ -185,6 +185,7 @@ class _Batch:
         if not (self.docs or self.records or self.problems or self.repo_projects or final or then):
             return None
         ts = now()
+        same_records: set[str] = set()
         result = None
         with writer(self.cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
@@ -206,7 +207,13 @@ class _Batch:
                         by_doc.setdefault(r.document_url, []).append(r)
                 for u, recs in by_doc.items():
                     self.record_hashes[u] = derive.digest_records(recs, self.record_hashes.get(u))
-                derive.remember_record_digests(con, {u: self.record_hashes[u].hexdigest() for u in by_doc})
+                digests = {u: self.record_hashes[u].hexdigest() for u in by_doc}
+                before = dict(con.execute("SELECT document_url, digest FROM record_digests "
+                                          "WHERE document_url IN (SELECT UNNEST($1::VARCHAR[]))",
+                                          [list(digests)]).fetchall())
+                # a document whose records are all the ones stored last time: its projects need no deriving again
+                same_records = {u for u, d in digests.items() if before.get(u) == d}
+                derive.remember_record_digests(con, digests)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:
@@ -216,7 +223,14 @@ class _Batch:
                     [self.source.name, [r.key for r in self.records]],
                 ).fetchall()
                 self.project_ids.update(r[0] for r in rows)
-                touched.update(r[0] for r in rows)
+                changed_keys = [r.key for r in self.records if r.document_url not in same_records]
+                if len(changed_keys) == len(self.records):
+                    touched.update(r[0] for r in rows)
+                elif changed_keys:
+                    touched.update(r[0] for r in con.execute(
+                        "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
+                        "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, changed_keys],
+                    ).fetchall())
             if touched:
                 derive.derive_repos(con, touched)
                 derive_normalized(con, touched, same_inputs_skip=True)
