@@ -28,10 +28,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from crawler.base import Context, Document, Problem
+from crawler.base import Context
 from crawler.config import GitHubConfig
 from crawler.github import RateLimited, Stopped, Unreachable
 from crawler.github_repos import RepoResult, RepoTarget, _same_instant, wanted_files
+from registry.model import Document, Problem
 
 __all__ = ["GraphQLClient", "GraphQLUnavailable", "TooHeavy", "check_heads", "enrich_all", "enrich_batch",
            "graphql_url", "raw_base"]
