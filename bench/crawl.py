@@ -51,7 +51,7 @@ def _server(log: Path, latency_ms: int, extra_root: Path | None = None) -> tuple
     proc = subprocess.Popen(
         [sys.executable, str(SHARED / "tools" / "fake_github.py"), *roots,
          "--port", "0", "--latency-ms", str(latency_ms), "--log", str(log)],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=open(log.with_suffix(".stderr"), "w"), text=True)  # noqa: SIM115
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "listening on" not in line:
