@@ -291,6 +291,9 @@ class GraphQLClient:
             types = {e.get("type") for e in errors if isinstance(e, dict)}
             message = str(body.get("message") or "; ".join(str(e.get("message")) for e in errors if
                                                           isinstance(e, dict)))[:300]
+            token = self.cfg.token or ""
+            if len(token) >= 8 and token in message:  # a host echoing the token back never gets it into a message
+                message = message.replace(token, "***")
             data = body.get("data") if isinstance(body.get("data"), dict) else None
             self._note(r.headers, (data or {}).get("rateLimit"))
             if status == 401 or (status in (404, 405, 501) and data is None):
@@ -688,7 +691,8 @@ def _store_blob(ctx: Context, item: tuple[_Repo, str, str, int], status: int, co
 # -- recrawl by HEAD oid -------------------------------------------------------------------------
 def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[RepoTarget], list[RepoTarget]]:
     """(moved on, unchanged) among repositories fetched before: one query per CHECK_BATCH asks HEAD oid and
-    pushedAt only. Missing or renamed ones count as moved on (the full fetch records what happened)."""
+    pushedAt only. Missing ones count as moved on (the full fetch records what happened); a renamed one whose
+    HEAD is the stored one is unchanged (the rename was recorded when it was first seen)."""
     moved: list[RepoTarget] = []
     same: list[RepoTarget] = []
     for i in range(0, len(targets), CHECK_BATCH):
@@ -697,7 +701,7 @@ def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[
         answer = client.query(text, variables)
         for j, t in enumerate(chunk):
             node = answer.data.get(f"r{j}")
-            if not isinstance(node, dict) or (node.get("nameWithOwner") or "").lower() != t.full_name.lower():
+            if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened
                 moved.append(t)
                 continue
             oid = ((node.get("defaultBranchRef") or {}).get("target") or {}).get("oid")

@@ -106,6 +106,12 @@ def test_a_renamed_repository_is_followed_and_recorded(crawled_graphql) -> None:
     assert rows(db, "SELECT project_id FROM project_urls WHERE url = 'https://github.com/jul/zephyr-ventilator'") \
         == [("github.com/jul/zephyr",)]
     assert ("moved",) in rows(db, "SELECT kind FROM crawl_errors")
+    # the next crawl finds its HEAD where it was: nothing fetched again, still recorded as moved
+    n = len(gh.gql_log)
+    r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 0, r.out + r.err
+    assert not [e for e in gh.gql_log[n:] if "tree: object" in e["query"]]
+    assert rows(db, "SELECT status FROM repos WHERE project_id = 'github.com/jul/zephyr'") == [("moved",)]
 
 
 @pytest.fixture
