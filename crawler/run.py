@@ -442,7 +442,6 @@ def _note_graphql(s: SourceSummary, client: Any) -> None:
 
 def _enrich_rest(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary, targets: list,
                  progress: Progress | None, stop: threading.Event) -> None:
-    from crawler.github_repos import enrich_repo
 
     gh.refresh_budget()
     queue = deque(targets)
