@@ -1,9 +1,13 @@
-"""Crawl cost and speed against ../shared/tools/fake_github.py: requests per repository and wall time ÷ latency bound.
+"""Crawl cost and speed against ../shared/tools/fake_github.py: points per repository and wall time ÷ latency bound.
 
-Starts the corpus server with `--latency-ms 100 --log FILE` on a free port, crawls the shipped
-config.toml into a temporary registry (token set, OHR_GITHUB_API_URL pointed at the server) once at
-`[github] concurrency` and once at concurrency 1, each time a first crawl then an unchanged re-crawl,
-and counts from the server's log what was spent. The latency bound is requests × latency ÷ concurrency.
+First table: every repository of ../shared/corpus, through GraphQL batches and through REST, side by side.
+A list naming all of them (made in a temporary folder the server reads as a second corpus root, never in the
+repository) is crawled by one `github-list` source, a first crawl then an unchanged re-crawl per path, each
+path on a fresh server (`--latency-ms 100 --log FILE`) and registry. From the server's log: requests, points
+spent on enrichment (GraphQL points; counted REST requests), points spent reading the list itself, 304s, raw
+downloads (free), and wall ÷ bound, the bound being requests × latency ÷ connections.
+
+Second table: the shipped config.toml at `[github] concurrency` and at concurrency 1 (REST and GraphQL).
 
 The corpus reaches only 13 repositories from config.toml, too few for the bound to be approached (each
 repository is a chain of dependent requests, each source a few registry writes), so a second table
@@ -28,11 +32,26 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 
-def _server(log: Path, latency_ms: int) -> tuple[subprocess.Popen, str]:
+LIST_REPO = "ohr-bench/all-corpus"
+
+
+def all_corpus_list(root: Path) -> tuple[Path, int]:
+    """A corpus root holding one list repository that links every repository of ../shared/corpus; (root, count)."""
+    names = sorted(json.loads(m.read_text())["repo"] for m in (SHARED / "corpus").glob("*/*/meta.json"))
+    lines = "\n".join(f"* [{n.split('/')[1]}](https://github.com/{n}): a project" for n in names)
+    folder = root / "lists" / "ohr-bench__all-corpus"
+    (folder / "files").mkdir(parents=True, exist_ok=True)
+    (folder / "meta.json").write_text(json.dumps({"repo": LIST_REPO, "default_branch": "main"}))
+    (folder / "files" / "README.md").write_text(f"# Every corpus repository\n\n## Projects\n\n{lines}\n")
+    return root, len(names)
+
+
+def _server(log: Path, latency_ms: int, extra_root: Path | None = None) -> tuple[subprocess.Popen, str]:
+    roots = ["--corpus", str(SHARED / "corpus")] + (["--corpus", str(extra_root)] if extra_root else [])
     proc = subprocess.Popen(
-        [sys.executable, str(SHARED / "tools" / "fake_github.py"), "--corpus", str(SHARED / "corpus"),
+        [sys.executable, str(SHARED / "tools" / "fake_github.py"), *roots,
          "--port", "0", "--latency-ms", str(latency_ms), "--log", str(log)],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=open(log.with_suffix(".stderr"), "w"), text=True)  # noqa: SIM115
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "listening on" not in line:
@@ -72,12 +91,45 @@ def _phase(cfg, log, latency_ms: int, rtt: float | None = None) -> dict:
     api = [x for x in lines if not x["path"].startswith("/rate_limit")]
     repos = sum(s.repos for s in summaries)
     counted = sum(1 for x in lines if x["counted"])
+    listing = [x for x in lines if LIST_REPO in x["path"] or "/contents/" in x["path"] and "?ref=" not in x["path"]
+               and x.get("method") != "POST"]
+    gql = [x for x in lines if x.get("resource") == "graphql" or x.get("method") == "POST"]
     conc = max(1, cfg.github.concurrency)
     bound = len(api) * latency_ms / 1000 / conc
     rtt_bound = len(api) * (rtt if rtt else latency_ms / 1000) / conc
-    return {"rtt_bound": rtt_bound, "rtt": rtt, "repos": repos, "requests": len(lines), "counted": counted,
+    list_points = sum(1 for x in listing if x["counted"])
+    points = sum(x.get("points", int(bool(x["counted"]))) for x in lines)
+    return {"rtt_bound": rtt_bound, "rtt": rtt, "repos": repos, "requests": len(api), "counted": counted,
             "not_modified": sum(1 for x in lines if x["status"] == 304), "wall": wall, "bound": bound,
+            "points": points, "list_points": list_points, "enrich_points": points - list_points,
+            "queries": len(gql), "raw": sum(1 for x in lines if x["path"].startswith("/raw/")),
             "status": ",".join(sorted({s.status for s in summaries}))}
+
+
+def run_all_corpus(graphql: bool, latency_ms: int, tmp: Path, concurrency: int | None = None) -> tuple[dict, dict]:
+    """A first crawl and an unchanged re-crawl of every corpus repository, through GraphQL or REST."""
+    from crawler.config import load_config
+
+    mode = "graphql" if graphql else "rest"
+    root, _ = all_corpus_list(tmp / "extra-corpus")
+    log = tmp / f"all-{mode}.jsonl"
+    proc, url = _server(log, latency_ms, root)
+    try:
+        os.environ.pop("OHR_GITHUB_API_URL", None)
+        os.environ["GITHUB_TOKEN"] = "bench-token"
+        path = tmp / f"all-{mode}.toml"
+        path.write_text(f'[github]\napi_url = "{url}"\ngraphql = {str(graphql).lower()}\n'
+                        + (f"concurrency = {concurrency}\n" if concurrency else "")
+                        + f'[registry]\npath = "all-{mode}.duckdb"\n[[sources]]\nname = "all-corpus"\n'
+                        f'kind = "github-list"\nrepo = "{LIST_REPO}"\n', encoding="utf-8")
+        cfg = load_config(path)
+        rtt = _round_trip(url)
+        first = _phase(cfg, log, latency_ms, rtt)
+        again = _phase(cfg, log, latency_ms, rtt)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return first, again
 
 
 def run(concurrency: int, latency_ms: int, tmp: Path) -> tuple[dict, dict]:
@@ -144,12 +196,30 @@ def _table(title: str, rows: list) -> None:
     print()
 
 
+def _side_by_side(title: str, rows: list) -> None:
+    print(title)
+    head = (f"{'path':<8} {'phase':<18} {'repos':>5} {'requests':>8} {'queries':>7} {'raw':>4} {'304s':>5} "
+            f"{'points':>6} {'points/repo':>11} {'list pts':>8} {'wall s':>7} {'bound s':>7} {'wall/bound':>10} "
+            f"{'wall/rtt-bound':>14}  status")
+    print(head)
+    print("-" * len(head))
+    for path, phase, m in rows:
+        per = m["enrich_points"] / m["repos"] if m["repos"] else float("nan")
+        ratio = m["wall"] / m["bound"] if m["bound"] else float("nan")
+        rtt_ratio = m["wall"] / m["rtt_bound"] if m["rtt_bound"] else float("nan")
+        print(f"{path:<8} {phase:<18} {m['repos']:>5} {m['requests']:>8} {m['queries']:>7} {m['raw']:>4} "
+              f"{m['not_modified']:>5} {m['enrich_points']:>6} {per:>11.3f} {m['list_points']:>8} {m['wall']:>7.2f} "
+              f"{m['bound']:>7.2f} {ratio:>10.2f} {rtt_ratio:>14.2f}  {m['status']}")
+    print()
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print requests per repository and wall ÷ latency bound at concurrency N and 1."""
+    """Print points per repository and wall ÷ latency bound, GraphQL and REST side by side."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=None, help="default: [github] concurrency of config.toml")
-    ap.add_argument("--synthetic", type=int, default=80, help="repositories in the synthetic list (0: skip)")
+    ap.add_argument("--config-toml", action="store_true", help="also crawl config.toml at concurrency N and 1")
+    ap.add_argument("--synthetic", type=int, default=0, help="repositories in a synthetic REST list (0: skip)")
     args = ap.parse_args(argv)
     corpus = (SHARED / "tools" / "fake_github.py").exists()
     if not corpus:
@@ -157,23 +227,35 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.config import load_config
 
     n = args.concurrency or load_config(ROOT / "config.toml").github.concurrency
-    rows, synth = [], []
+    side, rows, synth = [], [], []
     with tempfile.TemporaryDirectory(prefix="ohr-bench-") as d:
-        for conc in dict.fromkeys([n, 1]) if corpus else ():
+        if corpus:
+            for graphql in (True, False):
+                first, again = run_all_corpus(graphql, args.latency_ms, Path(d), args.concurrency)
+                name = "GraphQL" if graphql else "REST"
+                side += [(name, "first crawl", first), (name, "unchanged re-crawl", again)]
+        for conc in dict.fromkeys([n, 1]) if corpus and args.config_toml else ():
             first, again = run(conc, args.latency_ms, Path(d))
             rows += [(conc, "first crawl", first), (conc, "unchanged re-crawl", again)]
         for conc in dict.fromkeys([n, 1]) if args.synthetic else ():
             first, again = run_synthetic(conc, args.latency_ms, args.synthetic, Path(d))
             synth += [(conc, "first crawl", first), (conc, "unchanged re-crawl", again)]
+    if side:
+        _side_by_side(f"every repository of ../shared/corpus, one list, fake_github.py --latency-ms {args.latency_ms}, "
+                      f"{n} connections (token set)", side)
+        print("points = what enrichment spent: GraphQL points (rateLimit.cost, from the server's log) on the\n"
+              "GraphQL path, counted REST requests on the REST path (authenticated 304s and raw downloads are free);\n"
+              "list pts = REST points spent reading the list itself (either path). queries = POST /graphql. A\n"
+              "recrawl's HEAD check is one query per 100 repositories (1 point each). bound = requests (without\n"
+              "/rate_limit) × latency ÷ connections; rtt-bound uses the measured round trip.\n")
     if rows:
         _table(f"config.toml against fake_github.py --latency-ms {args.latency_ms} (corpus, token set)", rows)
     if synth:
         _table(f"synthetic list of {args.synthetic} repositories (README + LICENSE) at {args.latency_ms} ms "
-               f"(tests/fakegithub.py, token set)", synth)
-    print("bound = requests (without /rate_limit) × latency ÷ concurrency; rtt-bound uses the measured round trip\n"
-          "instead of the nominal latency (fake_github.py writes headers and body separately, so on a kept-alive\n"
-          "connection each answer also waits for the client's delayed ACK, ~40 ms); counted = requests that cost\n"
-          "rate limit (authenticated 304s are free; without a token every 304 would count)")
+               f"(tests/fakegithub.py, REST, token set)", synth)
+    if rows or synth:
+        print("bound = requests (without /rate_limit) × latency ÷ concurrency; rtt-bound uses the measured round trip\n"
+              "instead of the nominal latency; counted = requests that cost rate limit (authenticated 304s are free)")
     return 0
 
 

@@ -56,6 +56,8 @@ class GitHubConfig:
     request_seconds: float = 120.0
     secondary_rate_wait: float = 60.0
     recheck_gone_days: float = 7.0
+    graphql: bool = True
+    graphql_batch: int = 50
 
     @property
     def token(self) -> str | None:

@@ -33,6 +33,7 @@ class RepoTarget:
     full_name: str
     docs: dict[str, Document] = field(default_factory=dict)  # doc url -> stored document (no content)
     pushed_at: str | None = None
+    head_oid: str | None = None  # the HEAD commit a GraphQL fetch stored (the repo document's sha)
 
 
 @dataclass

@@ -81,6 +81,11 @@ class SourceSummary:
     rate_remaining: int | None = None
     rate_reset_at: float | None = None
     rate_waited: float = 0.0
+    graphql_queries: int = 0
+    graphql_points: int = 0
+    graphql_remaining: int | None = None
+    raw_requests: int = 0
+    graphql_waited: float = 0.0
     message: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -114,6 +119,10 @@ def summary_line(s: SourceSummary) -> str:
             + f"); {s.requests} requests ({s.not_modified} not modified)")
     if s.rate_remaining is not None:
         line += f"; rate limit left {s.rate_remaining}"
+    if s.graphql_queries:
+        line += (f"; GraphQL {s.graphql_queries} queries, {s.graphql_points} points"
+                 + (f" ({s.graphql_remaining} left)" if s.graphql_remaining is not None else "")
+                 + f", {s.raw_requests} raw downloads")
     if s.rate_waited:
         line += f"; waited {s.rate_waited:.0f} s for rate limits"
     return line + f"; {s.seconds:.1f} s"
@@ -185,6 +194,7 @@ class _Batch:
         if not (self.docs or self.records or self.problems or self.repo_projects or final or then):
             return None
         ts = now()
+        same_records: set[str] = set()
         result = None
         with writer(self.cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
@@ -206,7 +216,13 @@ class _Batch:
                         by_doc.setdefault(r.document_url, []).append(r)
                 for u, recs in by_doc.items():
                     self.record_hashes[u] = derive.digest_records(recs, self.record_hashes.get(u))
-                derive.remember_record_digests(con, {u: self.record_hashes[u].hexdigest() for u in by_doc})
+                digests = {u: self.record_hashes[u].hexdigest() for u in by_doc}
+                before = dict(con.execute("SELECT document_url, digest FROM record_digests "
+                                          "WHERE document_url IN (SELECT UNNEST($1::VARCHAR[]))",
+                                          [list(digests)]).fetchall())
+                # a document whose records are all the ones stored last time: its projects need no deriving again
+                same_records = {u for u, d in digests.items() if before.get(u) == d}
+                derive.remember_record_digests(con, digests)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:
@@ -216,10 +232,17 @@ class _Batch:
                     [self.source.name, [r.key for r in self.records]],
                 ).fetchall()
                 self.project_ids.update(r[0] for r in rows)
-                touched.update(r[0] for r in rows)
+                changed_keys = [r.key for r in self.records if r.document_url not in same_records]
+                if len(changed_keys) == len(self.records):
+                    touched.update(r[0] for r in rows)
+                elif changed_keys:
+                    touched.update(r[0] for r in con.execute(
+                        "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
+                        "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, changed_keys],
+                    ).fetchall())
             if touched:
                 derive.derive_repos(con, touched)
-                derive_normalized(con, touched)
+                derive_normalized(con, touched, same_inputs_skip=True)
                 derive.refresh_projects(con, touched)
             # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
             changes.record_changes(con, touched, run_id=self.run_id)
@@ -319,8 +342,9 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     docs: dict[str, dict[str, Document]] = {}
     fetched: dict[str, datetime] = {}
     gone: dict[str, datetime] = {}
-    for url, kind, pid, status, etag, last_modified, path, fetched_at in con.execute(
-        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at FROM documents "
+    heads: dict[str, str] = {}
+    for url, kind, pid, status, etag, last_modified, path, fetched_at, sha in con.execute(
+        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at, sha FROM documents "
         "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
         [ids],
     ).fetchall():
@@ -329,6 +353,8 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
                                                  project_id=pid, path=path)
         if kind == "repo":
             fetched[pid] = fetched_at
+            if sha and status == 200:
+                heads[pid] = sha
             if status == 404:
                 gone[pid] = fetched_at
     pushed = dict(con.execute(
@@ -337,11 +363,29 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
     horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
     skip = {pid for pid, at in gone.items() if at > horizon}
-    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid)) for pid, name in pairs if pid not in skip]
+    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid))
+               for pid, name in pairs if pid not in skip]
     # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
     # finishes what the last run left and then rotates fairly through the rest
     targets.sort(key=lambda t: (t.project_id in fetched, fetched.get(t.project_id) or datetime.min, t.project_id))
     return targets, len(skip)
+
+
+def _take(batch: _Batch, s: SourceSummary, res: Any) -> None:
+    """Buffer one repository's result for the next write and count its outcome."""
+    batch.docs.extend(res.documents)
+    batch.problems.extend(res.problems)
+    s.problems.extend(res.problems)
+    if res.outcome != "unchanged" or any(not d.not_modified for d in res.documents):
+        batch.repo_projects.add(res.target.project_id)  # an unchanged repository's project is not derived again
+    if res.outcome == "new":
+        s.repos_new += 1
+    elif res.outcome in ("changed", "moved"):
+        s.repos_changed += 1
+    elif res.outcome == "unchanged":
+        s.repos_unchanged += 1
+    if res.outcome == "failed" or any(p.kind == "fetch" for p in res.problems):
+        s.failed += 1  # a part not read (tree, README, a file) leaves the item incomplete: exit 4
 
 
 def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary,
@@ -353,6 +397,61 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
     s.repos = len(targets) + s.repos_skipped
     if not targets:
         return
+    if cfg.github.graphql and cfg.github.token:  # GraphQL refuses anonymous calls: without a token, REST
+        from crawler.github_graphql import GraphQLUnavailable
+
+        try:
+            _enrich_graphql(cfg, ctx, batch, s, targets, progress, stop)
+            return
+        except GraphQLUnavailable as exc:
+            log.warning("%s: %s; enriching through the REST API instead", s.source, exc)
+    _enrich_rest(cfg, gh, ctx, batch, s, targets, progress, stop)
+
+
+def _enrich_graphql(cfg: Config, ctx: Context, batch: _Batch, s: SourceSummary, targets: list,
+                    progress: Progress | None, stop: threading.Event) -> None:
+    """Enrich through GraphQL batches (crawler/github_graphql.py); raises GraphQLUnavailable before any result
+    when the host has no GraphQL, so the REST path can take over."""
+    from crawler.github_graphql import GraphQLClient, enrich_all
+
+    client = GraphQLClient(cfg.github, stop=stop)
+    done = 0
+    if progress:
+        progress(s.source, 0, len(targets))
+
+    def take(res: Any) -> None:
+        nonlocal done
+        _take(batch, s, res)
+        done += 1
+
+    def tick() -> None:
+        if progress:
+            progress(s.source, done, len(targets))
+        if len(batch.repo_projects) >= BATCH_REPOS or time.monotonic() - batch.written_at >= BATCH_SECONDS:
+            _note_graphql(s, client)
+            batch.flush_soon()
+
+    try:
+        out = enrich_all(ctx, client, targets, take, stop, max_batch=max(1, cfg.github.graphql_batch), tick=tick)
+    finally:
+        client.close()
+        _note_graphql(s, client)
+    s.repos_pending = len(out.pending)
+    if out.stop_reason:
+        s.status = "stopped" if stop.is_set() else "partial"
+        s.message = f"{out.stop_reason}; {len(out.pending)} repositories left pending for the next run"
+        log.warning("%s: %s", s.source, s.message)
+
+
+def _note_graphql(s: SourceSummary, client: Any) -> None:
+    """GraphQL's counters in the run's summary: queries and raw downloads are requests; points are its budget."""
+    s.graphql_queries, s.graphql_points, s.raw_requests = client.queries, client.points, client.raw_requests
+    s.graphql_remaining, s.graphql_waited = client.remaining, client.rate_waited
+
+
+def _enrich_rest(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary, targets: list,
+                 progress: Progress | None, stop: threading.Event) -> None:
+
     gh.refresh_budget()
     queue = deque(targets)
     done = 0
@@ -397,18 +496,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
                     s.failed += 1
                     done += 1
                     continue
-                batch.docs.extend(res.documents)
-                batch.problems.extend(res.problems)
-                s.problems.extend(res.problems)
-                batch.repo_projects.add(res.target.project_id)
-                if res.outcome == "new":
-                    s.repos_new += 1
-                elif res.outcome in ("changed", "moved"):
-                    s.repos_changed += 1
-                elif res.outcome == "unchanged":
-                    s.repos_unchanged += 1
-                if res.outcome == "failed" or any(p.kind == "fetch" for p in res.problems):
-                    s.failed += 1  # a part not read (tree, README, a file) leaves the item incomplete: exit 4
+                _take(batch, s, res)
                 done += 1
             if progress and finished:
                 progress(s.source, done, len(targets))
@@ -425,7 +513,7 @@ def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: Sourc
 
 def _note_client(s: SourceSummary, gh: GitHubClient) -> None:
     s.requests, s.not_modified = gh.requests, gh.not_modified
-    s.rate_remaining, s.rate_reset_at, s.rate_waited = gh.remaining, gh.reset_at, gh.rate_waited
+    s.rate_remaining, s.rate_reset_at, s.rate_waited = gh.remaining, gh.reset_at, gh.rate_waited + s.graphql_waited
 
 
 # -- one source -----------------------------------------------------------------------------------

@@ -239,11 +239,15 @@ def writer(path: str | Path, wait: float | None = None, create: bool = True) -> 
     con = _open(p, read_only=False, wait=_wait_seconds(60.0) if wait is None else wait)
     try:
         key = str(p.resolve())
-        if key not in _migrated:
+        from registry.store import share_column_types
+
+        fresh = key not in _migrated
+        if fresh:
             if _check_is_registry(con, p) == 0 and not create:
                 raise NotARegistry(f"{p} holds no ohr registry yet; run `ohr crawl --db {p}` first")
             migrate(con)
             _migrated.add(key)
+        share_column_types(con, key, fresh)
         yield con
     finally:
         con.close()

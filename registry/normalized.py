@@ -364,8 +364,12 @@ def _derive_safe(inp: _Inputs) -> _Result:
     return inp.pid, rows, None, hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()
 
 
-def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None) -> dict[str, int]:
+def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str] | None = None, *,
+                      same_inputs_skip: bool = False) -> dict[str, int]:
     """Rebuild the normalized rows of the given projects (all when None); returns row counts per table.
+
+    With `same_inputs_skip` (a crawl batch), projects whose inputs' digest is the stored one (migration 0016)
+    are not normalized again; their counts are then left out.
 
     A normalizer failing on one project is recorded in `crawl_errors` (run `normalize`) and the others go on.
     Large runs spread the normalizers over worker processes (the registry is read and written here only):
@@ -378,16 +382,57 @@ def derive_normalized(con: duckdb.DuckDBPyConnection, project_ids: Iterable[str]
         if len(ids) > _CHUNK:
             ids = physical_order(con, "documents", ids)
     counts = dict.fromkeys(_TABLES, 0)
+    seen_inputs: dict[str, str] = {}
 
     def parts() -> Iterator[tuple[list[str], list[list[_Inputs]]]]:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             inputs = list(_load(con, chunk).values())
+            digests = {inp.pid: input_digest(inp) for inp in inputs}
+            if same_inputs_skip:
+                stored = dict(con.execute(STORED_INPUT_DIGESTS, [chunk]).fetchall())
+                inputs = [inp for inp in inputs if stored.get(inp.pid) != digests[inp.pid]]
+                chunk = [inp.pid for inp in inputs]
+                if not chunk:
+                    continue
+            seen_inputs.update((inp.pid, digests[inp.pid]) for inp in inputs)
             yield chunk, [inputs[j:j + 50] for j in range(0, len(inputs), 50)]
 
     for chunk, results in pipelined(_get_pool(len(ids)), _derive_many, parts()):
         _store(con, chunk, chain.from_iterable(results), counts)
+    if seen_inputs:
+        con.execute("DELETE FROM normalized_inputs WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))",
+                    [list(seen_inputs)])
+        insert(con, "normalized_inputs", [{"project_id": p, "digest": d} for p, d in seen_inputs.items()])
     return counts
+
+
+# A project's stored input digest, only while its normalized rows' digest is there too (0010, 0016).
+STORED_INPUT_DIGESTS = """
+SELECT i.project_id, i.digest FROM normalized_inputs i JOIN normalized_digests d ON d.project_id = i.project_id
+WHERE i.project_id IN (SELECT UNNEST($1::VARCHAR[]))
+"""
+
+
+def input_digest(inp: _Inputs) -> str:
+    """sha1 of what the normalizers read for one project: equal inputs give equal rows, so they need not run.
+
+    The observation time counts only through what it changes: whether the project is inactive, and then the
+    date its evidence names.
+    """
+    inactive: Any = False
+    if inp.pushed_at is not None and inp.observed_at is not None:
+        from registry.normalize.maturity import _aware
+
+        days = (_aware(inp.observed_at) - _aware(inp.pushed_at)).days
+        inactive = inp.observed_at.date().isoformat() if days > INACTIVE_AFTER_DAYS else False
+    h = hashlib.sha1(usedforsecurity=False)
+    h.update(repr((inp.paths, inp.readme, inp.api_licence, inp.archived, inp.pushed_at, inactive,
+                   inp.records)).encode("utf-8", "surrogatepass"))
+    for path, data in inp.files.items():
+        h.update(b"\0%d\0" % len(path.encode("utf-8", "surrogatepass")) + path.encode("utf-8", "surrogatepass"))
+        h.update(hashlib.sha1(data, usedforsecurity=False).digest())
+    return h.hexdigest()
 
 
 def _derive_many(inputs: list[_Inputs]) -> list[_Result]:

@@ -29,6 +29,19 @@ _CHANGED = "__ohr_store_changed"
 _OLD = "__ohr_store_old"
 
 
+_shared_types: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def share_column_types(con: duckdb.DuckDBPyConnection, key: str, fresh: bool = False) -> None:
+    """Let every connection of this process to one registry file share its column types, read once: its schema
+    changes only by migrations, which run before (a crawl opens a short write session per batch, and each
+    would otherwise look up every table's columns in information_schema again). `fresh` (just migrated)
+    forgets what was read before."""
+    if fresh:
+        _shared_types.pop(key, None)
+    _types_cache[con] = _shared_types.setdefault(key, {})
+
+
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → DuckDB type of a table, in table order."""
     tables = _types_cache.setdefault(con, {})

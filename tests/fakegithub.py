@@ -1,5 +1,8 @@
 """A small GitHub REST v3 server on 127.0.0.1 for tests: repos, contents, trees, README, search,
 ETags and 304s, rate-limit headers, renamed (301) and deleted (404) repos, and fault injection.
+With `graphql=True` it also answers POST /graphql (GitHub's v4 API, the part the crawler asks: aliased
+repositories, HEAD commit, object(expression:) trees and blobs, rateLimit; NOT_FOUND per alias, renames
+followed, a points budget, a too-heavy query answered like GitHub's timeout) and serves /raw/ downloads.
 
 It answers the way GitHub documents it, so PyGithub and httpx talk to it for real.
 """
@@ -56,14 +59,24 @@ class Reply:
 class FakeGitHub:
     """Start with `with FakeGitHub(repos) as gh:`; `gh.url` is the API base URL."""
 
-    def __init__(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60) -> None:
+    def __init__(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60,
+                 graphql: bool = False) -> None:
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self.reset(repos, limit, anon_limit)
+        self.reset(repos, limit, anon_limit, graphql)
 
-    def reset(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60) -> None:
+    def reset(self, repos: list[FakeRepo] | None = None, limit: int = 5000, anon_limit: int = 60,
+              graphql: bool = False) -> None:
         """Serve these repositories with fresh counters, log and faults (one server shared by many tests)."""
         self.repos: dict[str, FakeRepo] = {}
+        self.graphql = graphql  # False: POST /graphql is 404, as on a REST-only host
+        self.gql_limit = 5000
+        self.gql_used = 0
+        self.gql_window = 3600.0  # seconds of a GraphQL points window, from the first query
+        self.gql_reset_at: float | None = None
+        self.gql_max_repos = 1000  # a query naming more repositories fails like GitHub's timeout (502)
+        self.gql_log: list[dict[str, Any]] = []
+        self.gql_fault: Callable[[str, int], Reply | None] | None = None
         self.renamed: dict[str, str] = {}
         for r in repos or []:
             self.add(r)
@@ -112,6 +125,11 @@ class FakeGitHub:
     def url(self) -> str:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def head_oid(self, r: FakeRepo) -> str:
+        """The HEAD commit: it moves when a file or pushed_at changes."""
+        parts = [r.full_name, r.pushed_at] + [f"{p}:{hashlib.sha1(d).hexdigest()}" for p, d in sorted(r.files.items())]
+        return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
     # -- answers ------------------------------------------------------------------------------
     def repo_json(self, r: FakeRepo) -> dict[str, Any]:
@@ -163,6 +181,11 @@ class FakeGitHub:
                 if str(self.repo_json(r)["id"]) == parts[1]:
                     return self.answer("/repos/" + r.full_name + "/" + "/".join(parts[2:]), query)
             return 404, {"message": "Not Found"}, {}
+        if parts[0] == "raw" and len(parts) >= 5:
+            r = self.repos.get(f"{parts[1]}/{parts[2]}".lower())
+            data = r.files.get("/".join(parts[4:])) if r else None
+            return (200, data, {"Content-Type": "application/octet-stream"}) if data is not None else (
+                404, b"404: Not Found", {"Content-Type": "text/plain"})
         if parts[0] != "repos" or len(parts) < 3:
             return 404, {"message": "Not Found"}, {}
         name = f"{parts[1]}/{parts[2]}".lower()
@@ -194,6 +217,133 @@ class FakeGitHub:
         return 404, {"message": "Not Found"}, {}
 
 
+_SDL = """
+type Query { repository(owner: String!, name: String!, followRenames: Boolean): Repository  rateLimit: RateLimit }
+type RateLimit { cost: Int! limit: Int! remaining: Int! resetAt: String! }
+type RepositoryOwner { login: String! }
+type Language { name: String! }
+type License { key: String! name: String! spdxId: String }
+type Topic { name: String! }
+type RepositoryTopic { topic: Topic! }
+type RepositoryTopicConnection { nodes: [RepositoryTopic] }
+type Ref { name: String! target: GitObject }
+interface GitObject { oid: String! }
+type Commit implements GitObject { oid: String! committedDate: String! }
+type Tree implements GitObject { oid: String! entries: [TreeEntry!] }
+type Blob implements GitObject { oid: String! text: String byteSize: Int! isBinary: Boolean isTruncated: Boolean! }
+type TreeEntry { name: String! path: String type: String! size: Int! oid: String! object: GitObject }
+type Repository {
+  name: String! nameWithOwner: String! owner: RepositoryOwner! description: String homepageUrl: String
+  stargazerCount: Int! forkCount: Int! isArchived: Boolean! isFork: Boolean! createdAt: String! updatedAt: String!
+  pushedAt: String primaryLanguage: Language licenseInfo: License defaultBranchRef: Ref
+  repositoryTopics(first: Int): RepositoryTopicConnection!
+  object(expression: String): GitObject
+}
+"""
+_SCHEMA: Any = None
+TEXT_LIMIT = 512 * 1024  # Blob.text is cut past this (isTruncated), as on GitHub
+
+
+def _schema() -> Any:
+    global _SCHEMA
+    if _SCHEMA is None:
+        from graphql import build_schema
+
+        _SCHEMA = build_schema(_SDL)
+        _SCHEMA.type_map["GitObject"].resolve_type = lambda obj, _info, _t: obj["__typename"]
+    return _SCHEMA
+
+
+def _graphql(gh: FakeGitHub, body: bytes) -> tuple[int, dict[str, Any], int]:
+    """(status, answer, points) of one POST /graphql body against the fake's repositories."""
+    from graphql import GraphQLError, graphql_sync
+
+    try:
+        req = json.loads(body or b"{}")
+        query, variables = req["query"], req.get("variables") or {}
+    except (ValueError, KeyError, TypeError):
+        return 400, {"message": "Problems parsing JSON"}, 0
+    names = query.count("repository(")
+    points = max(1, round(query.count("repositoryTopics(") / 100))
+    if names > gh.gql_max_repos:
+        why = "Something went wrong while executing your query. This may be the result of a timeout."
+        return 502, {"data": None, "errors": [{"message": why}]}, points
+    with gh.lock:
+        if gh.gql_reset_at is None or time.time() >= gh.gql_reset_at:  # a new window
+            gh.gql_used, gh.gql_reset_at = 0, time.time() + gh.gql_window
+        if gh.gql_used + points > gh.gql_limit:
+            return 200, {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}, 0
+        gh.gql_used += points
+        rate = {"cost": points, "limit": gh.gql_limit, "remaining": gh.gql_limit - gh.gql_used,
+                "resetAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(gh.gql_reset_at))}
+
+    def blob(r: FakeRepo, path: str) -> dict[str, Any]:
+        data = r.files.get(path)
+        if data is None:
+            return {"__typename": "Blob", "oid": hashlib.sha1(path.encode()).hexdigest(), "text": None,
+                    "byteSize": 10, "isBinary": True, "isTruncated": False}
+        try:
+            text = None if b"\0" in data[:8000] else data[:TEXT_LIMIT].decode("utf-8")
+        except UnicodeDecodeError:
+            text = data[:TEXT_LIMIT].decode("utf-8", "replace")
+        return {"__typename": "Blob", "oid": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+                "text": text, "byteSize": len(data), "isBinary": text is None,
+                "isTruncated": text is not None and len(data) > TEXT_LIMIT}
+
+    def tree(r: FakeRepo, folder: str) -> dict[str, Any] | None:
+        prefix = folder + "/" if folder else ""
+        kids: dict[str, str] = {}
+        for p in sorted(set(r.files) | set(r.extra_tree)):
+            if p.startswith(prefix):
+                head = p[len(prefix):].split("/", 1)
+                kids.setdefault(head[0], "tree" if len(head) > 1 else "blob")
+        if folder and not kids:
+            return None
+        entries = [{"name": n, "path": prefix + n, "type": k, "oid": hashlib.sha1((prefix + n).encode()).hexdigest(),
+                    "size": len(r.files.get(prefix + n, b"x" * 10)) if k == "blob" else 0,
+                    "object": (lambda _i, f=prefix + n, k=k: blob(r, f) if k == "blob" else tree(r, f))}
+                   for n, k in sorted(kids.items())]
+        return {"__typename": "Tree", "oid": hashlib.sha1(("tree:" + folder).encode()).hexdigest(), "entries": entries}
+
+    def obj(r: FakeRepo, expression: str | None) -> dict[str, Any] | None:
+        rev, colon, path = (expression or "").partition(":")
+        if rev not in ("HEAD", r.default_branch, gh.head_oid(r)):
+            return None
+        if not colon:
+            return {"__typename": "Commit", "oid": gh.head_oid(r), "committedDate": r.pushed_at}
+        path = path.strip("/")
+        return blob(r, path) if path in r.files or path in r.extra_tree else tree(r, path)
+
+    def repository(_i: Any, owner: str, name: str, followRenames: bool = True) -> dict[str, Any]:  # noqa: N803
+        key = f"{owner}/{name}".lower()
+        if key not in gh.repos and key in gh.renamed:
+            key = gh.renamed[key].lower()
+        r = gh.repos.get(key)
+        if r is None:
+            raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+        lic = ({"key": r.licence_spdx.lower(), "name": r.licence_spdx, "spdxId": r.licence_spdx}
+               if r.licence_spdx else None)
+        return {
+            "name": r.full_name.split("/")[1], "nameWithOwner": r.full_name,
+            "owner": {"login": r.full_name.split("/")[0]}, "description": r.description, "homepageUrl": r.homepage,
+            "stargazerCount": r.stars, "forkCount": r.forks,
+            "isArchived": r.archived, "isFork": r.fork, "createdAt": r.created_at, "updatedAt": r.pushed_at,
+            "pushedAt": r.pushed_at, "primaryLanguage": None, "licenseInfo": lic,
+            "defaultBranchRef": {"name": r.default_branch, "target": {"__typename": "Commit", "oid": gh.head_oid(r),
+                                                                    "committedDate": r.pushed_at}},
+            "repositoryTopics": lambda _i, first=None: {"nodes": [{"topic": {"name": x}} for x in r.topics]},
+            "object": lambda _i, expression=None: obj(r, expression),
+        }
+
+    res = graphql_sync(_schema(), query, root_value={"repository": repository, "rateLimit": lambda _i: rate},
+                       variable_values=variables)
+    out: dict[str, Any] = {"data": res.data}
+    if res.errors:
+        out["errors"] = [{"type": "NOT_FOUND" if e.message.startswith("Could not resolve") else None,
+                          "message": e.message, "path": e.path} for e in res.errors]
+    return 200, out, points
+
+
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
@@ -212,6 +362,43 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        gh = self.gh
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if gh.latency:
+            time.sleep(gh.latency)
+        with gh.lock:
+            nth = len(gh.gql_log) + 1
+        path = urlsplit(self.path).path.rstrip("/")
+        extra: dict[str, str] = {}
+        reply = gh.gql_fault(body.decode("utf-8", "replace"), nth) if gh.gql_fault else None
+        if path not in ("/graphql", "/api/graphql") or not gh.graphql:
+            status, payload, points = 404, {"message": "Not Found"}, 0
+        elif not self.headers.get("Authorization"):
+            status, payload, points = 401, {"message": "This endpoint requires you to be authenticated."}, 0
+        elif reply is not None:
+            status, payload, points, extra = reply.status, reply.body, 0, dict(reply.headers)
+        else:
+            status, payload, points = _graphql(gh, body)
+        raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        with gh.lock:
+            try:
+                text = str(json.loads(body)["query"])
+            except (ValueError, KeyError, TypeError):
+                text = body.decode("utf-8", "replace")
+            gh.gql_log.append({"status": status, "points": points, "repositories": text.count("repository("),
+                               "query": text})
+            remaining = max(0, gh.gql_limit - gh.gql_used)
+        self.send_response(status)
+        hdrs = {"Content-Type": "application/json; charset=utf-8", "Content-Length": str(len(raw)),
+                "X-RateLimit-Limit": str(gh.gql_limit), "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(gh.gql_reset_at or gh.reset_at) + 1), "X-RateLimit-Resource": "graphql",
+                **extra}
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         gh = self.gh
         url = urlsplit(self.path)
@@ -226,7 +413,7 @@ class _Handler(BaseHTTPRequestHandler):
         with gh.lock:
             nth = len(gh.log) + 1
         reply = gh.fault(path, headers, nth) if gh.fault else None
-        counted = path != "/rate_limit"
+        counted = path != "/rate_limit" and not path.startswith("/raw/")  # raw downloads are free, as on GitHub
         if path == "/rate_limit":
             with gh.lock:
                 core = {"limit": limit, "used": gh.used[bucket], "remaining": max(0, limit - gh.used[bucket]),

@@ -1,0 +1,816 @@
+"""GitHub GraphQL (API v4) on httpx, so enriching repositories costs points per batch of repositories, not per file.
+
+PyGithub has no batching, so this is a small client of our own. One query names a batch of repositories by
+alias and reads their metadata, HEAD commit and tree (nested `object(expression:)` levels, which cost no
+points); a second reads the README and the files the normalizers want as blob texts; binary or truncated
+blobs come from the raw download host, which spends no points. The documents stored are the same kind, under
+the same URLs, as the REST path's (crawler/github_repos.py), so normalizers and `ohr renormalize` see the same
+inputs whichever path fetched them.
+
+A batch GitHub finds too heavy (502 "... may be the result of a timeout", MAX_NODE_LIMIT_EXCEEDED) is halved
+and asked again; batches grow back after successes. Every query reads `rateLimit { cost remaining resetAt }`;
+a query that would not fit waits for the reset (up to `[github] max_rate_limit_wait`, else the run stops and
+what is left stays pending); 403/429 with Retry-After pause every query. At most 4 queries are in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from crawler.base import Context
+from crawler.config import GitHubConfig
+from crawler.github import RateLimited, Stopped, Unreachable
+from crawler.github_repos import RepoResult, RepoTarget, _same_instant, wanted_files
+from registry.model import Document, Problem
+
+__all__ = ["GraphQLClient", "GraphQLUnavailable", "TooHeavy", "check_heads", "enrich_all", "enrich_batch",
+           "graphql_url", "raw_base"]
+
+log = logging.getLogger("ohr.github")
+
+#: Repositories per query at the start; halved when GitHub finds a query too heavy, doubled back after successes.
+START_BATCH = 50
+#: Repositories per HEAD-oid check query (a recrawl asks only HEAD oid and pushedAt).
+CHECK_BATCH = 100
+#: Queries in flight at most (GitHub's advice for GraphQL; `[github] concurrency` may ask for fewer).
+MAX_IN_FLIGHT = 4
+#: Tree levels read in the first query; deeper folders are asked in a follow-up query of their own.
+TREE_LEVELS = 8
+#: Blob text asked per query at most (bytes, by the tree's sizes), well under GitHub's answer limits.
+BLOB_BYTES_PER_QUERY = 2_000_000
+#: Blobs GitHub would cut (Blob.text is truncated past about this) are read from the raw host directly.
+TEXT_LIMIT = 512 * 1024
+#: Extensions that are never text: read from the raw host at once instead of asking GraphQL for null text.
+BINARY_EXTENSIONS = (".xlsx", ".xls", ".ods", ".pdf", ".zip", ".png", ".jpg", ".jpeg", ".gif", ".stl", ".step",
+                     ".stp", ".f3d", ".fcstd", ".sldprt", ".sldasm", ".ipt", ".iam", ".3mf")
+
+
+class GraphQLUnavailable(Exception):
+    """The API host does not serve GraphQL (404/405/501) or refuses the token for it: enrich through REST."""
+
+
+class TooHeavy(Exception):
+    """GitHub found a query too heavy (a timeout 502, MAX_NODE_LIMIT_EXCEEDED): ask for fewer repositories."""
+
+
+class QueryFailed(Exception):
+    """A query failed for another reason after retries (its repositories are recorded as failed)."""
+
+
+def graphql_url(api_url: str) -> str:
+    """The GraphQL endpoint beside a REST root: /graphql, or /api/graphql for GitHub Enterprise's /api/v3."""
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
+def raw_base(api_url: str) -> str:
+    """Where raw files are downloaded (spends no API points): raw.githubusercontent.com, or the host's /raw."""
+    base = api_url.rstrip("/")
+    parts = urlsplit(base)
+    if parts.hostname == "api.github.com":
+        return "https://raw.githubusercontent.com"
+    if base.endswith("/api/v3"):
+        return base[: -len("/api/v3")] + "/raw"
+    return base + "/raw"
+
+
+@dataclass
+class Answer:
+    """What one query answered: its data (aliases -> objects), per-alias errors, and its cost in points."""
+
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    cost: int | None = None
+
+    def error_for(self, alias: str) -> dict[str, Any] | None:
+        """The error reported for one alias (its path starts with the alias), if any."""
+        for e in self.errors:
+            path = e.get("path") or []
+            if path and path[0] == alias:
+                return e
+        return None
+
+
+def _reset_epoch(value: Any) -> float | None:
+    """An epoch from rateLimit.resetAt (ISO 8601 on GitHub; an HTTP date on some hosts) or a header."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if text.replace(".", "", 1).isdigit():
+        return float(text)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+_SSL: Any = None
+
+
+def _ssl_context() -> Any:
+    """One TLS context (certifi's CAs) for every client of this process: loading the CAs costs ~0.1 s each time."""
+    global _SSL
+    if _SSL is None:
+        import ssl
+
+        import certifi
+
+        _SSL = ssl.create_default_context(cafile=certifi.where())
+    return _SSL
+
+
+class GraphQLClient:
+    """POSTs queries to `{api}/graphql` with the token, at most 4 at once; reads raw files from the raw host."""
+
+    def __init__(self, cfg: GitHubConfig, stop: threading.Event | None = None) -> None:
+        import httpx
+
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines repeat every request
+        self.cfg = cfg
+        self.url = graphql_url(cfg.api_url)
+        self.raw_url = raw_base(cfg.api_url)
+        self.stop = stop or threading.Event()
+        self.in_flight = max(1, min(MAX_IN_FLIGHT, cfg.concurrency))
+        self._slots = threading.BoundedSemaphore(self.in_flight)
+        self._raw_slots = threading.BoundedSemaphore(max(1, cfg.concurrency))
+        timeout = httpx.Timeout(max(0.05, float(cfg.timeout)))
+        limits = httpx.Limits(max_connections=self.in_flight, max_keepalive_connections=self.in_flight)
+        headers = {"User-Agent": "ohr/0.1 (open-hardware registry crawler)", "Accept": "application/json"}
+        token = cfg.token or ""
+        verify = _ssl_context()
+        self._http = httpx.Client(timeout=timeout, limits=limits, follow_redirects=False, verify=verify,
+                                  headers={**headers, "Authorization": f"bearer {token}"})
+        # the raw host is another host: it never sees the token
+        self._raw = httpx.Client(timeout=timeout, follow_redirects=True, headers=headers, verify=verify,
+                                 limits=httpx.Limits(max_connections=max(1, cfg.concurrency)))
+        self._lock = threading.Lock()
+        self._pause_until = 0.0
+        self.exhausted: str | None = None
+        self.queries = 0
+        self.points = 0
+        self.raw_requests = 0
+        self.remaining: int | None = None
+        self.limit: int | None = None
+        self.reset_at: float | None = None
+        self.rate_waited = 0.0
+
+    def close(self) -> None:
+        """Close both connection pools."""
+        self._http.close()
+        self._raw.close()
+
+    def reset_text(self) -> str:
+        """When the points come back, for messages."""
+        if not self.reset_at:
+            return "later"
+        return time.strftime("%H:%M:%S UTC", time.gmtime(self.reset_at))
+
+    # -- pauses -------------------------------------------------------------------------------
+    def _gate(self) -> None:
+        """Wait out a shared pause (a rate limit); raise Stopped on request and RateLimited once spent."""
+        while True:
+            if self.stop.is_set():
+                raise Stopped("stop requested")
+            if self.exhausted:
+                raise RateLimited(self.exhausted, self.reset_at)
+            with self._lock:
+                wait_s = self._pause_until - time.monotonic()
+            if wait_s <= 0:
+                return
+            if self.stop.wait(min(wait_s, 1.0)):
+                raise Stopped("stop requested")
+
+    def _pause(self, kind: str, seconds: float, why: str) -> None:
+        """Pause every query for ``seconds`` (logged), or raise RateLimited when that is over max_rate_limit_wait."""
+        cap = self.cfg.max_rate_limit_wait
+        if seconds > cap:
+            reason = (f"GitHub GraphQL {kind} rate limit ({why}) asks for a wait of {seconds:.0f} s — more than "
+                      f"[github] max_rate_limit_wait = {cap:g} s")
+            if kind == "primary":
+                reason = (f"GitHub GraphQL points spent ({self.limit or '?'} an hour); they come back at "
+                          f"{self.reset_text()}, in {seconds:.0f} s — more than [github] max_rate_limit_wait = "
+                          f"{cap:g} s")
+                with self._lock:
+                    self.exhausted = self.exhausted or reason
+            raise RateLimited(reason, self.reset_at)
+        with self._lock:
+            now = time.monotonic()
+            target = now + seconds
+            self.rate_waited += max(0.0, target - max(now, self._pause_until))
+            self._pause_until = max(self._pause_until, target)
+        until = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + seconds))
+        log.warning("GitHub GraphQL %s rate limit (%s): every query waits %.0f s, until %s (max_rate_limit_wait %g s)",
+                    kind, why, seconds, until, cap)
+
+    def _fits(self, cost: int = 1) -> None:
+        """Before a query: when the points left would not pay for it, wait for the reset (or stop)."""
+        with self._lock:
+            remaining, reset_at = self.remaining, self.reset_at
+        if remaining is None or remaining >= cost:
+            return
+        wait_s = max(1.0, (reset_at or time.time() + 60) - time.time() + 1)
+        self._pause("primary", wait_s, f"{remaining} points left, a query costs {cost}")
+        with self._lock:  # the pause ends at the reset: the window is full again
+            self.remaining = None
+        self._gate()
+
+    def _note(self, headers: Any, rate: dict[str, Any] | None) -> None:
+        with self._lock:
+            rem = headers.get("x-ratelimit-remaining")
+            if rem is not None and headers.get("x-ratelimit-resource", "graphql") == "graphql":
+                try:
+                    self.remaining = int(float(rem))
+                    self.limit = int(float(headers.get("x-ratelimit-limit") or self.limit or 0)) or self.limit
+                except ValueError:
+                    pass
+                self.reset_at = _reset_epoch(headers.get("x-ratelimit-reset")) or self.reset_at
+            if rate:
+                if isinstance(rate.get("remaining"), int):
+                    self.remaining = rate["remaining"]
+                self.reset_at = _reset_epoch(rate.get("resetAt")) or self.reset_at
+                if isinstance(rate.get("cost"), int):
+                    self.points += rate["cost"]
+
+    # -- queries ------------------------------------------------------------------------------
+    def query(self, text: str, variables: dict[str, Any] | None = None) -> Answer:
+        """Send one query; per-alias errors come back in the Answer, whole-query failures raise.
+
+        Raises TooHeavy (ask for less), GraphQLUnavailable, QueryFailed, RateLimited, Unreachable, Stopped.
+        """
+        import httpx
+
+        attempt = broken = 0
+        retries = max(0, self.cfg.retries)
+        while True:
+            self._gate()
+            self._fits()
+            try:
+                with self._slots:
+                    self._gate()
+                    r = self._http.post(self.url, json={"query": text, "variables": variables or {}})
+            except httpx.TimeoutException as exc:
+                with self._lock:
+                    self.queries += 1
+                raise TooHeavy(f"no answer within {self.cfg.timeout:g} s ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                with self._lock:
+                    self.queries += 1
+                broken += 1
+                if broken > retries:
+                    raise Unreachable(f"{self.url}: {type(exc).__name__}: {exc}") from exc
+                if self.stop.wait(min(8.0, 0.25 * 2 ** broken)):
+                    raise Stopped("stop requested") from exc
+                continue
+            with self._lock:
+                self.queries += 1
+            status = r.status_code
+            try:
+                body = r.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                body = {"message": r.text[:300]}
+            errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+            types = {e.get("type") for e in errors if isinstance(e, dict)}
+            message = str(body.get("message") or "; ".join(str(e.get("message")) for e in errors if
+                                                          isinstance(e, dict)))[:300]
+            token = self.cfg.token or ""
+            if len(token) >= 8 and token in message:  # a host echoing the token back never gets it into a message
+                message = message.replace(token, "***")
+            data = body.get("data") if isinstance(body.get("data"), dict) else None
+            self._note(r.headers, (data or {}).get("rateLimit"))
+            if status == 401 or (status in (404, 405, 501) and data is None):
+                raise GraphQLUnavailable(f"{self.url} answered HTTP {status}: {message or 'no GraphQL here'}")
+            if status in (403, 429) or "RATE_LIMITED" in types:
+                retry_after = r.headers.get("retry-after")
+                low = message.lower()
+                attempt += 1
+                if retry_after is not None and retry_after.strip().isdigit():
+                    self._pause("secondary", float(retry_after), f"HTTP {status}, Retry-After {retry_after}")
+                elif "RATE_LIMITED" in types or r.headers.get("x-ratelimit-remaining") == "0" \
+                        or "api rate limit exceeded" in low:
+                    reset = self.reset_at or time.time() + 60
+                    self._pause("primary", max(1.0, reset - time.time() + 1), f"HTTP {status}: {message}")
+                    with self._lock:
+                        self.remaining = None
+                elif status == 429 or "secondary" in low or "abuse" in low:
+                    self._pause("secondary", self.cfg.secondary_rate_wait * 2 ** (attempt - 1), f"HTTP {status}")
+                else:
+                    raise GraphQLUnavailable(f"{self.url} refused the query (HTTP {status}): {message}")
+                if attempt > max(1, retries):
+                    raise RateLimited(f"GitHub GraphQL rate limit persists after {attempt} waits", self.reset_at)
+                continue
+            if "MAX_NODE_LIMIT_EXCEEDED" in types:
+                raise TooHeavy(message)
+            if status in (502, 504) and ("timeout" in message.lower() or status == 504):
+                raise TooHeavy(f"HTTP {status}: {message}")
+            if status >= 500 or (status == 200 and data is None and not errors):
+                broken += 1
+                if broken > retries:
+                    raise QueryFailed(f"HTTP {status}: {message or 'no data'} (after {broken} tries)")
+                if self.stop.wait(min(8.0, 0.25 * 2 ** broken)):
+                    raise Stopped("stop requested")
+                continue
+            if status != 200 or data is None:
+                raise QueryFailed(f"HTTP {status}: {message or 'no data'}")
+            return Answer(data, [e for e in errors if isinstance(e, dict)],
+                          (data.get("rateLimit") or {}).get("cost"))
+
+    def raw(self, full_name: str, ref: str, path: str, max_bytes: int) -> tuple[int, bytes | None, str | None]:
+        """(status, bytes, error) of one file from the raw host (free of API points), stopped past max_bytes."""
+        import httpx
+
+        url = f"{self.raw_url}/{quote(full_name)}/{quote(ref, safe='')}/{quote(path)}"
+        for attempt in range(max(0, self.cfg.retries) + 1):
+            self._gate()
+            try:
+                with self._raw_slots, self._raw.stream("GET", url) as r:
+                    with self._lock:
+                        self.raw_requests += 1
+                    if r.status_code != 200:
+                        if r.status_code >= 500 and attempt < self.cfg.retries:
+                            continue
+                        return r.status_code, None, f"HTTP {r.status_code} from the raw host"
+                    chunks, size = [], 0
+                    for chunk in r.iter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            return 200, None, f"file over the {max_bytes}-byte limit; not read"
+                        chunks.append(chunk)
+                    return 200, b"".join(chunks), None
+            except httpx.TransportError as exc:
+                with self._lock:
+                    self.raw_requests += 1
+                if attempt >= self.cfg.retries:
+                    return 0, None, f"raw download failed: {type(exc).__name__}: {exc}"[:300]
+        return 0, None, "raw download failed"
+
+
+# -- queries ------------------------------------------------------------------------------------
+def _tree_fields(levels: int) -> str:
+    entry = "name path type size oid"
+    inner = ""
+    for _ in range(levels - 1):
+        inner = f" object {{ ... on Tree {{ entries {{ {entry}{inner} }} }} }}"
+    return f"... on Tree {{ oid entries {{ {entry}{inner} }} }}"
+
+
+_REPO_FIELDS = (
+    "nameWithOwner name owner { login } description homepageUrl stargazerCount forkCount isArchived isFork "
+    "createdAt updatedAt pushedAt primaryLanguage { name } licenseInfo { key name spdxId } "
+    "repositoryTopics(first: 20) { nodes { topic { name } } } "
+    "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
+)
+
+
+def _repo_args(targets: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+    """Variable declarations and values for aliases r0..rN naming (owner, name) pairs."""
+    decls, values = [], {}
+    for i, (owner, name) in enumerate(targets):
+        decls.append(f"$o{i}: String!, $n{i}: String!")
+        values[f"o{i}"], values[f"n{i}"] = owner, name
+    return ", ".join(decls), values
+
+
+def _split(full_name: str) -> tuple[str, str]:
+    owner, _, name = full_name.partition("/")
+    return owner, name
+
+
+def repos_query(names: list[str]) -> tuple[str, dict[str, str]]:
+    """One query for a batch: metadata, HEAD commit and TREE_LEVELS levels of the root tree per repository."""
+    decls, values = _repo_args([_split(n) for n in names])
+    body = " ".join(f'r{i}: repository(owner: $o{i}, name: $n{i}) {{ {_REPO_FIELDS} '
+                    f'tree: object(expression: "HEAD:") {{ {_tree_fields(TREE_LEVELS)} }} }}'
+                    for i in range(len(names)))
+    return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {body} }}", values
+
+
+def heads_query(names: list[str]) -> tuple[str, dict[str, str]]:
+    """One query asking only HEAD oid and pushedAt of up to CHECK_BATCH repositories."""
+    decls, values = _repo_args([_split(n) for n in names])
+    body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ nameWithOwner pushedAt "
+                    f"defaultBranchRef {{ target {{ oid }} }} }}" for i in range(len(names)))
+    return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {body} }}", values
+
+
+def objects_query(asks: list[tuple[str, list[tuple[str, str]]]]) -> tuple[str, dict[str, str]]:
+    """One query for objects of several repositories: asks = [(owner/name, [(expression, selection)])]."""
+    decls, values = _repo_args([_split(n) for n, _ in asks])
+    parts = []
+    for i, (_, objs) in enumerate(asks):
+        inner = " ".join(f"x{j}: object(expression: {json.dumps(expr)}) {{ {sel} }}" for j, (expr, sel) in
+                         enumerate(objs))
+        parts.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {inner} }}")
+    return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {' '.join(parts)} }}", values
+
+
+_BLOB = "... on Blob { oid text isBinary isTruncated byteSize }"
+
+
+# -- one batch ----------------------------------------------------------------------------------
+@dataclass
+class _Repo:
+    """A repository of a batch while its parts come in."""
+
+    target: RepoTarget
+    result: RepoResult
+    node: dict[str, Any] | None = None
+    full: str = ""
+    branch: str = "HEAD"
+    oid: str = ""
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> tree entry
+    deeper: list[str] = field(default_factory=list)  # folders whose entries were not read yet
+
+
+def _api(ctx: Context, path: str) -> str:
+    return ctx.config.github.api_url + path
+
+
+def _doc(ctx: Context, t: RepoTarget, url: str, kind: str, status: int, content: bytes | None = None,
+         path: str | None = None, sha: str | None = None, error: str | None = None,
+         content_type: str | None = None) -> Document:
+    from registry.db import now
+
+    return Document(url=url, doc_kind=kind, source=ctx.source.name, fetched_at=now(), status=status, content=content,
+                    project_id=t.project_id, path=path, sha=sha, error=error, content_type=content_type)
+
+
+def _walk(entries: Iterable[dict[str, Any]] | None, prefix: str, level: int, out: dict[str, dict[str, Any]],
+          deeper: list[str]) -> None:
+    """Flatten nested tree entries into path -> entry; folders at the last level read are noted as deeper."""
+    for e in entries or ():
+        if not isinstance(e, dict) or not e.get("name"):
+            continue
+        path = e.get("path") or (prefix + e["name"])
+        out[path] = e
+        if e.get("type") == "tree":
+            obj = e.get("object")
+            if isinstance(obj, dict) and "entries" in obj:
+                _walk(obj.get("entries"), path + "/", level + 1, out, deeper)
+            elif level >= TREE_LEVELS:
+                deeper.append(path)
+
+
+def _repo_json(node: dict[str, Any]) -> dict[str, Any]:
+    """The repository as GitHub's REST API names its fields (what the REST path stores and `repos` reads)."""
+    lic = node.get("licenseInfo")
+    topics = [n["topic"]["name"] for n in ((node.get("repositoryTopics") or {}).get("nodes") or [])
+              if isinstance(n, dict) and isinstance(n.get("topic"), dict)]
+    full = node.get("nameWithOwner") or ""
+    return {
+        "full_name": full, "name": node.get("name"), "owner": {"login": (node.get("owner") or {}).get("login")},
+        "html_url": f"https://github.com/{full}", "description": node.get("description"),
+        "homepage": node.get("homepageUrl"), "topics": topics,
+        "language": (node.get("primaryLanguage") or {}).get("name"),
+        "stargazers_count": node.get("stargazerCount"), "forks_count": node.get("forkCount"),
+        "archived": bool(node.get("isArchived")), "fork": bool(node.get("isFork")),
+        "created_at": node.get("createdAt"), "updated_at": node.get("updatedAt"), "pushed_at": node.get("pushedAt"),
+        "default_branch": (node.get("defaultBranchRef") or {}).get("name"),
+        "license": {"key": lic.get("key"), "name": lic.get("name"), "spdx_id": lic.get("spdxId")}
+        if isinstance(lic, dict) else None,
+    }
+
+
+def _readme_path(entries: dict[str, dict[str, Any]]) -> str | None:
+    """The root README GitHub's REST /readme answers with (a .md first, then the shortest name)."""
+    tops = [p for p, e in entries.items()
+            if "/" not in p and e.get("type") == "blob" and p.lower().startswith("readme")]
+    tops.sort(key=lambda p: (not p.lower().endswith(".md"), len(p), p))
+    return tops[0] if tops else None
+
+
+def enrich_batch(ctx: Context, client: GraphQLClient, targets: list[RepoTarget]) -> list[RepoResult]:
+    """Fetch a batch: one query for metadata and trees, one (or a few) for blob texts, raw downloads for the rest.
+
+    Raises TooHeavy when the first query is too heavy (the caller halves the batch); a missing or failing
+    repository only fails its own result.
+    """
+    text, variables = repos_query([t.full_name for t in targets])
+    answer = client.query(text, variables)
+    repos: list[_Repo] = []
+    out: list[RepoResult] = []
+    for i, t in enumerate(targets):
+        res = RepoResult(t)
+        out.append(res)
+        node = answer.data.get(f"r{i}")
+        repo_url = _api(ctx, f"/repos/{t.full_name}")
+        err = answer.error_for(f"r{i}")
+        if not isinstance(node, dict):
+            if err is None or err.get("type") == "NOT_FOUND" or "could not resolve" in str(err.get("message")).lower():
+                res.outcome = "gone"
+                why = f"NOT_FOUND: {(err or {}).get('message') or 'no repository under this name'}"[:300]
+                res.documents.append(_doc(ctx, t, repo_url, "repo", 404, error=why))
+                res.problems.append(Problem(t.full_name, "gone", "repository not found (deleted, renamed away or "
+                                            "private)", repo_url))
+            else:
+                res.outcome = "failed"
+                why = f"{err.get('type') or 'error'}: {err.get('message')}"[:300]
+                res.documents.append(_doc(ctx, t, repo_url, "repo", 0, error=why))
+                res.problems.append(Problem(t.full_name, "fetch", why, repo_url))
+            continue
+        r = _Repo(t, res, node, full=node.get("nameWithOwner") or t.full_name)
+        head = (node.get("defaultBranchRef") or {})
+        r.branch = head.get("name") or "HEAD"
+        r.oid = ((head.get("target") or {}).get("oid")) or ""
+        data = _repo_json(node)
+        res.documents.append(_doc(ctx, t, repo_url, "repo", 200, json.dumps(data, sort_keys=True).encode(),
+                                  sha=r.oid or None, content_type="application/json"))
+        res.outcome = "new" if not t.docs else "changed"
+        if r.full.lower() != t.full_name.lower():
+            res.outcome = "moved"
+            res.problems.append(Problem(t.full_name, "moved", f"repository renamed or moved to {r.full}", repo_url))
+        tree = node.get("tree")
+        if isinstance(tree, dict):
+            _walk(tree.get("entries"), "", 1, r.entries, r.deeper)
+        repos.append(r)
+    _deeper_trees(client, repos)
+    _blobs(ctx, client, repos)
+    return out
+
+
+def _deeper_trees(client: GraphQLClient, repos: list[_Repo]) -> None:
+    """Read folders below TREE_LEVELS, level by level, one query for every repository that has some."""
+    while True:
+        asks = [(r, r.deeper[:50]) for r in repos if r.deeper]
+        if not asks:
+            return
+        for r, folders in asks:
+            r.deeper = r.deeper[len(folders):]
+        text, variables = objects_query([(r.full, [(f"{r.oid or 'HEAD'}:{f}", _tree_fields(TREE_LEVELS))
+                                                   for f in folders]) for r, folders in asks])
+        answer = client.query(text, variables)
+        for i, (r, folders) in enumerate(asks):
+            node = answer.data.get(f"r{i}") or {}
+            for j, folder in enumerate(folders):
+                obj = node.get(f"x{j}")
+                if isinstance(obj, dict):
+                    _walk(obj.get("entries"), folder + "/", 1, r.entries, r.deeper)  # levels count from here
+
+
+def _blobs(ctx: Context, client: GraphQLClient, repos: list[_Repo]) -> None:
+    """README and wanted files: texts by GraphQL (packed by size), binary/large ones from the raw host."""
+    max_bytes = ctx.config.github.max_file_bytes
+    ask: list[tuple[_Repo, str, str, int]] = []  # (repo, kind, path, size)
+    for r in repos:
+        t, res = r.target, r.result
+        tree_url = _api(ctx, f"/repos/{r.full}/git/trees/{quote(r.branch, safe='')}") + "?recursive=1"
+        tree = {"sha": ((r.node or {}).get("tree") or {}).get("oid"), "truncated": False,
+                "tree": [{"path": p, "type": e.get("type"), "size": e.get("size") if e.get("type") == "blob" else None,
+                          "sha": e.get("oid"), "mode": "100644" if e.get("type") == "blob" else "040000"}
+                         for p, e in sorted(r.entries.items())]}
+        res.documents.append(_doc(ctx, t, tree_url, "tree", 200, json.dumps(tree, sort_keys=True).encode(),
+                                  content_type="application/json"))
+        readme = _readme_path(r.entries)
+        if readme is None:
+            res.documents.append(_doc(ctx, t, _api(ctx, f"/repos/{r.full}/readme"), "readme", 404))
+        else:
+            ask.append((r, "readme", readme, int(r.entries[readme].get("size") or 0)))
+        paths = [p for p, e in r.entries.items() if e.get("type") == "blob"]
+        for fp in wanted_files(sorted(paths)):
+            ask.append((r, "file", fp, int(r.entries[fp].get("size") or 0)))
+    texts: list[tuple[_Repo, str, str, int]] = []
+    raw: list[tuple[_Repo, str, str, int]] = []
+    for item in ask:
+        r, kind, path, size = item
+        if size > max_bytes:
+            why = f"file of {size} bytes is over the {max_bytes}-byte limit; not read"
+            _store_blob(ctx, item, 200, None, None, why)
+        elif size > TEXT_LIMIT or path.lower().endswith(BINARY_EXTENSIONS):
+            raw.append(item)
+        else:
+            texts.append(item)
+    # pack text blobs into queries of at most BLOB_BYTES_PER_QUERY (by the tree's sizes)
+    groups: list[list[tuple[_Repo, str, str, int]]] = []
+    cur: list[tuple[_Repo, str, str, int]] = []
+    total = 0
+    for item in texts:
+        if cur and total + item[3] > BLOB_BYTES_PER_QUERY:
+            groups.append(cur)
+            cur, total = [], 0
+        cur.append(item)
+        total += item[3]
+    if cur:
+        groups.append(cur)
+    for group in groups:
+        raw.extend(_text_group(ctx, client, group))
+    _raw_files(ctx, client, raw)
+
+
+def _text_group(ctx: Context, client: GraphQLClient, group: list[tuple[_Repo, str, str, int]]) -> list:
+    """Ask one group of blobs' texts; returns the items to read from the raw host instead (binary, cut, failed)."""
+    by_repo: dict[int, tuple[_Repo, list[tuple[_Repo, str, str, int]]]] = {}
+    for item in group:
+        by_repo.setdefault(id(item[0]), (item[0], []))[1].append(item)
+    asks = list(by_repo.values())
+    text, variables = objects_query([(r.full, [(f"{r.oid or 'HEAD'}:{it[2]}", _BLOB) for it in items])
+                                     for r, items in asks])
+    try:
+        answer = client.query(text, variables)
+    except (TooHeavy, QueryFailed):
+        if len(group) > 1:
+            half = len(group) // 2
+            return _text_group(ctx, client, group[:half]) + _text_group(ctx, client, group[half:])
+        return list(group)  # one blob GraphQL cannot give: the raw host may
+    rest = []
+    for i, (_, items) in enumerate(asks):
+        node = answer.data.get(f"r{i}") or {}
+        for j, item in enumerate(items):
+            blob = node.get(f"x{j}")
+            text_value = blob.get("text") if isinstance(blob, dict) else None
+            if not isinstance(blob, dict) or blob.get("isBinary") or blob.get("isTruncated") or text_value is None:
+                rest.append(item)
+                continue
+            content = text_value.encode("utf-8")
+            if isinstance(blob.get("byteSize"), int) and blob["byteSize"] != len(content):
+                rest.append(item)  # not UTF-8 as stored: the exact bytes come from the raw host
+                continue
+            _store_blob(ctx, item, 200, content, blob.get("oid"), None)
+    return rest
+
+
+def _raw_files(ctx: Context, client: GraphQLClient, items: list[tuple[_Repo, str, str, int]]) -> None:
+    if not items:
+        return
+    max_bytes = ctx.config.github.max_file_bytes
+
+    def one(item: tuple[_Repo, str, str, int]) -> tuple[int, bytes | None, str | None]:
+        r, _, path, _ = item
+        return client.raw(r.full, r.oid or r.branch, path, max_bytes)
+
+    if len(items) == 1:
+        answers = [one(items[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, ctx.config.github.concurrency),
+                                thread_name_prefix="gh-raw") as pool:
+            answers = list(pool.map(one, items))
+    for item, (status, content, error) in zip(items, answers, strict=True):
+        r, _, path, _ = item
+        sha = r.entries.get(path, {}).get("oid")
+        _store_blob(ctx, item, status, content, sha, error)
+
+
+def _store_blob(ctx: Context, item: tuple[_Repo, str, str, int], status: int, content: bytes | None,
+                sha: str | None, error: str | None) -> None:
+    """A README or file document, as the REST path stores it (same URL, path, sha, content)."""
+    r, kind, path, _ = item
+    t, res = r.target, r.result
+    if kind == "readme":
+        url = _api(ctx, f"/repos/{r.full}/readme")
+        if status == 404:
+            res.documents.append(_doc(ctx, t, url, "readme", 404))
+            return
+        doc = _doc(ctx, t, url, "readme", status, content, path=path, sha=sha, error=error)
+        if error:
+            res.problems.append(Problem(r.full, "file" if status == 200 else "fetch", f"README: {error}", url))
+    else:
+        url = _api(ctx, f"/repos/{r.full}/contents/{quote(path)}") + f"?ref={quote(r.branch, safe='')}"
+        doc = _doc(ctx, t, url, "file", status, content, path=path, sha=sha, error=error)
+        if error:
+            res.problems.append(Problem(r.full, "file" if status == 200 else "fetch", f"{path}: {error}", url))
+    res.documents.append(doc)
+
+
+# -- recrawl by HEAD oid -------------------------------------------------------------------------
+def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[RepoTarget], list[RepoTarget]]:
+    """(moved on, unchanged) among repositories fetched before: one query per CHECK_BATCH asks HEAD oid and
+    pushedAt only. Missing ones count as moved on (the full fetch records what happened); a renamed one whose
+    HEAD is the stored one is unchanged (the rename was recorded when it was first seen)."""
+    moved: list[RepoTarget] = []
+    same: list[RepoTarget] = []
+    for i in range(0, len(targets), CHECK_BATCH):
+        chunk = targets[i:i + CHECK_BATCH]
+        text, variables = heads_query([t.full_name for t in chunk])
+        answer = client.query(text, variables)
+        for j, t in enumerate(chunk):
+            node = answer.data.get(f"r{j}")
+            if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened
+                moved.append(t)
+                continue
+            oid = ((node.get("defaultBranchRef") or {}).get("target") or {}).get("oid")
+            stored = t.head_oid
+            has_tree = any(d.doc_kind == "tree" for d in t.docs.values())
+            if has_tree and ((stored and oid == stored) or (not stored and _same_instant(t.pushed_at,
+                                                                                        node.get("pushedAt")))):
+                same.append(t)
+            else:
+                moved.append(t)
+    return moved, same
+
+
+# -- all of them ----------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What enrich_all left: why it stopped early (None when it did not) and the targets not done."""
+
+    stop_reason: str | None = None
+    pending: list[RepoTarget] = field(default_factory=list)
+    batch_sizes: list[int] = field(default_factory=list)
+
+
+def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
+               take: Callable[[RepoResult], None], stop: threading.Event, max_batch: int = START_BATCH,
+               tick: Callable[[], None] | None = None) -> Outcome:
+    """Enrich every target: unchanged ones (same HEAD) cost a share of one check query, the rest come in
+    adaptive batches, at most `in_flight` queries at once. ``take`` receives each result in this thread;
+    ``tick`` runs between results (the caller's batch writes)."""
+    out = Outcome()
+    known = [t for t in targets if any(d.doc_kind == "repo" and d.status == 200 for d in t.docs.values())]
+    fresh = [t for t in targets if t not in known]
+    try:
+        moved, same = check_heads(client, known) if known else ([], [])
+    except (RateLimited, Stopped, Unreachable) as exc:
+        out.stop_reason = str(exc)
+        out.pending = list(targets)
+        return out
+    except (TooHeavy, QueryFailed) as exc:  # the check is an optimisation: without it, fetch them all
+        log.warning("GitHub GraphQL: the HEAD check failed (%s); fetching every repository", exc)
+        moved, same = known, []
+    for t in same:
+        take(RepoResult(t, outcome="unchanged"))
+    queue: deque[list[RepoTarget]] = deque()
+    work = fresh + moved
+    size = max(1, max_batch)
+    for i in range(0, len(work), size):
+        queue.append(work[i:i + size])
+    running: dict[Future, list[RepoTarget]] = {}
+    successes = taken = 0
+    unavailable: GraphQLUnavailable | None = None
+    with ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql") as pool:
+        while queue or running:
+            while queue and len(running) < client.in_flight and out.stop_reason is None:
+                if stop.is_set():
+                    out.stop_reason = "stopped on request"
+                    break
+                chunk = queue.popleft()
+                if len(chunk) > size:  # a smaller batch size since it was cut: cut it again
+                    queue.appendleft(chunk[size:])
+                    chunk = chunk[:size]
+                out.batch_sizes.append(len(chunk))
+                running[pool.submit(enrich_batch, ctx, client, chunk)] = chunk
+            if not running:
+                break
+            finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                chunk = running.pop(fut)
+                try:
+                    results = fut.result()
+                except TooHeavy as exc:
+                    if len(chunk) == 1:
+                        t = chunk[0]
+                        why = f"too large for one GraphQL query ({exc})"
+                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", why)], outcome="failed"))
+                        continue
+                    size = max(1, len(chunk) // 2)
+                    successes = 0
+                    log.info("GitHub GraphQL: a batch of %d was too heavy (%s); asking %d at a time", len(chunk),
+                             exc, size)
+                    queue.appendleft(chunk[size:])
+                    queue.appendleft(chunk[:size])
+                    continue
+                except (RateLimited, Stopped, Unreachable) as exc:
+                    out.stop_reason = out.stop_reason or str(exc)
+                    queue.appendleft(chunk)
+                    continue
+                except GraphQLUnavailable as exc:
+                    if not taken:  # the host has no GraphQL at all: the caller enriches through REST
+                        unavailable = exc
+                        out.stop_reason = out.stop_reason or str(exc)
+                    for t in chunk if taken else ():
+                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
+                                        outcome="failed"))
+                    continue
+                except QueryFailed as exc:
+                    for t in chunk:
+                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
+                                        outcome="failed"))
+                    continue
+                for res in results:
+                    take(res)
+                taken += len(results)
+                successes += 1
+                if size < max_batch and successes >= 2:
+                    size, successes = min(max_batch, size * 2), 0
+            if tick:
+                tick()
+    if unavailable is not None and not taken and not same:
+        raise unavailable
+    out.pending = [t for chunk in queue for t in chunk]
+    return out
