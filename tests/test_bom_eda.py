@@ -180,6 +180,14 @@ def test_kicad7_sheet_used_twice_and_shared_with_another_project():
     assert _items(res) == [(2, ["R10", "R20"], "1k", "R_0402", None, None)]
 
 
+def test_unannotated_parts_each_count():
+    sym = ('(symbol (lib_id "Device:R") (unit 1) (in_bom yes) (on_board yes) (uuid "{u}") (property "Reference" "R?")'
+           ' (property "Value" "1k") (property "Footprint" "R_0402"))')
+    sch = ("(kicad_sch (version 20230121) " + sym.format(u="a") + sym.format(u="b") + ")").encode()
+    (res,) = schematic_boms({"x.kicad_sch": sch})
+    assert _items(res) == [(2, ["R?", "R?"], "1k", "R_0402", None, None)]
+
+
 def test_legacy_sch_with_power_symbols_multi_unit_parts_and_a_sheet_used_twice():
     files = {f"hw/{n}": (FIX / n).read_bytes() for n in ("legacy.sch", "input.sch")}
     (res,) = schematic_boms(files)

@@ -298,7 +298,8 @@ def _group(root: str, sheets: dict[str, _Sheet], order: list[str], limits: Limit
             if why:
                 skipped[why] = skipped.get(why, 0) + 1
                 continue
-            new = [r for r in refs if r not in seen_refs]  # the other units of a multi-unit part add nothing
+            # the other units of a multi-unit part add nothing; unannotated parts ('R?') are each a part
+            new = [r for r in refs if r not in seen_refs or r.endswith("?")]
             if not new:
                 continue
             seen_refs.update(new)
