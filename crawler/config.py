@@ -10,10 +10,10 @@ from typing import Any
 
 __all__ = [
     "Config", "ConfigError", "GitHubConfig", "HttpConfig", "ScheduleConfig", "SourceConfig", "load_config",
-    "KNOWN_KINDS", "SOURCE_CREDENTIALS",
+    "KNOWN_KINDS",
 ]
 
-from crawler.sources import kinds
+from crawler.sources import kinds, source_kind
 from registry.db import given_path
 
 #: Source kinds ohr has an adapter for (one module each in crawler/sources/).
@@ -26,14 +26,6 @@ class ConfigError(Exception):
 
 #: Top-level tables of config.toml; any other name is a typo the user should hear about.
 TABLES = ("github", "registry", "schedule", "http", "sources")
-
-#: Kinds whose API needs a credential from the environment: (the key naming the variable, its default, what for).
-#: Without it the source is skipped with one line saying which variable to set — not a failed run.
-SOURCE_CREDENTIALS: dict[str, tuple[str, str, str]] = {
-    "oshwa": ("token_env", "OSHWA_TOKEN", "the OSHWA certification API needs a token"),
-    "hackaday": ("key_env", "HACKADAY_API_KEY", "the Hackaday.io API needs a key"),
-}
-
 
 def _number(value: Any) -> bool:
     """Whether a TOML value is a non-negative number (a boolean is not one)."""
@@ -106,8 +98,9 @@ class SourceConfig:
         return self.options.get(key, default)
 
     def missing_credential(self) -> str | None:
-        """Why this source cannot run now, when its API needs a credential the environment lacks; else None."""
-        need = SOURCE_CREDENTIALS.get(self.kind)
+        """Why this source cannot run now, when its API needs a credential the environment lacks (as its kind
+        declares, crawler/sources/); else None."""
+        need = source_kind(self.kind).credential
         if need is None:
             return None
         env = str(self.get(need[0], need[1]))
@@ -131,8 +124,6 @@ class Config:
         """ConfigError naming the first option a source's kind does not take, or of a wrong type (each kind
         declares its options in crawler/sources/); commands that crawl call it before anything is fetched, read
         commands do not (it imports the kinds' modules)."""
-        from crawler.sources import source_kind
-
         for s in self.sources:
             if names is None or s.name in names:
                 problems = source_kind(s.kind).option_problems(s.options)

@@ -50,10 +50,26 @@ def test_option_problems_name_unknown_keys_and_wrong_types():
     [unknown] = oshwa.option_problems({"page_sise": 50})
     assert "oshwa has no option 'page_sise'" in unknown and "page_size" in unknown
     [wrong] = oshwa.option_problems({"max_pages": "ten"})
-    assert wrong == "oshwa option 'max_pages' must be a number, not 'ten'"
-    [boolean] = oshwa.option_problems({"max_pages": True})
-    assert "must be a number" in boolean
-    assert source_kind("github-search").option_problems({"fork_parents": False, "queries": "topic:x"}) == []
+    assert wrong == "oshwa option 'max_pages' must be a non-negative number, not 'ten'"
+    assert "must be a non-negative number" in oshwa.option_problems({"max_pages": True})[0]
+    assert "must be a non-negative number" in oshwa.option_problems({"max_pages": -1})[0]
+    search = source_kind("github-search")
+    assert search.option_problems({"fork_parents": False, "queries": ["topic:x"]}) == []
+    assert search.option_problems({"queries": ["topic:x", 3]}) == [
+        "github-search option 'queries' must be a list of strings, not ['topic:x', 3]"]
+    assert source_kind("mediawiki").option_problems({"category": "Projects", "categories": ["A", "B"]}) == []
+
+
+def test_kinds_that_need_a_credential_declare_it(monkeypatch):
+    from crawler.config import SourceConfig
+
+    assert {k: source_kind(k).credential[:2] for k in kinds() if source_kind(k).credential} == {
+        "oshwa": ("token_env", "OSHWA_TOKEN"), "hackaday": ("key_env", "HACKADAY_API_KEY")}
+    monkeypatch.delenv("OSHWA_TOKEN", raising=False)
+    monkeypatch.setenv("MY_TOKEN", "x")
+    assert "$OSHWA_TOKEN is not set" in SourceConfig("o", "oshwa").missing_credential()
+    assert SourceConfig("o", "oshwa", {"token_env": "MY_TOKEN"}).missing_credential() is None
+    assert SourceConfig("l", "github-list", {"repo": "a/b"}).missing_credential() is None
 
 
 def test_a_misspelt_option_is_a_config_problem_and_nothing_is_fetched(tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -23,41 +23,47 @@ if TYPE_CHECKING:
     from crawler.config import SourceConfig
     from registry.model import Document, Record
 
-__all__ = ["HTTP_OPTIONS", "NUMBER", "SourceKind", "adapter_for", "fetch_source", "kinds", "source_kind"]
+__all__ = ["HTTP_OPTIONS", "TYPES", "SourceKind", "adapter_for", "fetch_source", "kinds", "source_kind"]
 
-#: Accepted TOML types of a numeric option (an integer is a valid float; a boolean is not a number).
-NUMBER: tuple[type, ...] = (int, float)
+#: What a TOML value of each option type must be, and how a message names the type.
+TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "string": (lambda v: isinstance(v, str), "a string"),
+    "strings": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+    "string or strings": (lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)),
+                          "a string or a list of strings"),
+    "number": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0, "a non-negative number"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+    "table": (lambda v: isinstance(v, dict), "a table"),
+}
 #: Per-source overrides every kind fetching over plain HTTP takes (crawler/http.py; see `[http]` in docs/config.md).
-HTTP_OPTIONS: dict[str, tuple[type, ...]] = {"delay": NUMBER, "max_bytes": NUMBER}
+HTTP_OPTIONS: dict[str, str] = {"delay": "number", "max_bytes": "number"}
 
 
 @dataclass(frozen=True)
 class SourceKind:
-    """One source kind: its name, the class that fetches and parses it, its facts and its config keys."""
+    """One source kind: its name, the class that fetches and parses it, its facts, config keys and credential."""
 
     kind: str
     #: Name of the module's class implementing crawler.base.Adapter.
     adapter: str
     facts: SourceFacts
-    #: Config keys a `[[sources]]` table of this kind may hold (besides name, kind, schedule), with their TOML types.
-    options: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
+    #: Config keys a `[[sources]]` table of this kind may hold (besides name, kind, schedule): key -> a TYPES name.
+    options: Mapping[str, str] = field(default_factory=dict)
+    #: For an API that needs a credential from the environment: (the option naming the variable, its default, why).
+    #: Without it the source is skipped with one line saying which variable to set (SourceConfig.missing_credential).
+    credential: tuple[str, str, str] | None = None
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:
         """One message per key this kind does not take, or whose value has a type it does not accept."""
         out = []
         for key, value in options.items():
-            types = self.options.get(key)
-            if types is None:
+            type_ = self.options.get(key)
+            if type_ is None:
                 known = ", ".join(sorted(self.options)) or "none"
                 out.append(f"{self.kind} has no option {key!r} (it takes: {known})")
-            elif not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                names = " or ".join(dict.fromkeys(_TYPE_NAMES.get(t, t.__name__) for t in types))
-                out.append(f"{self.kind} option {key!r} must be {names}, not {value!r}")
+            elif not TYPES[type_][0](value):
+                out.append(f"{self.kind} option {key!r} must be {TYPES[type_][1]}, not {value!r}")
         return out
-
-
-_TYPE_NAMES = {str: "a string", int: "a number", float: "a number", bool: "true or false", list: "a list",
-               dict: "a table"}
 
 
 @cache

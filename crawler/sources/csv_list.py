@@ -21,7 +21,7 @@ __all__ = ["CsvListAdapter", "read_document", "read_rows"]
 SOURCE = SourceKind(
     kind="csv-list", adapter="CsvListAdapter",
     facts=SourceFacts(trust=60, hub=True, prose="list"),
-    options={"url": (str,), "columns": (dict,), "delimiter": (str,), "licence_scope": (str,), **HTTP_OPTIONS},
+    options={"url": "string", "columns": "table", "delimiter": "string", "licence_scope": "string", **HTTP_OPTIONS},
 )
 
 _ROLES = ("name", "url", "description", "category", "licence")

@@ -88,7 +88,7 @@ def list_problems(item: str, text: str, entries: list[ListEntry], url: str | Non
 SOURCE = SourceKind(
     kind="github-list", adapter="GitHubListAdapter",
     facts=SourceFacts(trust=30, prose="list"),
-    options={"repo": (str,), "path": (str,), "ref": (str,), "exclude_sections": (list,)},
+    options={"repo": "string", "path": "string", "ref": "string", "exclude_sections": "strings"},
 )
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crawler.base import Context
 from crawler.config import SourceConfig
-from crawler.sources import NUMBER, SourceKind
+from crawler.sources import SourceKind
 from registry.db import now
 from registry.model import Document, Problem, Record, SourceFacts
 from registry.urls import project_id
@@ -26,8 +26,8 @@ __all__ = ["GitHubSearchAdapter", "next_link", "read_document"]
 SOURCE = SourceKind(
     kind="github-search", adapter="GitHubSearchAdapter",
     facts=SourceFacts(trust=70),
-    options={"queries": (list, str), "query": (str,), "manifests": (list,), "manifest_query": (str,),
-             "per_page": NUMBER, "result_cap": NUMBER, "created_from": (str,), "fork_parents": (bool,)},
+    options={"queries": "strings", "query": "string", "manifests": "strings", "manifest_query": "string",
+             "per_page": "number", "result_cap": "number", "created_from": "string", "fork_parents": "boolean"},
 )
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')

@@ -15,7 +15,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, fetcher_for
 from crawler.links import find_urls, ordered_urls, repo_urls
-from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from crawler.sources import HTTP_OPTIONS, SourceKind
 from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["DEFAULT_API", "HackadayAdapter", "read_document"]
@@ -24,8 +24,9 @@ __all__ = ["DEFAULT_API", "HackadayAdapter", "read_document"]
 SOURCE = SourceKind(
     kind="hackaday", adapter="HackadayAdapter",
     facts=SourceFacts(trust=40, hub=True, prose="hub"),
-    options={"api_url": (str,), "key_env": (str,), "key_in": (str,), "tags": (list, str), "search": (list, str),
-             "per_page": NUMBER, "max_pages": NUMBER, "max_repo_urls": NUMBER, **HTTP_OPTIONS},
+    credential=("key_env", "HACKADAY_API_KEY", "the Hackaday.io API needs a key"),
+    options={"api_url": "string", "key_env": "string", "key_in": "string", "tags": "strings", "search": "strings",
+             "per_page": "number", "max_pages": "number", "max_repo_urls": "number", **HTTP_OPTIONS},
 )
 
 DEFAULT_API = "https://api.hackaday.io/v2"

@@ -15,7 +15,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, Fetcher, FetchError, fetcher_for
 from crawler.links import ordered_urls, repo_urls
-from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from crawler.sources import HTTP_OPTIONS, SourceKind
 from crawler.wikitext import first_paragraph, licences, templates, wiki_links
 from registry.model import Document, Problem, Record, SourceFacts
 
@@ -25,9 +25,9 @@ __all__ = ["MediaWikiAdapter", "read_document"]
 SOURCE = SourceKind(
     kind="mediawiki", adapter="MediaWikiAdapter",
     facts=SourceFacts(trust=50, hub=True, prose="hub"),
-    options={"api_url": (str,), "category": (str, list), "categories": (str, list), "search": (str, list),
-             "namespace": NUMBER, "max_pages": NUMBER, "batch": NUMBER, "max_repo_urls": NUMBER,
-             "site_licence": (str,), **HTTP_OPTIONS},
+    options={"api_url": "string", "category": "string or strings", "categories": "string or strings",
+             "search": "string", "namespace": "number", "max_pages": "number", "batch": "number",
+             "max_repo_urls": "number", "site_licence": "string", **HTTP_OPTIONS},
 )
 
 _STATUS_KEYS = ("status", "project-status", "project status", "development-stage", "maturity")

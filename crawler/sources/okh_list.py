@@ -15,7 +15,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import FetchError, fetcher_for
 from crawler.links import ordered_urls
-from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from crawler.sources import HTTP_OPTIONS, SourceKind
 from registry.model import Document, Problem, Record, SourceFacts
 from registry.normalize.okh import parse_manifest
 
@@ -25,7 +25,7 @@ __all__ = ["OkhListAdapter", "ParsedManifest", "list_entries", "read_manifest"]
 SOURCE = SourceKind(
     kind="okh-list", adapter="OkhListAdapter",
     facts=SourceFacts(trust=20, hub=True),
-    options={"url": (str,), "max_manifests": NUMBER, **HTTP_OPTIONS},
+    options={"url": "string", "max_manifests": "number", **HTTP_OPTIONS},
 )
 
 _MANIFEST_KEYS = ("manifest", "manifest_url", "manifestUrl", "manifest-url", "okh", "okh_url", "yaml", "toml")

@@ -13,7 +13,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetched, FetchError, fetcher_for
 from crawler.links import ordered_urls
-from crawler.sources import HTTP_OPTIONS, NUMBER, SourceKind
+from crawler.sources import HTTP_OPTIONS, SourceKind
 from registry.model import Document, Problem, Record, SourceFacts
 
 __all__ = ["DEFAULT_API", "OshwaAdapter", "read_document"]
@@ -22,8 +22,9 @@ __all__ = ["DEFAULT_API", "OshwaAdapter", "read_document"]
 SOURCE = SourceKind(
     kind="oshwa", adapter="OshwaAdapter",
     facts=SourceFacts(trust=10, hub=True, prose="hub"),
-    options={"api_url": (str,), "token_env": (str,), "page_size": NUMBER, "max_pages": NUMBER, "page_url": (str,),
-             **HTTP_OPTIONS},
+    credential=("token_env", "OSHWA_TOKEN", "the OSHWA certification API needs a token"),
+    options={"api_url": "string", "token_env": "string", "page_size": "number", "max_pages": "number",
+             "page_url": "string", **HTTP_OPTIONS},
 )
 
 DEFAULT_API = "https://certificationapi.oshwa.org"

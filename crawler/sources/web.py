@@ -17,7 +17,7 @@ from crawler.base import Context
 from crawler.config import SourceConfig
 from crawler.http import Fetcher, FetchError, check_url, fetcher_for
 from crawler.links import FORGE_HOSTS, repo_urls
-from crawler.sources import NUMBER, SourceKind
+from crawler.sources import SourceKind
 from registry.db import now
 from registry.model import Document, Problem, Record, SourceFacts
 
@@ -31,8 +31,8 @@ __all__ = ["WebAdapter", "read_page"]
 SOURCE = SourceKind(
     kind="web", adapter="WebAdapter",
     facts=SourceFacts(trust=80, prose="hub"),
-    options={"sources": (list, str), "max_per_run": NUMBER, "refetch_days": NUMBER, "skip_hosts": (list,),
-             "max_bytes": NUMBER, "max_crawl_delay": NUMBER, "max_repo_urls": NUMBER, "delay": NUMBER},
+    options={"sources": "strings", "max_per_run": "number", "refetch_days": "number", "skip_hosts": "strings",
+             "max_bytes": "number", "max_crawl_delay": "number", "max_repo_urls": "number", "delay": "number"},
 )
 
 #: Hosts whose pages say nothing a project page would (video, social, file shares, code hosts read elsewhere).
