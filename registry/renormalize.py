@@ -127,7 +127,8 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     only reads (tests/test_registry.py checks both ways give the same rows).
     """
     targets = dict(derive.github_targets(con, part))
-    docs_at = locate(con, "documents", part, f"doc_kind IN ('repo', 'tree', 'readme') OR ({FILES})")
+    wanted = f"doc_kind IN ('repo', 'tree', 'readme') OR ({FILES})"
+    docs_at = locate(con, "documents", part, wanted)
     records_at = locate(con, "source_records", part)
     some = "IN (SELECT UNNEST($1::VARCHAR[]))"
     last_seen = dict(con.execute(f"SELECT id, last_seen FROM projects WHERE id {some}", [part]).fetchall())
@@ -145,7 +146,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
         docs: dict[str, dict[str, tuple]] = {}
         files: dict[str, dict[str, bytes]] = {}
         for pid, kind, status, content, error, fetched_at, path in read_located(
-            con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path", docs_at, ids,
+            con, "documents", "project_id, doc_kind, status, content, error, fetched_at, path", docs_at, ids, wanted,
             order="ORDER BY fetched_at",  # the latest wins
         ):
             if kind == "file":
