@@ -178,7 +178,10 @@ def load_config(path: str | Path | None = None, db: str | Path | None = None) ->
             hint = "; the token comes from $GITHUB_TOKEN, never from this file" if key == "token" else ""
             raise ConfigError(f"[github] has an unknown key {key!r}{hint} (see docs/config.md)")
         default = getattr(gh, key)
-        if isinstance(default, str):
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"[github] {key} must be true or false, not {value!r}")
+        elif isinstance(default, str):
             if not isinstance(value, str):
                 raise ConfigError(f"[github] {key} must be a string, not {value!r}")
         elif not _number(value):

@@ -39,7 +39,7 @@ def test_graphql_registry_equals_rest_on_the_corpus(tmp_path, run_ohr, monkeypat
     try:
         url = proc.stdout.readline().split()[2]
         monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
-        got = {}
+        got, codes = {}, {}
         for mode in ("rest", "graphql"):
             d = tmp_path / mode
             d.mkdir()
@@ -47,7 +47,9 @@ def test_graphql_registry_equals_rest_on_the_corpus(tmp_path, run_ohr, monkeypat
             cfg = write_config(d, url, sources, "graphql = false" if mode == "rest" else "")
             start = len(log.read_text().splitlines()) if log.exists() else 0
             r = run_ohr("crawl", "--config", str(cfg))
-            assert r.code == 0, r.out + r.err
+            # 4: files a corpus tree lists but the corpus does not hold (schematics) answer 404, on both paths alike
+            assert r.code in (0, 4) and "Traceback" not in r.err, r.out + r.err
+            codes[mode] = r.code
             lines = [json.loads(x) for x in log.read_text().splitlines()[start:]]
             points = sum(x["points"] for x in lines if x["resource"] == "graphql")
             if mode == "graphql":
@@ -60,6 +62,7 @@ def test_graphql_registry_equals_rest_on_the_corpus(tmp_path, run_ohr, monkeypat
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+    assert codes["rest"] == codes["graphql"]
     assert len(got["rest"]["repos"]) == n and got["rest"]["bom_lines"] and got["rest"]["licences"]
     for table in got["rest"]:
         assert got["graphql"][table] == got["rest"][table], table

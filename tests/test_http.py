@@ -126,7 +126,7 @@ def test_timeout_raises_unreachable():
 
     with serve() as own:  # its own server: the slow handler holds it
         own.expect_request("/slow").respond_with_handler(slow)
-        with Fetcher(cfg(timeout=0.2, retries=0)) as f, pytest.raises(Unreachable, match="Timeout"):
+        with Fetcher(cfg(timeout=0.2, retries=0)) as f, pytest.raises(Unreachable, match="timed out"):
             f.get(own.url_for("/slow"))
 
 

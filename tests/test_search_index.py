@@ -95,7 +95,8 @@ def test_filters(crawled, run_ohr):
     assert [r["id"] for r in _search(run_ohr, cfg, "", "--category", "test EQUIPMENT")] == ["github.com/pub/ventmon"]
     assert {r["id"] for r in _search(run_ohr, cfg, "", "--source", "vent-list")} == \
         {i for (i,) in rows(db, "SELECT id FROM projects")}
-    assert _search(run_ohr, cfg, "", "--source", "other") == []
+    unknown = run_ohr("search", "", "--source", "other", "--config", str(cfg), "--format", "json")
+    assert unknown.code == 3 and "no source named 'other'" in unknown.err  # a typo is an error, not "no rows"
     assert [r["id"] for r in _search(run_ohr, cfg, "", "--licence", "mit")] == ["github.com/amb/ambovent"]
     has_bom = {i for (i,) in rows(db, "SELECT id FROM v_projects WHERE bom_files > 0")}
     assert {r["id"] for r in _search(run_ohr, cfg, "", "--has-bom")} == has_bom
