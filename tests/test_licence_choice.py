@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from registry.normalize._licence_choice import choices, is_choice_phrase
 from registry.normalize.licence import resolve
+from registry.normalize.licence.choice import choices, is_choice_phrase
 
 # Short synthetic licence texts: the distinctive opening lines, not whole copies.
 TAPR = ("The TAPR Open Hardware License\nVersion 1.0 (May 25, 2007)\nPREAMBLE\nOpen Hardware is a thing - a physical "

@@ -305,72 +305,17 @@ def test_eval_module_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
     assert main(["x", str(tmp_path / "nowhere")]) == 0       # absent corpus: skip cleanly
 
 
-_GATE_TEXTS = [
-    "This project is not intended for medical use. It has been tested on 12 patients in 3 hospitals.",
-    "Licensed under the CERN OHL v1.2; firmware under GPLv3+. See https://example.org/LICENSE.",
-    "İT İS UNTESTED. Iı ſoftware iſ releaſed under MİT. ΟΔΟΣ licenſe, ſee www.example.org",
-    "Status: beta — the board was built by 40 makers; version 2 was released. Kelvin \u212a test, ẞ, ﬁle.",
-    "",
-]
-
-
-@pytest.mark.parametrize("document", _GATE_TEXTS + ["\n".join(_GATE_TEXTS)])
-def test_document_gate_answers_as_the_gate_on_every_piece(document: str) -> None:
-    """DocGate is only an optimisation: on every substring of its document it must say what Gated says."""
-    from registry.normalize._docgate import DocGate, held_literals, lower
-    from registry.normalize._prefilter import _GATES, Scope
-
-    pieces = {document[i:j] for i in range(0, len(document) + 1, 3) for j in range(i, len(document) + 1, 7)}
-    pieces |= set(document.split(". ")) | set(document.split())
-    scope = Scope([document])
-    held = held_literals(scope)
-    for gated in list(_GATES):
-        by_text, by_scope = DocGate.of_text(gated, document), DocGate.of_scope(gated, held)
-        for piece in pieces:
-            expected = gated.may_match(piece)
-            assert by_text.may_match(lower(piece)) is expected, (gated.pattern.pattern[:60], piece)
-            assert by_scope.may_match(lower(piece)) is expected, (gated.pattern.pattern[:60], piece)
-
-
-def test_document_gate_answers_as_the_gate_on_random_sentences() -> None:
-    """Random documents built from gate literals, folded letters and separators: DocGate agrees with Gated."""
-    import random
-
-    from registry.normalize._docgate import DocGate, held_literals, lower
-    from registry.normalize._prefilter import _GATES, Scope
-
-    literals = sorted({k for g in _GATES if g.keys for k in g.keys})
-    atoms = literals + ["İ", "ı", "ſ", "Σ", "\u212a", " ", ". ", "\n", "x", "MIT", "Tested", "HTTP"]
-    rnd = random.Random(11)
-    for _ in range(60):
-        sentences = ["".join(rnd.choice(atoms) for _ in range(rnd.randint(0, 6))) for _ in range(rnd.randint(1, 5))]
-        held = held_literals(Scope(sentences))
-        document = "\n".join(sentences)
-        gates = [g for g in _GATES if g.keys is not None]
-        for gated in gates:
-            by_text, by_scope = DocGate.of_text(gated, document), DocGate.of_scope(gated, held)
-            for sentence in sentences:
-                expected = gated.may_match(sentence)
-                assert by_text.may_match(lower(sentence)) is expected
-                assert by_scope.may_match(lower(sentence)) is expected
-        union = DocGate.union([DocGate.of_scope(g, held) for g in gates])
-        for sentence in sentences:
-            assert union.may_match(lower(sentence)) is any(g.may_match(sentence) for g in gates)
-
-
 def _signals_sentence_by_sentence(text: str, source: str) -> list[Evidence]:
     """text_signals the straightforward way: every rule on every sentence, no literal gate or paragraph skip."""
     from registry.normalize import _prefilter, maturity
-    from registry.normalize._docgate import Pieces
 
     saved = [(g, g.keys) for g in _prefilter._GATES]
     try:
         for g, _ in saved:
             g.keys = None
         found: dict[tuple[str, str], Evidence] = {}
-        pieces = Pieces(maturity._sentences(text))
         rules = list(maturity._STATE_RULES + maturity._STAGE_RULES)
-        maturity._signals(pieces, source, found, list(maturity._CAVEAT_RULES), rules, frozenset())
+        maturity._signals(maturity._sentences(text), source, found, list(maturity._CAVEAT_RULES), rules)
         return list(found.values())
     finally:
         for g, keys in saved:

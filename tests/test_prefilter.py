@@ -116,7 +116,7 @@ def test_gate_wraps_search_finditer_and_sub() -> None:
 @given(st.text(alphabet=".!?; \n\t\u00a0\"'”’)*_([“AZ0ax", max_size=40))
 def test_sentence_splitters_split_as_their_lookbehind_forms(text: str) -> None:
     """The sentence splitters keep their end mark via split_after: the same pieces as the lookbehind patterns."""
-    from registry.normalize._docgate import split_after
+    from registry.normalize.licence.markdown import split_after
 
     old_maturity = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“(\[*_]*[A-Z0-9])")
     old_licence = re.compile(r"(?<=[.!?;])\s+(?=[\"'(*_\[]*[A-Z0-9])")
@@ -128,7 +128,7 @@ def test_sentence_splitters_split_as_their_lookbehind_forms(text: str) -> None:
 @given(st.text(alphabet=".!?; \n\t\u00a0\"'”’)*_([“AZ0ax", max_size=40))
 def test_maturity_sentence_end_splits_as_split_after(text: str) -> None:
     """maturity splits with re.split on the end mark as a group: the same pieces split_after gives."""
-    from registry.normalize._docgate import split_after
+    from registry.normalize.licence.markdown import split_after
 
     parts = maturity._SENT_END.split(text)
     paired = [a + b for a, b in zip(parts[0:-1:2], parts[1::2], strict=True)] + [parts[-1]]
@@ -183,7 +183,7 @@ def _every_literal_finder() -> tuple[frozenset[str], Any]:
 def test_gate_finder_agrees_with_substring_tests_across_cache_resets(texts: list[str]) -> None:
     """The finder of every gate literal (word numbers, literal sets split into exact and to-confirm, cache
     restarts) reports exactly the literals a substring test finds in each text."""
-    from registry.normalize._docgate import lower
+    from registry.normalize._prefilter import lower
 
     literals, finder = _every_literal_finder()
     saved = _prefilter._MAX_CACHED_WORDS, _prefilter._MAX_LITERAL_SETS

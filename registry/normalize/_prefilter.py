@@ -20,13 +20,18 @@ except ImportError:  # pragma: no cover - older layouts
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Gated", "Scope", "any_of", "gate", "required_clauses", "required_literals"]
+__all__ = ["Gated", "Scope", "any_of", "gate", "lower", "required_clauses", "required_literals"]
 
 #: Characters `re.IGNORECASE` matches to an ASCII letter whose str.lower() is not that letter.
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 _MIN_LEN = 2   # a one-letter gate would pass nearly every sentence: not worth the check
+
+
+def lower(text: str) -> str:
+    """`text` lower-cased exactly as the gates read it (dotted and dotless i and long s folded to ASCII first)."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
 def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
@@ -130,14 +135,6 @@ class Scope:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.present = _keys_in("\n".join(texts))
-
-    @classmethod
-    def of_lowered(cls, low: str) -> Scope:
-        """The scope of one text given already lower-cased as the gates read it (`_docgate.lower`), so a caller
-        that holds that lower-cased text does not pay for lower-casing it again."""
-        scope = cls.__new__(cls)
-        scope.present = (_finder or _build_finder()).literals_in(low)
-        return scope
 
     def admits(self, gated: Gated) -> bool:
         """False when `gated` cannot match any text of the scope."""
@@ -295,8 +292,7 @@ def _keys_in(text: str) -> frozenset[str]:
     cached = getattr(_local, "last", None)
     if cached is not None and cached[0] is text and cached[1] is finder:
         return cached[2]  # type: ignore[no-any-return]
-    low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
-    found = finder.literals_in(low)
+    found = finder.literals_in(lower(text))
     _local.last = (text, finder, found)
     return found
 

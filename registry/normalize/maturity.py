@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from registry.normalize._docgate import DocGate, Pieces, held_literals, lower
 from registry.normalize._prefilter import Gated, Scope, gate
 from registry.normalize.okh import Manifest, normalize_otrl
 
@@ -499,48 +498,38 @@ _RULE_KEYS: frozenset[str] | None = (
 def text_signals(text: str, source: str) -> list[Evidence]:
     """Maturity phrases in prose: stages, states (certified/moved/archived) and caveats, each with its sentence."""
     found: dict[tuple[str, str], Evidence] = {}
-    # gated by paragraph: a sentence is a substring of its paragraph, so a paragraph holds every literal its
-    # sentences hold, and only the paragraphs a rule may match need splitting (most of a README's need none)
-    blocks = Pieces(_blocks(text or ""))
-    # the blocks' lower-cased text is the scope's (one text: no join); None when lower() changed the length
-    scope = Scope([blocks.joined]) if blocks.low is None else Scope.of_lowered(blocks.low)
+    blocks = _blocks(text or "")
+    scope = Scope(blocks)
     if _RULE_KEYS is not None and scope.present.isdisjoint(_RULE_KEYS):
         return []   # no rule can match anywhere in the text (so for about half of READMEs)
     caveat_rules = [r for r in _CAVEAT_RULES if scope.admits(r.pattern)]
     rules = [r for r in _STATE_RULES + _STAGE_RULES if scope.admits(r.pattern)]
     if caveat_rules or rules:
-        _signals(blocks, source, found, caveat_rules, rules, held_literals(scope))
+        _signals(blocks, source, found, caveat_rules, rules)
     return list(found.values())
 
 
-def _passing_sentences(blocks: Pieces, gate: DocGate) -> Iterator[tuple[str, str]]:
-    """The sentences, in order and with their `lower()`, of the paragraphs `blocks` that `gate` passes; a sentence
-    is a substring of its paragraph, so a paragraph the gate skips has no sentence it passes."""
-    for i in blocks.passing(gate):
-        for sentence in _split(blocks.pieces[i]):
-            low = lower(sentence)
-            if gate.may_match(low):
-                yield sentence, low
+def _passing_sentences(blocks: Sequence[str], rules: list[_Rule]) -> Iterator[str]:
+    """The sentences, in order, that one of `rules` may match; a sentence is a substring of its paragraph, so only
+    the paragraphs a rule may match are split (most of a README's are not)."""
+    for block in blocks:
+        if any(rule.pattern.may_match(block) for rule in rules):
+            for sentence in _split(block):
+                if any(rule.pattern.may_match(sentence) for rule in rules):
+                    yield sentence
 
 
-def _signals(blocks: Pieces, source: str, found: dict[tuple[str, str], Evidence],
-             caveat_rules: list[_Rule], rules: list[_Rule], held: frozenset[str]) -> None:
-    """Add the signals of every sentence of the `blocks` paragraphs a rule may match to `found`, in order."""
-    # each gate narrowed to the literals this text holds: a few `in` tests per sentence instead of a trie scan
-    medical_gate, url_gate = DocGate.of_scope(_MEDICAL, held), DocGate.of_scope(_URL_IN_TEXT, held)
-    gated_caveats = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in caveat_rules]
-    gated_rules = [(rule, DocGate.of_scope(rule.pattern, held)) for rule in rules]
-    any_rule = DocGate.union([dg for _, dg in gated_caveats + gated_rules])
-    # only the sentences holding a literal some rule needs (most sentences of a README hold none), looked for
-    # in the paragraphs holding one
-    for sentence, low in _passing_sentences(blocks, any_rule):
-        medical = medical_gate.may_match(low) and bool(_MEDICAL.pattern.search(sentence))
-        urls = [u.span() for u in _URL_IN_TEXT.pattern.finditer(sentence)] if url_gate.may_match(low) else []
+def _signals(blocks: Sequence[str], source: str, found: dict[tuple[str, str], Evidence],
+             caveat_rules: list[_Rule], rules: list[_Rule]) -> None:
+    """Add the signals of every sentence of the paragraphs `blocks` a rule may match to `found`, in order."""
+    for sentence in _passing_sentences(blocks, caveat_rules + rules):
+        medical = _MEDICAL.search(sentence) is not None
+        urls = [u.span() for u in _URL_IN_TEXT.finditer(sentence)]
         claimed: list[tuple[int, int]] = list(urls)   # words inside links are not prose
-        for rule, dg in gated_caveats:
-            if rule.kind == "warning" and not medical or not dg.may_match(low):
+        for rule in caveat_rules:
+            if rule.kind == "warning" and not medical:
                 continue
-            for m in rule.pattern.pattern.finditer(sentence):
+            for m in rule.pattern.finditer(sentence):
                 value = rule.value if isinstance(rule.value, str) else None
                 if value is None or _overlaps(m.span(), urls):
                     continue
@@ -548,10 +537,8 @@ def _signals(blocks: Pieces, source: str, found: dict[tuple[str, str], Evidence]
                     value = "medical-caution"
                 claimed.append(m.span())
                 found.setdefault((value, sentence), Evidence(value, _phrase(sentence, m), source))
-        for rule, dg in gated_rules:
-            if not dg.may_match(low):
-                continue
-            for m in rule.pattern.pattern.finditer(sentence):
+        for rule in rules:
+            for m in rule.pattern.finditer(sentence):
                 if _overlaps(m.span(), claimed):
                     continue
                 value = rule.value(m) if callable(rule.value) else rule.value

@@ -11,6 +11,7 @@ reading of a project's licences. One module per concern, each reading only those
 - `markdown`, `prose`: README markup to paragraphs and sentences; the licences they state and for what.
 - `texts`: licence files, recognised by their full text's sentences (data/signatures.toml) or read as prose.
 - `content`: the content types a repository tree holds (data/content_types.toml).
+- `choice`: README offers of alternatives ('TAPR OHL or GPLv3') and per-part statements beside licence files.
 - `resolution`: `resolve`, the labelling convention over every source of one project.
 """
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from registry.normalize._docgate import split_after
-
 _LINK_RE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_A_RE = re.compile(r"<a\s[^>]*href=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
 _IMG_RE = re.compile(r"<img\s[^>]*>", re.I)
@@ -182,6 +180,18 @@ def units(text: str) -> list[Unit]:
         i += 1
     flush()
     return units
+
+
+def split_after(splitter: re.Pattern[str], text: str) -> list[str]:
+    """`text` split at group 1 of each match, the part before the group kept: `[.!?](\\s+)` splits as
+    `(?<=[.!?])\\s+` does, but starts with a character set, which `re` skips to without trying every position."""
+    parts: list[str] = []
+    prev = 0
+    for m in splitter.finditer(text):
+        parts.append(text[prev:m.start(1)])
+        prev = m.end()
+    parts.append(text[prev:])
+    return parts
 
 
 def sentences(text: str) -> list[str]:

@@ -7,7 +7,6 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from registry.normalize._docgate import DocGate, lower
 from registry.normalize.licence.markdown import URL_CLOSE, URL_OPEN, URL_SPAN_RE, Unit, clean_markdown, sentences, units
 from registry.normalize.licence.mentions import ANY_MENTION, Mention, find_mentions, same_family
 from registry.normalize.licence.results import LicenceStatement
@@ -221,12 +220,9 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         out.append(LicenceStatement(expr, frozenset(scopes), phrase[:240], round(conf - (0.2 if vague else 0), 3),
                                     vague, orig or None))
 
-    parts = units(text)
-    # the mention gate narrowed to the literals this README's units hold: a few `in` tests per sentence, not a scan
-    mention_gate = DocGate.of_text(ANY_MENTION, "\n".join(u.text for u in parts))
-    for unit in parts:
+    for unit in units(text):
         # a paragraph without a mention literal has no sentence with one (it is skipped unsplit); table rows all go on
-        if unit.cells is None and not mention_gate.may_match(lower(unit.text)):
+        if unit.cells is None and not ANY_MENTION.may_match(unit.text):
             continue
         in_licence = _licence_file or any(_heading_kind(h)[0] for h in unit.headings)
         credits = bool(unit.headings and _heading_kind(unit.headings[-1])[1] and not in_licence)
@@ -236,7 +232,7 @@ def readme_licences(markdown: str, *, _licence_file: bool = False) -> list[Licen
         # content types named by the paragraph's earlier sentences (masked), read only when an anaphora needs them
         earlier: list[tuple[str, list[Mention]]] = []
         for sentence in sentences(unit.text):
-            found = find_mentions(sentence) if mention_gate.may_match(lower(sentence)) else []
+            found = find_mentions(sentence)
             mentions = _accept(sentence, found, in_licence) if found else []
             if mentions and credits and not _SELF_RE.search(sentence):
                 mentions = []  # credits name other people's licences unless the line is about this project

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from registry.normalize.licence.choice import choices
 from registry.normalize.licence.content import DOC_DIR_RE, HW_DIR_RE, content_types
 from registry.normalize.licence.mentions import refines
 from registry.normalize.licence.names import normalize, normalize_name
@@ -292,9 +293,7 @@ def resolve(
             result[fld] = _field_of(max(readme_unscoped, key=lambda c: c.confidence))
         elif not wide and api_claims and len(split) < 2:
             result[fld] = _field_of(api_claims[0])
-    if stmts:  # README offers of alternatives, and per-part statements a licence file backs (_licence_choice)
-        from registry.normalize._licence_choice import choices
-
+    if stmts:  # README offers of alternatives, and per-part statements a licence file backs (choice.py)
         stated = choices(stmts, [(c.expression, c.evidence) for c in wide_claims + file_claims])
         for ch in sorted(stated, key=lambda c: bool(c.scopes)):  # a part's own statement last: it wins
             for fld in sorted(ch.scopes or present):
