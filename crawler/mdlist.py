@@ -87,6 +87,8 @@ _NON_WORD = re.compile(r"[^\w]+")
 _LABELLED = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z][\w /&+.-]{0,28}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(.*)$")
 # `**Name** — text`, `**[Name](url)**: text`
 _BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*(?:[:—–-]+|\s)\s*(.*)$")
+# an item that names itself before its links: `Name: [site](…)`, `**Name** — [repo](…)`
+_NAME_LEAD = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z0-9][^\[\]()*_:]{0,58}?)(?:\*\*|__)?\s*(?::|\s[—–-])\s*\[")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
 _WORDS = re.compile(r"[a-z]+")
@@ -407,6 +409,9 @@ def _item_draft(item: _Item, path: list[str]) -> _Draft | None:
         return None
     first = own[0]
     name = first.label if first.label and not looks_like_url(first.label) else _name_from_url(first.url)
+    lead = _NAME_LEAD.match(head)
+    if lead and not label_kind(lead.group(1)) and not _ANNOTATION.match(lead.group(1).strip()):
+        name = _plain(lead.group(1))  # `- OpenFlexure: [website](…), [repo](…)`: the words before the links name it
     d = _Draft(name.strip() or _name_from_url(first.url), item.line, path, "item")
     label_m = _LABELLED.match(head)
     if label_m and head.find(label_m.group(2)) <= head.find("[") and label_kind(label_m.group(1)):

@@ -214,6 +214,17 @@ def test_bold_name_paragraphs():
     ]
 
 
+def test_items_that_name_themselves_before_their_links():
+    text = ("## Microscopes\n\n- OpenFlexure: [website](https://openflexure.org), [repo](https://gitlab.com/of/scope)\n"
+            "- **FlyPi** — [code](https://github.com/amchagas/Flypi)\n"
+            "- Website: [Kitspace](https://kitspace.org/boards/x)\n")
+    assert _shape(parse_list(text)) == [
+        ("OpenFlexure", "https://gitlab.com/of/scope", ["homepage", "repo"]),
+        ("FlyPi", "https://github.com/amchagas/Flypi", ["repo"]),
+        ("Kitspace", "https://kitspace.org/boards/x", ["hub"]),
+    ]
+
+
 def test_one_url_per_line():
     assert [(e.name, e.line) for e in parse_list(URL_LINES)] == [("Mini-SiD", 1), ("board", 2), ("b-parasite", 4)]
 
