@@ -31,6 +31,7 @@ def _world(version: int) -> list[FakeRepo]:
 
 def test_search_answers_while_another_process_crawls(tmp_path, run_ohr, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
+    monkeypatch.setenv("OHR_LOCK_WAIT", "120")  # a batch write on a machine busy with other work can take long
     with FakeGitHub(_world(1)) as gh:
         cfg = write_config(tmp_path, gh.url, SOURCES, "concurrency = 2\n")
         assert run_ohr("crawl", "--config", str(cfg)).code == 0
