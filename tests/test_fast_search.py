@@ -53,7 +53,7 @@ def test_search_process_loads_no_crawler_or_heavy_library(crawled):
         f"sys.argv = ['ohr', 'search', 'ventilator', '--db', {str(db)!r}, '--format', 'json']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
         "heavy = ('rich', 'crawler', 'github', 'httpx', 'bs4', 'apscheduler', 'openpyxl',\n"
-        "         'yaml', 'requests', 'license_expression')\n"
+        "         'yaml', 'requests', 'license_expression', 'pydantic')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
