@@ -104,6 +104,19 @@ def server(web_db):
 
 
 @pytest.fixture(scope="session")
+def read_only(web_db):
+    """The same registry served without --curator: an httpx client on it."""
+    import httpx
+
+    from queries.web.app import create_app
+
+    s = Served(create_app(web_db))
+    with httpx.Client(base_url=s.url) as client:
+        yield client
+    s.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright missing (make setup)")
     if not Path(CHROMIUM).exists():
@@ -328,12 +341,8 @@ def test_first_image_takes_http_pictures_only():
     assert first_image("![x](javascript:alert(1))\n![ok](http://h.example/ok.png)", None) == "http://h.example/ok.png"
 
 
-def test_read_only_server_headers_and_hosts(web_db):
-    from starlette.testclient import TestClient
-
-    from queries.web.app import create_app
-
-    c = TestClient(create_app(web_db), base_url="http://127.0.0.1:8000")
+def test_read_only_server_headers_and_hosts(read_only):
+    c = read_only
     for url in ("/", f"/project/{OPENVENT}", "/analysts", "/analysts/licence_mix", "/review"):
         r = c.get(url)
         assert r.status_code == 200, url
@@ -347,12 +356,8 @@ def test_read_only_server_headers_and_hosts(web_db):
     assert c.get("/project/no.such/project").status_code == 404
 
 
-def test_analysts_downloads_are_the_query_output(web_db, run_ohr):
-    from starlette.testclient import TestClient
-
-    from queries.web.app import create_app
-
-    c = TestClient(create_app(web_db), base_url="http://127.0.0.1:8000")
+def test_analysts_downloads_are_the_query_output(web_db, read_only, run_ohr):
+    c = read_only
     for name in ("licence_mix", "maturity_by_category", "projects_over_time", "buildable"):
         for fmt in ("csv", "json"):
             r = c.get(f"/analysts/{name}.{fmt}")
