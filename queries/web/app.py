@@ -17,6 +17,7 @@ import io
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,33 +92,66 @@ def environment(project_href: Any, static: bool = False) -> Environment:
 
 
 class _Registry:
-    """The registry file, opened per request (read-only unless writing) and closed at once, so a crawl or the CLI
-    can take the write lock between pages; one request at a time holds a connection (DuckDB refuses a read-only
-    and a read-write open of one file in one process)."""
+    """The registry file as the pages read it: one read-only connection, kept while pages come and closed after
+    `idle` seconds without one, so a crawl or the CLI gets the write lock between pages (they wait for it); one
+    request at a time holds it, and a curator's write closes it first (DuckDB refuses a read-only and a
+    read-write open of one file in one process)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, idle: float = 0.5) -> None:
         self.path = path
+        self.idle = idle
         self.lock = threading.Lock()
+        self._open: Any = None
+        self._con: Any = None
+        self._timer: threading.Timer | None = None
 
     @contextmanager
     def read(self) -> Iterator[Any]:
         from registry.db import reader
 
-        with self.lock, reader(self.path) as con:
-            yield con
+        with self.lock:
+            if self._con is None:
+                self._open = reader(self.path)
+                self._con = self._open.__enter__()
+            try:
+                yield self._con
+            finally:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = threading.Timer(self.idle, self._close_idle)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _close_idle(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con = None
+            self._open.__exit__(None, None, None)
+
+    def close(self) -> None:
+        """Close the read connection now (the server is stopping)."""
+        with self.lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._close()
 
     @contextmanager
     def write(self) -> Iterator[Any]:
         from registry.db import writer
 
-        with self.lock, writer(self.path) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.lock:
+            self._close()
+            with writer(self.path) as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
 
 
 class _Refused(Exception):
@@ -136,10 +170,12 @@ def _security_headers(app: Any, policy: str) -> Any:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        t0 = time.perf_counter()
 
         async def send_with_headers(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            if message["type"] == "http.response.start":  # Server-Timing: what bench/serve.py reads
+                took = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", []), *extra, (b"server-timing", took)]}
             await send(message)
 
         await app(scope, receive, send_with_headers)
