@@ -249,6 +249,7 @@ def project_page(con: Any, pid: str) -> dict[str, Any]:
                 links.setdefault(rec.get("kind") or "link", []).append(url)
     d["links"] = sorted(links.items())
     d["history"] = history(con, pid)
+    d["image"] = card_extras(con, [pid]).get(pid, {}).get("image")
     return d
 
 
