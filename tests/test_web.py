@@ -190,6 +190,8 @@ def test_search_facet_project_shows_bom_and_licence_evidence(server, side, conte
 def test_curator_flags_in_the_browser_and_cli_sees_it(server, web_db, context, run_ohr):
     page = context.new_page()
     _login(page, server)
+    page.goto(f"{server.url}/?q=mask")  # its facet counts are now cached for this state of the registry
+    assert page.locator("section[data-facet=flag]").count() == 0
     page.goto(f"{server.url}/project/github.com/b/maskmaker")
     form = page.locator("#flag-form")
     form.locator("select[name=kind]").select_option("needs-review")
@@ -201,6 +203,8 @@ def test_curator_flags_in_the_browser_and_cli_sees_it(server, web_db, context, r
     row = page.locator("#curation tr.flag-row").inner_text()
     assert "needs-review" in row and "ana" in row and "straps not documented <b>sic</b>" in row
 
+    page.goto(f"{server.url}/?q=mask")  # the write changed the file: counted again
+    assert page.locator("section[data-facet=flag] li").all_inner_texts() == ["needs-review\t1"]
     flagged = [f for f in _flags(run_ohr, web_db) if f["project_id"] == "github.com/b/maskmaker"]
     assert [(f["kind"], f["note"], f["flagged_by"]) for f in flagged] == [
         ("needs-review", "straps not documented <b>sic</b>", "ana")]

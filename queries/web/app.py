@@ -193,6 +193,26 @@ def create_app(db: Path, token: str | None = None, remote_images: bool = True,
     env = environment(lambda pid: "/project/" + quote(pid, safe="/"))
     default_by = by
 
+    cache: dict[Any, tuple[Any, Any]] = {}
+
+    def cached(key: Any, compute: Any) -> Any:
+        """Aggregates over the whole registry (facet counts, charts), kept while the file is unchanged."""
+        from registry.db import file_stamp
+
+        stamp = file_stamp(reg.path)
+        hit = cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = compute()
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = (stamp, value)
+        return value
+
+    def facets(values: dict[str, Any], compute: Any) -> Any:
+        key = ("facets", json.dumps({k: v for k, v in values.items() if k != "lim"}, sort_keys=True))
+        return cached(key, compute)
+
     def is_curator(request: Request) -> bool:
         return bool(token) and hmac.compare_digest(request.cookies.get(COOKIE, ""), token or "")
 
@@ -212,7 +232,7 @@ def create_app(db: Path, token: str | None = None, remote_images: bool = True,
 
         def work() -> dict[str, Any]:
             with reg.read() as con:
-                return pages.search_page(con, values)
+                return pages.search_page(con, values, facets)
 
         data = await run_in_threadpool(work)
         return page(request, "search.html", args={k: v[0] for k, v in args.items() if v}, values=values,
@@ -246,7 +266,7 @@ def create_app(db: Path, token: str | None = None, remote_images: bool = True,
             from queries.sqlfiles import available, load
 
             with reg.read() as con:
-                return [load(n) for n in available()], pages.analyst_charts(con)
+                return [load(n) for n in available()], cached("charts", lambda: pages.analyst_charts(con))
 
         queries_, charts = await run_in_threadpool(work)
         return page(request, "analysts.html", queries=queries_, charts=charts)

@@ -171,8 +171,9 @@ def card_extras(con: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def search_page(con: Any, values: dict[str, Any], facets: bool = True) -> dict[str, Any]:
-    """Result cards (the CLI search's rows plus description and picture) and facet counts for one search."""
+def search_page(con: Any, values: dict[str, Any], facets: Any = None) -> dict[str, Any]:
+    """Result cards (the CLI search's rows plus description and picture) and facet counts for one search;
+    `facets(values, compute)` may answer the counts from a cache."""
     from queries.search_plan import search
 
     cols, rows = search(con, values)
@@ -181,7 +182,8 @@ def search_page(con: Any, values: dict[str, Any], facets: bool = True) -> dict[s
     for r in results:
         r.update(extras.get(r["id"], {}))
         r["flags"] = [f for f in (r.get("flags") or "").split(", ") if f]
-    return {"results": results, **(facet_counts(con, values) if facets else {"total": None, "facets": {}})}
+    counts = facets(values, lambda: facet_counts(con, values)) if facets else facet_counts(con, values)
+    return {"results": results, **counts}
 
 
 def _evidence(value: Any) -> list[str]:
