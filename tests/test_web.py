@@ -204,7 +204,7 @@ def test_curator_flags_in_the_browser_and_cli_sees_it(server, web_db, context, r
     assert "needs-review" in row and "ana" in row and "straps not documented <b>sic</b>" in row
 
     page.goto(f"{server.url}/?q=mask")  # the write changed the file: counted again
-    assert page.locator("section[data-facet=flag] li").all_inner_texts() == ["needs-review\t1"]
+    assert page.locator("section[data-facet=flag] li").all_inner_texts() == ["needs-review\n1"]
     flagged = [f for f in _flags(run_ohr, web_db) if f["project_id"] == "github.com/b/maskmaker"]
     assert [(f["kind"], f["note"], f["flagged_by"]) for f in flagged] == [
         ("needs-review", "straps not documented <b>sic</b>", "ana")]
