@@ -204,7 +204,7 @@ def test_curator_flags_in_the_browser_and_cli_sees_it(server, web_db, context, r
     assert "needs-review" in row and "ana" in row and "straps not documented <b>sic</b>" in row
 
     page.goto(f"{server.url}/?q=mask")  # the write changed the file: counted again
-    assert page.locator("section[data-facet=flag] li").all_inner_texts() == ["needs-review\n1"]
+    assert page.locator("section[data-facet=flag] li").all_inner_texts() == ["needs-review\nhide\n1"]
     flagged = [f for f in _flags(run_ohr, web_db) if f["project_id"] == "github.com/b/maskmaker"]
     assert [(f["kind"], f["note"], f["flagged_by"]) for f in flagged] == [
         ("needs-review", "straps not documented <b>sic</b>", "ana")]
@@ -266,6 +266,35 @@ def test_writes_without_the_token_are_refused(server, side, web_db, browser, run
     finally:
         ctx.close()
     assert _flags(run_ohr, web_db) == before
+
+
+def test_curator_set_merge_split_review_through_the_forms(server, web_db, run_ohr):
+    """The other curator forms, posted as the browser posts them (cookie + the page's CSRF token)."""
+    import re
+
+    import httpx
+
+    gone, moved = "github.com/e/gonevent", "github.com/f/movedvent"
+    with httpx.Client(base_url=server.url, headers={"origin": server.url}) as h:
+        assert h.post("/login", data={"token": TOKEN}).status_code == 303
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', h.get(f"/project/{gone}").text).group(1)
+
+        def post(action: str, **form: str) -> httpx.Response:
+            return h.post(f"/curate/{action}", data={"csrf": csrf, "by": "bo", **form})
+
+        ok = post("set", pid=gone, field="maturity", value="prototype", note="photos of a prototype")
+        assert ok.status_code == 303
+        bad = post("set", pid=gone, field="maturity", value="finished", note="x")
+        assert bad.status_code == 400 and "maturity must be one of" in bad.text  # registry.curate's own message
+        assert post("merge", pid=gone, absorb=moved, note="same design").status_code == 303
+        assert h.get(f"/project/{moved}").headers["location"] == f"/project/{gone}"  # the alias resolves
+        assert post("split", pid=gone, alias=moved).status_code == 303
+        assert post("review", pid=gone, note="looked").status_code == 303
+        assert gone not in h.get("/review").text
+    r = run_ohr("corrections", "--project", gone, "--db", str(web_db), "--format", "json")
+    assert [(c["field"], c["value"], c["set_by"]) for c in json.loads(r.out)] == [("maturity", "prototype", "bo")]
+    r = run_ohr("history", gone, "--only", "curator", "--db", str(web_db), "--format", "json")
+    assert [h["action"] for h in json.loads(r.out)] == ["set", "merge", "split", "review"]
 
 
 def test_static_site_searches_like_the_cli(tmp_path, web_db, browser, run_ohr):
