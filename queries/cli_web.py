@@ -43,7 +43,7 @@ def serve(
 
     Read-only unless --curator; binds 127.0.0.1 unless --host and --public say otherwise. Ctrl-C stops it.
     Example: ohr serve --port 8000        (then open http://127.0.0.1:8000/)
-    Example: ohr serve --curator --by ana (log in at /login with the token it prints)
+    Example: ohr serve --curator --by ana   (then log in at /login with the token it prints)
     """
     import uvicorn
 
