@@ -315,7 +315,7 @@ def create_app(db: Path, token: str | None = None, remote_images: bool = True,
 
         def work() -> list[dict[str, Any]]:
             with reg.read() as con:
-                return review_queue(con)
+                return cached("review", lambda: review_queue(con))
 
         queue = await run_in_threadpool(work)
         return page(request, "review.html", queue=queue[:200], total=len(queue))
