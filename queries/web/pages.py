@@ -165,10 +165,11 @@ def card_extras(con: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
             "SELECT p.id, CASE WHEN c.project_id IS NULL THEN p.description ELSE c.value END, p.canonical_url, "
             "s.images, r.full_name, r.default_branch, r.readme_path, r.host "
             "FROM projects p LEFT JOIN corrections c ON c.project_id = p.id AND c.field = 'description' "
-            "LEFT JOIN search_index s ON s.project_id = p.id "
+            f"LEFT JOIN (SELECT project_id, images FROM search_index WHERE project_id IN ({marks})) s "
+            "ON s.project_id = p.id "
             f"LEFT JOIN (SELECT project_id, full_name, default_branch, readme_path, host FROM repos "
             f"WHERE project_id IN ({marks})) r ON r.project_id = p.id "
-            f"WHERE p.id IN ({marks})", ids + ids).fetchall():
+            f"WHERE p.id IN ({marks})", ids * 3).fetchall():
         image = first_image("\n".join(tags or []), _raw_base(full, branch, path, host == "github"))
         out[pid] = {"description": desc, "canonical_url": url, "image": image}
     return out
