@@ -26,8 +26,14 @@ run: $(STAMP)
 	exit $$rc
 
 # Lint, check the one-way layers (import-linter, [tool.importlinter] in pyproject.toml), then the whole test suite,
-# one test process per core (pytest-xdist).
+# one test process per core (pytest-xdist). The browser tests (tests/test_web.py) drive Debian's chromium:
+# installed here when it is missing and apt-get is at hand (as root); otherwise they skip and say why.
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	    >/dev/null 2>&1 || echo "could not install chromium: the browser tests will skip"; \
+	fi
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto

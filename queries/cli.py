@@ -25,6 +25,7 @@ from queries import cli_read  # noqa: F401
 from queries import cli_curate  # noqa: F401
 from queries import cli_export  # noqa: F401
 from queries import cli_lists  # noqa: F401
+from queries import cli_web  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

@@ -219,6 +219,9 @@ def _write_text(text: str, out: Path | None) -> None:
 
 @app.command()
 def export(
+    target: Annotated[str | None, typer.Argument(help="site: write the static web site (ohr export site DIR)")]
+    = None,
+    folder: Annotated[Path | None, typer.Argument(help="with site: the folder to write")] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, json, parquet, markdown (an awesome-style "
                                                                      "list) or okh (OKH v1 manifests)")]
     = ExportFormat.csv,
@@ -236,10 +239,16 @@ def export(
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Export projects (v_projects, or a curated query) as CSV, JSON, Parquet, an awesome list or OKH manifests.
+    """Export projects (v_projects, or a curated query) as CSV, JSON, Parquet, an awesome list or OKH manifests;
+    or, as `ohr export site DIR`, the search and project pages as a static web site.
 
     Example: ohr export --format markdown --query buildable --title "Buildable ventilators" --out LIST.md
+    Example: ohr export site public/
     """
+    if target is not None:
+        from queries.cli_web import export_site_command
+
+        return export_site_command(target, folder, config, db)
     if query_name:
         q = load_query(query_name)
         sql, params, name = q.sql, _bind(q, parse_params(param)), q.name

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["COMPACT_FRACTION", "FIELD_BITS", "SEARCH_README_CHARS", "compact_search", "refresh_search"]
+__all__ = ["COMPACT_FRACTION", "FIELD_BITS", "IMAGE_TAGS", "SEARCH_README_CHARS", "compact_search",
+           "refresh_search"]
 
 #: How much of a README the search reads (title, badges, summary and usually the first sections).
 SEARCH_README_CHARS = 4000
@@ -30,11 +31,15 @@ FIELD_BITS = {"name_lc": 1, "description_lc": 2, "readme_lc": 4, "other_lc": 8}
 COMPACT_FRACTION = 0.1
 
 _COLUMNS = ("project_id, name_lc, description_lc, readme_lc, other_lc, categories_lc, sources, licences_lc, "
-            "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines, readme_md5")
+            "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines, readme_md5, images")
 
 # The search rows of some projects, as they should be now (search_index without its row number). The README's
 # distinct words (list operations: most of the cost) are taken from the stored row when its head is unchanged.
 _HEAD_MD5 = f"md5_number(coalesce(left(r.readme, {SEARCH_README_CHARS}), ''))"
+#: Picture tags of the README head, in order (Markdown images and HTML <img>), at most a dozen: the web cards
+#: pick the first real picture from them (queries/web/pages.py) without reading READMEs (migration 0019).
+IMAGE_TAGS = ("!\\[[^\\]]*\\]\\([^)]*\\)|(?i:<img\\s[^>]*>)")
+_IMAGES = f"list_slice(regexp_extract_all(left(r.readme, {SEARCH_README_CHARS}), '{IMAGE_TAGS}'), 1, 12)"
 _ROWS_SQL = f"""
 SELECT v.id AS project_id,
        lower(coalesce(v.name, '')),
@@ -49,10 +54,12 @@ SELECT v.id AS project_id,
                    lambda x: x IS NOT NULL),
        v.openness, v.bom_files,
        v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines,
-       {_HEAD_MD5}
+       {_HEAD_MD5},
+       CASE WHEN old.readme_md5 = {_HEAD_MD5} THEN old.images ELSE coalesce({_IMAGES}, []::VARCHAR[]) END
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
-LEFT JOIN (SELECT project_id, readme_md5, readme_lc FROM search_index WHERE {{by_project}}) old ON old.project_id = v.id
+LEFT JOIN (SELECT project_id, readme_md5, readme_lc, images FROM search_index WHERE {{by_project}}) old
+       ON old.project_id = v.id
 LEFT JOIN (
     SELECT project_id, lower(string_agg(DISTINCT h, chr(31) ORDER BY h)) AS categories
     FROM (SELECT project_id, unnest(list_append(coalesce(heading_path, []), category)) AS h

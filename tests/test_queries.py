@@ -12,8 +12,8 @@ from queries.sqlfiles import available, load
 from registry.db import writer
 from registry.store import insert
 
-SHIPPED = {"bom_cost", "buildable", "dead_links", "inactive", "licence_mix", "nc_nd_listed_as_open",
-           "recent_changes", "shared_parts"}
+SHIPPED = {"bom_cost", "buildable", "dead_links", "inactive", "licence_mix", "maturity_by_category",
+           "nc_nd_listed_as_open", "projects_over_time", "recent_changes", "shared_parts"}
 
 
 @pytest.fixture
@@ -41,6 +41,23 @@ def test_every_query_has_a_header_and_is_listed(run_ohr):
     listed = {row["name"]: row for row in json.loads(r.out)}
     assert set(listed) == SHIPPED
     assert "days=730" in listed["inactive"]["params"]
+
+
+def test_maturity_by_category(run_ohr, reg):
+    rows = q(run_ohr, reg, "maturity_by_category")
+    assert [(r["category"], r["maturity"], r["projects"], r["share_pct"]) for r in rows] == [
+        ("Masks", "tested", 1, 50.0), ("Masks", "production", 1, 50.0),
+        ("Other designs", "(unknown)", 2, 100.0),
+        ("Ventilators", "prototype", 1, 50.0), ("Ventilators", "tested", 1, 50.0)]
+
+
+def test_projects_over_time(run_ohr, reg):
+    with writer(reg) as con:  # two repositories with a creation date; the rest dated by when they were first seen
+        con.execute("UPDATE repos SET created_at = '2019-03-01' WHERE project_id = 'github.com/a/openvent'")
+        con.execute("UPDATE repos SET created_at = '2020-04-01' WHERE project_id = 'github.com/b/maskmaker'")
+    rows = q(run_ohr, reg, "projects_over_time")
+    assert [(r["year"], r["projects"], r["by_repository"], r["running_total"]) for r in rows] == [
+        (2019, 1, 1, 1), (2020, 1, 1, 2), (2022, 4, 0, 6)]
 
 
 def test_buildable(run_ohr, reg):

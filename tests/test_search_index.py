@@ -21,6 +21,7 @@ from registry.store import insert, upsert
 MIGRATION = Path(__file__).resolve().parents[1] / "registry" / "migrations" / "0005_search.sql"
 WORDS_MIGRATION = MIGRATION.with_name("0008_search_words.sql")
 MD5_MIGRATION = MIGRATION.with_name("0013_search_readme_md5.sql")
+IMAGES_MIGRATION = MIGRATION.with_name("0019_search_images.sql")
 
 
 
@@ -55,6 +56,8 @@ def test_index_matches_a_full_rebuild_and_the_migration_backfill(crawled):
         con.execute(f"INSERT INTO search_index ({COLUMNS}) " + backfill)
         md5 = MD5_MIGRATION.read_text()  # 0013 digests the README heads those rows were built from
         con.execute(md5[md5.index("UPDATE search_index"):])
+        images = IMAGES_MIGRATION.read_text()  # 0019 keeps the picture tags of the same heads
+        con.execute(images[images.index("UPDATE search_index"):])
         assert con.execute(ROWS).fetchall() == after_crawl
         # 0008 numbers the rows and fills vocabulary and postings with the statements registry/search.py runs
         text = WORDS_MIGRATION.read_text()
@@ -62,6 +65,9 @@ def test_index_matches_a_full_rebuild_and_the_migration_backfill(crawled):
         con.execute(text[text.index("CREATE TEMP TABLE search_new_words"):])
         assert con.execute(POSTINGS).fetchall() == postings
     assert f"left(r.readme, {SEARCH_README_CHARS})), " in MIGRATION.read_text()
+    from registry.search import IMAGE_TAGS  # 0019 fills the column with the expression refresh_search uses
+
+    assert f"left(r.readme, {SEARCH_README_CHARS}), '{IMAGE_TAGS}')" in IMAGES_MIGRATION.read_text()
 
 
 def test_upgrading_a_registry_fills_the_index(crawled):
@@ -71,7 +77,7 @@ def test_upgrading_a_registry_fills_the_index(crawled):
         postings = con.execute(POSTINGS).fetchall()
         for table in ("search_postings", "search_vocab", "search_index"):
             con.execute(f"DROP TABLE {table}")
-        con.execute("DELETE FROM schema_version WHERE version IN (5, 8, 13)")
+        con.execute("DELETE FROM schema_version WHERE version IN (5, 8, 13, 19)")
     regdb._migrated.clear()
     with regdb.reader(db) as con:  # a reader upgrades first
         assert con.execute(ROWS).fetchall() == expected
