@@ -243,3 +243,37 @@ def test_graphql_registry_equals_the_rest_one(tmp_path, monkeypatch, run_ohr) ->
             dbs[mode] = registry_rows(db)
     assert dbs["rest"]["bom_lines"] and dbs["rest"]["licences"]
     assert dbs["graphql"] == dbs["rest"]
+
+
+def test_binary_and_non_utf8_files_come_from_the_raw_host(tmp_path, monkeypatch, run_ohr) -> None:
+    xlsx = b"PK\x03\x04\x00\x00binary spreadsheet\x00\xff"
+    latin = "Qty,Part\n1,Résistance\n".encode("latin-1")  # GraphQL's text would not give these bytes back
+    world = _world(1)
+    world[1].files.update({"bom.xlsx": xlsx, "hardware/BOM.csv": latin})
+    with FakeGitHub(world, graphql=True) as gh:
+        cfg, db = _setup(tmp_path, gh, monkeypatch)
+        r = run_ohr("crawl", "--config", str(cfg))
+        assert r.code in (0, 4), r.out + r.err
+        raw = sorted(e["path"] for e in gh.log if e["path"].startswith("/raw/"))
+        assert all(not e["counted"] for e in gh.log if e["path"].startswith("/raw/"))
+    assert any(p.endswith("/bom.xlsx") for p in raw) and any(p.endswith("/BOM.csv") for p in raw)
+    got = dict(rows(db, "SELECT path, content FROM documents WHERE doc_kind = 'file'"))
+    assert bytes(got["bom.xlsx"]) == xlsx and bytes(got["hardware/BOM.csv"]) == latin
+    assert bytes(got["LICENSE"]) == b"MIT License\n\nCopyright (c) 2024\n"  # a text file: from the blob query
+
+
+def test_folders_deeper_than_one_query_are_read_in_a_follow_up(tmp_path, monkeypatch, run_ohr) -> None:
+    from crawler.github_graphql import TREE_LEVELS
+
+    deep = "/".join(f"d{i}" for i in range(TREE_LEVELS + 2)) + "/bom.csv"
+    world = _world(1)
+    world[1].files[deep] = b"Qty,Value,Part\n3,1k,R5 R6 R7\n"
+    with FakeGitHub(world, graphql=True) as gh:
+        cfg, db = _setup(tmp_path, gh, monkeypatch)
+        r = run_ohr("crawl", "--config", str(cfg))
+        assert r.code == 0, r.out + r.err
+        follow_ups = [e for e in gh.gql_log if 'x0: object(expression: "' in e["query"] and "... on Tree" in e["query"]]
+    assert len(follow_ups) == 1
+    (paths,) = rows(db, "SELECT tree_paths FROM repos WHERE full_name = 'maker/board-00'")[0]
+    assert deep in paths
+    assert rows(db, "SELECT count(*) FROM documents WHERE path = ?", [deep]) == [(1,)]
