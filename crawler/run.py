@@ -100,6 +100,8 @@ class SourceSummary:
             "rate_reset_at": datetime.fromtimestamp(self.rate_reset_at, UTC).replace(tzinfo=None)
             if self.rate_reset_at else None,
             "rate_waited": round(self.rate_waited, 3), "message": self.message, "heartbeat_at": now(),
+            "graphql_queries": self.graphql_queries, "graphql_points": self.graphql_points,
+            "raw_requests": self.raw_requests,
         }
         if final:
             row["finished_at"] = row["heartbeat_at"]

@@ -1,6 +1,7 @@
 -- title: Crawl runs
 -- description: One row per run and source, newest first: status, what was seen / new / changed /
---   unchanged / skipped / failed / pending, requests made, 304s, rate limit left and waited, errors recorded.
+--   unchanged / skipped / failed / pending, requests made, 304s, rate limit left and waited, GraphQL queries,
+--   points and raw downloads, errors recorded.
 -- param: source = NULL    only runs of this source
 -- param: run = NULL       only this run id
 -- param: lim = 20         maximum rows
@@ -10,6 +11,7 @@ SELECT r.run_id, r.source, r.trigger, r.status,
        r.items_seen AS seen, r.items_new AS new, r.items_changed AS changed, r.items_unchanged AS unchanged,
        r.items_skipped AS skipped, r.items_failed AS failed, r.items_pending AS pending,
        r.requests, r.not_modified, r.rate_remaining, r.rate_reset_at, r.rate_waited,
+       r.graphql_queries, r.graphql_points, r.raw_requests,
        (SELECT count(*) FROM crawl_errors e WHERE e.run_id = r.run_id AND e.source = r.source
                 AND e.kind <> 'no-primary-link') AS errors,  -- a curator's note is not an error
        r.message, r.pid, r.host, r.heartbeat_at

@@ -162,7 +162,8 @@ def runs(
     emit(cols, rows, fmt, title="crawl errors" if errors else "crawl runs")
 
 
-_RUNS_WIDE = ("trigger", "finished_at", "rate_reset_at", "rate_waited", "skipped")
+_RUNS_WIDE = ("trigger", "finished_at", "rate_reset_at", "rate_waited", "skipped", "graphql_queries", "graphql_points",
+              "raw_requests")
 
 
 @app.command()

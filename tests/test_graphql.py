@@ -62,6 +62,9 @@ def test_batches_name_many_repositories_in_one_query(tmp_path, monkeypatch, run_
         assert not [e for e in gh.log if "/repos/maker/" in e["path"]]
         points = sum(e["points"] for e in gh.gql_log)
         assert points <= 0.5 * 12  # 3 tree queries + 3 blob queries at 1 point each, for 12 repositories
+        queries = len(gh.gql_log)
+    # the run records what it spent through GraphQL (`ohr runs`)
+    assert rows(db, "SELECT graphql_queries, graphql_points FROM crawl_runs") == [(queries, points)]
     assert rows(db, "SELECT count(*) FROM repos WHERE status = 'ok'") == [(12,)]
     assert rows(db, "SELECT count(*) FROM bom_lines") == [(8,)]  # 4 boards with BOMs, 2 lines each
     assert rows(db, "SELECT DISTINCT expression FROM licences WHERE scope = 'hardware'") == [("MIT",)]

@@ -9,3 +9,9 @@ CREATE TABLE normalized_inputs (
     project_id  VARCHAR NOT NULL,   -- projects.id
     digest      VARCHAR NOT NULL    -- sha1 of the project's normalizer inputs (registry/normalized.py input_digest)
 );
+
+-- What a run spent through GraphQL (issue 15): queries sent, points they cost (rateLimit.cost), and raw
+-- downloads (free of points). `requests` stays the REST API's.
+ALTER TABLE crawl_runs ADD COLUMN graphql_queries INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN graphql_points INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN raw_requests INTEGER;
