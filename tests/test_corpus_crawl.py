@@ -28,13 +28,18 @@ def corpus_server():
     proc.wait(timeout=10)
 
 
+GITHUB_SOURCES = ("--source", "covid19-vent-list", "--source", "awesome-open-hardware", "--source", "github-search")
+
+
 def test_default_config_against_corpus(corpus_server, tmp_path, run_ohr, monkeypatch):
     monkeypatch.setenv("OHR_GITHUB_API_URL", corpus_server)
     monkeypatch.setenv("GITHUB_TOKEN", "corpus-token")
     db = tmp_path / "registry.duckdb"
-    r = run_ohr("crawl", "--config", str(ROOT / "config.toml"), "--db", str(db))
-    # exit 4: the shipped config also names Appropedia, which this offline machine cannot reach
-    assert r.code == 4 and "appropedia" in r.out + r.err and "Traceback" not in r.err, r.out + r.err
+    # the shipped config's GitHub sources only: its hub sources (Appropedia, OSHWA) live on the internet
+    r = run_ohr("crawl", "--config", str(ROOT / "config.toml"), "--db", str(db), *GITHUB_SOURCES)
+    # exit 4: files a corpus tree lists but the corpus does not hold (schematics) answer 404
+    assert r.code in (0, 4) and "Traceback" not in r.err, r.out + r.err
+    assert "appropedia" not in r.out + r.err
     con = duckdb.connect(str(db), read_only=True)
     try:
         n = con.execute("SELECT count(DISTINCT project_id) FROM source_records "
@@ -63,7 +68,7 @@ def test_default_config_against_corpus(corpus_server, tmp_path, run_ohr, monkeyp
     counts = [before.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("projects", "project_urls", "source_records", "documents")]
     before.close()
-    assert run_ohr("crawl", "--config", str(ROOT / "config.toml"), "--db", str(db)).code == 4
+    assert run_ohr("crawl", "--config", str(ROOT / "config.toml"), "--db", str(db), *GITHUB_SOURCES).code in (0, 4)
     con = duckdb.connect(str(db), read_only=True)
     assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("projects", "project_urls", "source_records", "documents")] == counts
