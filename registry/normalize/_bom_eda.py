@@ -8,7 +8,7 @@ import re
 from registry.normalize._bom_read import BomReadError, read_ibom
 from registry.normalize._bom_util import BomLine, BomResult, Limits, clean, split_designators
 
-__all__ = ["eagle_partlist", "ibom_result", "is_eagle_partlist"]
+__all__ = ["eagle_partlist", "ibom_result", "is_eagle_partlist", "set_field"]
 
 
 # ---------------------------------------------------------------- InteractiveHtmlBom
@@ -29,7 +29,7 @@ def _ibom_config(text: str) -> dict:
     return obj if isinstance(obj, dict) else {}
 
 
-def _set_field(line: BomLine, name: str, value: object, extras: list[str]) -> None:
+def set_field(line: BomLine, name: str, value: object, extras: list[str]) -> None:
     """Put one named iBOM field where BomLine keeps it (Value, Footprint, MPN, manufacturer…); others to extras."""
     from registry.normalize._bom_table import header_field
 
@@ -102,7 +102,7 @@ def ibom_result(path: str, text: str, limits: Limits) -> BomResult:
             vals = fields.get(str(first[1])) if len(first) > 1 else None
             if isinstance(vals, list):
                 for name, value in zip(names, vals, strict=False):
-                    _set_field(line, name, value, extras)
+                    set_field(line, name, value, extras)
         elif isinstance(g, list) and g:
             # iBOM < 2.4: a group is [quantity, value, footprint, references, extra field values]
             refs_raw = g[3] if len(g) > 3 else []
@@ -113,11 +113,11 @@ def ibom_result(path: str, text: str, limits: Limits) -> BomResult:
             qty = g[0]
             line.quantity = (float(qty) if isinstance(qty, (int, float)) and not isinstance(qty, bool)
                              else float(len(line.designators)) if line.designators else None)
-            _set_field(line, "Value", g[1] if len(g) > 1 else None, extras)
-            _set_field(line, "Footprint", g[2] if len(g) > 2 else None, extras)
+            set_field(line, "Value", g[1] if len(g) > 1 else None, extras)
+            set_field(line, "Footprint", g[2] if len(g) > 2 else None, extras)
             extra_vals = g[4] if len(g) > 4 and isinstance(g[4], list) else []
             for i, value in enumerate(extra_vals[:50]):
-                _set_field(line, old_extra[i] if i < len(old_extra) else "", value, extras)
+                set_field(line, old_extra[i] if i < len(old_extra) else "", value, extras)
         else:
             res.issues.append(f"group {n}: not a list of parts; skipped")
             continue

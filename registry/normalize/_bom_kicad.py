@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from registry.normalize._bom_eda import set_field
 from registry.normalize._bom_read import BomReadError, decode_text
 from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits, clean
 
@@ -244,8 +245,7 @@ def _excluded(part: _Part, refs: list[str]) -> str | None:
 
 
 def _fields_to_line(line: BomLine, fields: dict[str, str]) -> None:
-    from registry.normalize._bom_table import header_field
-
+    """A symbol's properties into the line, by the same field names an iBOM page uses (KiCad's own left out)."""
     for name, value in fields.items():
         text = clean(value)
         if text is None or text == "~":
@@ -253,22 +253,7 @@ def _fields_to_line(line: BomLine, fields: dict[str, str]) -> None:
         low = name.strip().lower()
         if low in ("reference", "datasheet") or low.startswith(("ki_", "sim.", "spice")):
             continue
-        if low == "value":
-            line.part = text
-        elif low == "footprint":
-            line.footprint = text
-        else:
-            kind = header_field(name.strip())
-            if kind in ("mpn", "pn") and line.mpn is None:
-                line.mpn = text
-            elif kind == "manufacturer" and line.manufacturer is None:
-                line.manufacturer = text
-            elif kind == "description" and line.description is None:
-                line.description = text
-            elif kind == "supplier_pn" and line.supplier_pn is None:
-                line.supplier_pn = text
-            elif kind == "distributor" and line.supplier_pn is None:
-                line.supplier, line.supplier_pn = name.strip(), text
+        set_field(line, name, text, [])
 
 
 def _project_refs(part: _Part, project: str) -> list[str]:
