@@ -28,7 +28,6 @@ __all__ = [
     "github_targets",
     "refresh_projects",
     "remember_record_digests",
-    "repo_digest",
     "repo_row",
     "store_documents",
     "store_links",
@@ -410,13 +409,13 @@ def repo_row(pid: str, requested: str, d: dict[str, tuple]) -> tuple[dict[str, A
     return {c: row.get(c) for c in REPO_COLUMNS}, moved
 
 
-# A part of a chunk's repos rows: the rows, (project id, URL) of moved repositories, and the rows' digests.
-_RepoPart = tuple[list[dict[str, Any]], list[tuple[str, str]], dict[str, str]]
+# A part of a chunk's repos rows: the rows and (project id, URL) of moved repositories.
+_RepoPart = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
 def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]) -> _RepoPart:
-    """`repos` rows (with their digests, and URLs of moved repositories) of (project id, owner/name) targets from
-    their documents; in a worker process for large runs, so the digests are computed there too."""
+    """`repos` rows (and URLs of moved repositories) of (project id, owner/name) targets from their documents; in
+    a worker process for large runs."""
     targets, docs = job
     rows = []
     moved_urls = []
@@ -425,38 +424,19 @@ def _repo_rows(job: tuple[list[tuple[str, str]], dict[str, dict[str, tuple]]]) -
         rows.append(row)
         if moved:
             moved_urls.append(moved)
-    return rows, moved_urls, {r["project_id"]: repo_digest(r) for r in rows}
-
-
-# The digests of the stored repos rows of some projects; a row deleted by hand (its digest left behind) has none.
-STORED_REPO_DIGESTS = """
-SELECT d.project_id, d.digest FROM repo_digests d JOIN repos r ON r.project_id = d.project_id
-WHERE d.project_id IN (SELECT UNNEST($1::VARCHAR[]))
-"""
-
-
-def repo_digest(row: Mapping[str, Any]) -> str:
-    """sha1 of a repos row's values (REPO_COLUMNS order): an equal digest means an equal row, not written again."""
-    return hashlib.sha1(repr(tuple(row.get(c) for c in REPO_COLUMNS)).encode("utf-8", "surrogatepass")).hexdigest()
+    return rows, moved_urls
 
 
 def _store_repo_rows(con: duckdb.DuckDBPyConnection, parts: Iterable[_RepoPart]) -> int:
-    """Write a chunk's repos rows in one upsert, skipping those equal to the stored ones (repo_digests): the stored
-    digests are read once, not once per part."""
+    """Write a chunk's repos rows in one upsert (all of them: skipping unchanged rows by a digest gained ~7 % of a
+    renormalize, docs/scaling.md, so migration 0018 dropped it)."""
     full_rows: list[dict[str, Any]] = []
     moved_urls: list[tuple[str, str]] = []
-    new: dict[str, str] = {}
-    for rows, moved, digests in parts:
+    for rows, moved in parts:
         full_rows += rows
         moved_urls += moved
-        new.update((r["project_id"], digests[r["project_id"]]) for r in rows)
-    stored = dict(con.execute(STORED_REPO_DIGESTS, [list(new)]).fetchall())
-    changed = [r for r in full_rows if stored.get(r["project_id"]) != new[r["project_id"]]]
-    if changed:
-        upsert(con, "repos", changed, key=["project_id"])
-        ids = [r["project_id"] for r in changed]
-        con.execute("DELETE FROM repo_digests WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
-        insert(con, "repo_digests", [{"project_id": pid, "digest": new[pid]} for pid in dict.fromkeys(ids)])
+    if full_rows:
+        upsert(con, "repos", full_rows, key=["project_id"])
     if moved_urls:
         ts = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
         upsert(con, "project_urls", [

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from registry import changes, db, derive
-from registry.derive import digest_records, repo_digest, repo_row
+from registry.derive import digest_records, repo_row
 from registry.model import Document, Record, SourceFacts
 from registry.normalized import (
     _TABLES,
@@ -78,21 +78,20 @@ REPO_BATCH = 10_000
 # per project: id, GitHub owner/name (None: no repository to derive), its repo/tree/readme documents
 # (doc_kind -> (status, content, error, fetched_at, path)), files (path -> content), records (source role,
 # source, fields JSON, description), projects.last_seen, a stored repos row kept as it is, stored normalized
-# digest, stored repos row digest
+# digest
 _Job = tuple[str, "str | None", dict[str, tuple], dict[str, bytes], list[tuple[Any, str, Any, Any]], Any,
-             "dict[str, Any] | None", "str | None", "str | None"]
+             "dict[str, Any] | None", "str | None"]
 
 
 def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
     """The repos row and normalized rows of each project from its documents (runs in a worker process): the
-    normalizers read the repository as it was just derived, and rows equal to the stored ones stay here (a
-    repos row comes back with its digest, or as None when unchanged)."""
+    normalizers read the repository as it was just derived, and normalized rows equal to the stored ones stay
+    here)."""
     out = []
-    for pid, requested, docs, files, records, last_seen, old_repo, stored, stored_repo in jobs:
-        row = moved = digest = None
+    for pid, requested, docs, files, records, last_seen, old_repo, stored in jobs:
+        row = moved = None
         if requested is not None:
             row, moved = repo_row(pid, requested, docs)
-            digest = repo_digest(row)
         inp = _Inputs(pid, files=files, observed_at=last_seen,
                       records=[(role, source, record_fields(fields), desc) for role, source, fields, desc in records])
         repo = row if row is not None else old_repo
@@ -102,7 +101,7 @@ def _rederive_many(jobs: list[_Job]) -> list[tuple[Any, ...]]:
         result = _derive_safe(inp)
         if isinstance(result[1], dict) and result[3] == stored:
             result = (result[0], Unchanged.of(result[1]), None, result[3])
-        out.append((None if digest == stored_repo else row, digest, moved, result))
+        out.append((row, moved, result))
     return out
 
 
@@ -111,8 +110,7 @@ class _Derived:
     """What re-deriving a chunk of projects gave, before anything is written."""
 
     repositories: int = 0                                 # repos rows derived, changed or not
-    repo_rows: list[dict[str, Any]] = field(default_factory=list)  # the changed ones
-    repo_digests: dict[str, str] = field(default_factory=dict)     # theirs
+    repo_rows: list[dict[str, Any]] = field(default_factory=list)
     moved_urls: list[tuple[str, str]] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)      # normalized._Result per project
     stored: dict[str, str] = field(default_factory=dict)  # the chunk's normalized digests when it was read
@@ -134,7 +132,6 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
     last_seen = dict(con.execute(f"SELECT id, last_seen FROM projects WHERE id {some}", [part]).fetchall())
     out = _Derived(stored=dict(con.execute(
         f"SELECT project_id, digest FROM normalized_digests WHERE project_id {some}", [part]).fetchall()))
-    repo_stored = dict(con.execute(derive.STORED_REPO_DIGESTS, [part]).fetchall())
     roles = source_roles(con)
     # a repos row of a project without a GitHub URL any more (merged, say) stays as it is, and is read as it is
     kept = sorted({pid for (pid,) in con.execute(f"SELECT project_id FROM repos WHERE project_id {some}",
@@ -158,8 +155,7 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
                                                       records_at, ids, order="ORDER BY source, record_key"):
             records.setdefault(pid, []).append((roles.get(source, (False, None)), source, fields, desc))
         return [(pid, targets.get(pid), docs.get(pid, {}), dict(sorted(files.get(pid, {}).items())),
-                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid),
-                 repo_stored.get(pid)) for pid in ids]
+                 records.get(pid, []), last_seen.get(pid), old_repos.get(pid), out.stored.get(pid)) for pid in ids]
 
     def parts() -> Iterator[tuple[None, list[list[_Job]]]]:
         for start in range(0, len(part), READ_PROJECTS):
@@ -167,12 +163,10 @@ def _derive_chunk(con: Any, part: list[str]) -> _Derived:
             yield None, [jobs[j:j + TASK_PROJECTS] for j in range(0, len(jobs), TASK_PROJECTS)]
 
     for _, results in pipelined(_get_pool(len(part)), _rederive_many, parts()):
-        for row, digest, moved, result in chain.from_iterable(results):
-            if digest is not None:
-                out.repositories += 1
+        for row, moved, result in chain.from_iterable(results):
             if row is not None:
+                out.repositories += 1
                 out.repo_rows.append(row)
-                out.repo_digests[row["project_id"]] = digest
             if moved is not None:
                 out.moved_urls.append(moved)
             out.results.append(result)
@@ -183,10 +177,9 @@ def _write_chunk(con: Any, part: list[str], derived: _Derived, counts: dict[str,
     """Write what _derive_chunk gave: repos rows, moved repositories' URLs, and the normalized rows that changed."""
     sizes = dict.fromkeys(_TABLES, 0)
     _store(con, part, derived.results, sizes, derived.stored)
-    rows = derived.repo_rows  # the changed ones; the moved repositories' URLs go with the first batch
+    rows = derived.repo_rows  # the moved repositories' URLs go with the first batch
     for i in range(0, max(len(rows), 1), REPO_BATCH):
-        derive._store_repo_rows(con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [],
-                                       derived.repo_digests)])
+        derive._store_repo_rows(con, [(rows[i:i + REPO_BATCH], derived.moved_urls if i == 0 else [])])
     counts["repositories"] += derived.repositories
     counts["licences"] += sizes["licences"]
     counts["bom_lines"] += sizes["bom_lines"]

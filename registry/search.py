@@ -31,11 +31,9 @@ FIELD_BITS = {"name_lc": 1, "description_lc": 2, "readme_lc": 4, "other_lc": 8}
 COMPACT_FRACTION = 0.1
 
 _COLUMNS = ("project_id, name_lc, description_lc, readme_lc, other_lc, categories_lc, sources, licences_lc, "
-            "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines, readme_md5, images")
+            "openness, bom_files, name, category, hardware_licence, maturity, stars, bom_lines, images")
 
-# The search rows of some projects, as they should be now (search_index without its row number). The README's
-# distinct words (list operations: most of the cost) are taken from the stored row when its head is unchanged.
-_HEAD_MD5 = f"md5_number(coalesce(left(r.readme, {SEARCH_README_CHARS}), ''))"
+# The search rows of some projects, as they should be now (search_index without its row number).
 #: Picture tags of the README head, in order (Markdown images and HTML <img>), at most a dozen: the web cards
 #: pick the first real picture from them (queries/web/pages.py) without reading READMEs (migration 0019).
 IMAGE_TAGS = ("!\\[[^\\]]*\\]\\([^)]*\\)|(?i:<img\\s[^>]*>)")
@@ -44,9 +42,8 @@ _ROWS_SQL = f"""
 SELECT v.id AS project_id,
        lower(coalesce(v.name, '')),
        lower(coalesce(v.description, '')),
-       CASE WHEN old.readme_md5 = {_HEAD_MD5} THEN old.readme_lc
-            ELSE coalesce(array_to_string(list_sort(list_distinct(
-                string_split_regex(lower(left(r.readme, {SEARCH_README_CHARS})), '\\s+'))), ' '), '') END,
+       coalesce(array_to_string(list_sort(list_distinct(
+           string_split_regex(lower(left(r.readme, {SEARCH_README_CHARS})), '\\s+'))), ' '), ''),
        lower(concat_ws(' ', v.category, v.id, array_to_string(v.topics, ' '))),
        coalesce(c.categories, ''),
        coalesce(v.sources, []::VARCHAR[]),
@@ -54,12 +51,9 @@ SELECT v.id AS project_id,
                    lambda x: x IS NOT NULL),
        v.openness, v.bom_files,
        v.name, v.category, v.hardware_licence, v.maturity, v.stars, v.bom_lines,
-       {_HEAD_MD5},
-       CASE WHEN old.readme_md5 = {_HEAD_MD5} THEN old.images ELSE coalesce({_IMAGES}, []::VARCHAR[]) END
+       coalesce({_IMAGES}, []::VARCHAR[])
 FROM v_projects v
 LEFT JOIN repos r ON r.project_id = v.id
-LEFT JOIN (SELECT project_id, readme_md5, readme_lc, images FROM search_index WHERE {{by_project}}) old
-       ON old.project_id = v.id
 LEFT JOIN (
     SELECT project_id, lower(string_agg(DISTINCT h, chr(31) ORDER BY h)) AS categories
     FROM (SELECT project_id, unnest(list_append(coalesce(heading_path, []), category)) AS h

@@ -210,9 +210,9 @@ def test_renormalize_stores_again_only_the_source_documents_whose_records_change
     assert f"{len(lists)} of them stored again" in said[0] and records() == after
 
 
-def test_unchanged_repos_rows_are_not_written_again(crawled):
-    """Every repos row has the digest it was written with (0012); renormalize rewrites only rows that come out
-    different from it, or whose digest or row is gone."""
+def test_renormalize_rewrites_every_repos_row_from_its_documents(crawled):
+    """renormalize derives each repos row again and writes it (no digest skips it since 0018): a hand edit is
+    undone and a deleted row comes back."""
     from crawler.config import load_config
     from crawler.renormalize import renormalize
 
@@ -223,24 +223,14 @@ def test_unchanged_repos_rows_are_not_written_again(crawled):
         with regdb.reader(db) as con:
             return dict(con.execute("SELECT project_id, description FROM repos").fetchall())
 
-    with regdb.reader(db) as con:
-        digests = dict(con.execute("SELECT project_id, digest FROM repo_digests").fetchall())
-        assert set(digests) == {p for (p,) in con.execute("SELECT project_id FROM repos").fetchall()}
     before = described()
     edited, dropped = sorted(p for p, d in before.items() if d)[:2]
-    with regdb.writer(db) as con:  # a hand edit behind the digest's back: the derived row equals the digest
+    with regdb.writer(db) as con:
         con.execute("UPDATE repos SET description = 'edited by hand' WHERE project_id = ?", [edited])
         con.execute("DELETE FROM repos WHERE project_id = ?", [dropped])
     counts = renormalize(cfg)
     assert counts["repositories"] == len(before)
-    after = described()
-    assert after[edited] == "edited by hand" and after[dropped] == before[dropped]  # only the missing row written
-    with regdb.writer(db) as con:
-        con.execute("DELETE FROM repo_digests WHERE project_id = ?", [edited])
-    renormalize(cfg)
     assert described() == before
-    with regdb.reader(db) as con:
-        assert dict(con.execute("SELECT project_id, digest FROM repo_digests").fetchall()) == digests
 
 
 def test_renormalize_derives_repositories_and_normalized_rows_as_a_crawl_batch_does(crawled, monkeypatch):

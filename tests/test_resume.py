@@ -65,14 +65,6 @@ def _content(db: Path) -> dict[str, list]:
         for t in sorted(set(tables) - RUN_TABLES - CURATOR_TABLES):
             if t == "search_state":  # a doc number (when the postings were last sorted), not content
                 continue
-            if t == "repo_digests":  # digests of repos rows, fetch times included: compare that each is its row's
-                from registry.derive import REPO_COLUMNS, repo_digest
-
-                now = {r[0]: repo_digest(dict(zip(REPO_COLUMNS, r, strict=True)))
-                       for r in con.execute(f"SELECT {', '.join(REPO_COLUMNS)} FROM repos").fetchall()}
-                out[t] = sorted((pid, d == now.get(pid)) for pid, d in
-                                con.execute("SELECT project_id, digest FROM repo_digests").fetchall())
-                continue
             if t in WORD_INDEX:  # numbered in the order words and rows were indexed: compare what they stand for
                 rows = con.execute(WORD_INDEX[t]).fetchall()
                 out[t] = sorted(rows)

@@ -20,7 +20,6 @@ from registry.store import insert, upsert
 
 MIGRATION = Path(__file__).resolve().parents[1] / "registry" / "migrations" / "0005_search.sql"
 WORDS_MIGRATION = MIGRATION.with_name("0008_search_words.sql")
-MD5_MIGRATION = MIGRATION.with_name("0013_search_readme_md5.sql")
 IMAGES_MIGRATION = MIGRATION.with_name("0019_search_images.sql")
 
 
@@ -54,8 +53,6 @@ def test_index_matches_a_full_rebuild_and_the_migration_backfill(crawled):
         con.execute("DELETE FROM search_vocab")
         con.execute("DELETE FROM search_index")
         con.execute(f"INSERT INTO search_index ({COLUMNS}) " + backfill)
-        md5 = MD5_MIGRATION.read_text()  # 0013 digests the README heads those rows were built from
-        con.execute(md5[md5.index("UPDATE search_index"):])
         images = IMAGES_MIGRATION.read_text()  # 0019 keeps the picture tags of the same heads
         con.execute(images[images.index("UPDATE search_index"):])
         assert con.execute(ROWS).fetchall() == after_crawl
@@ -319,14 +316,15 @@ def test_search_reads_the_index_unless_a_term_is_too_wide(word_registry):
     assert vocab > 500 and stale == 0
 
 
-def test_readme_words_are_split_again_only_when_the_readme_head_changes(crawled):
-    """0013: a search row keeps an md5 of its README head; a rebuild reuses the stored words while it matches."""
+def test_readme_words_are_rebuilt_from_the_readme(crawled):
+    """A rebuilt search row takes its README words from the README (0018 dropped the md5 that reused stored ones)."""
     cfg, db, _ = crawled
     with regdb.writer(db) as con:
         pid = con.execute("SELECT project_id FROM repos WHERE readme IS NOT NULL ORDER BY 1 LIMIT 1").fetchone()[0]
-        con.execute("UPDATE search_index SET readme_lc = 'kept' WHERE project_id = ?", [pid])
-        refresh_search(con, [pid])  # same head: the stored words are taken as they are
-        assert con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0] == "kept"
+        words = con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0]
+        con.execute("UPDATE search_index SET readme_lc = 'stale' WHERE project_id = ?", [pid])
+        refresh_search(con, [pid])
+        assert con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0] == words
         con.execute("UPDATE repos SET readme = 'Zebra  zebra\nAardvark' WHERE project_id = ?", [pid])
         refresh_search(con, [pid])
         assert con.execute("SELECT readme_lc FROM search_index WHERE project_id = ?", [pid]).fetchone()[0] == \
