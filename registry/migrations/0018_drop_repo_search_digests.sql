@@ -5,5 +5,5 @@
 -- Every `repos` row is now upserted as derived, and every rebuilt search row splits its README head again;
 -- the stored rows are the same (bench/registry_digest.py). No view reads either, and neither is indexed.
 
-DROP TABLE repo_digests;
-ALTER TABLE search_index DROP COLUMN readme_md5;
+DROP TABLE IF EXISTS repo_digests;
+ALTER TABLE search_index DROP COLUMN IF EXISTS readme_md5;
