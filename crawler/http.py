@@ -303,6 +303,7 @@ class Fetcher:
         self.deadline = time.monotonic() + cfg.run_seconds if cfg.run_seconds else None
         self.requests = 0
         self.not_modified = 0
+        self.paced = 0  # requests that waited for their host's spacing (per_host_delay, Crawl-delay)
         self.refused = 0
         self._last: dict[str, float] = {}
         self._host_locks: dict[str, threading.Lock] = {}
@@ -473,6 +474,7 @@ class Fetcher:
         with self._host_lock(host):
             wait = self._last.get(host, 0.0) + max(self.delay, self.host_delays.get(host, 0.0)) - time.monotonic()
             if wait > 0:
+                self.paced += 1
                 self._sleep(wait)
             started = time.monotonic()
             self.requests += 1
