@@ -563,6 +563,10 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
             kind = {"unreachable": "unreachable", "partial": "rate-limit", "stopped": "stopped"}.get(s.status, "failed")
             batch.problems.append(Problem(source.name, kind, s.message or s.status))
             return s
+        if _unreachable_only(batch):  # a hub adapter records its failed first request; the source as a whole is down
+            first = next(p for p in batch.problems if p.kind == "unreachable")
+            s.status, s.message = "unreachable", f"cannot reach the source: {first.message}"
+            return s
         _enrich(cfg, gh, ctx, batch, s, progress, stop)
     except BaseException:  # KeyboardInterrupt, SystemExit, or a bug: the run is closed, then it goes on up
         s.status = "interrupted"
@@ -580,6 +584,12 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
             _ACTIVE_RUNS.discard(s.run_id)
         log.info("%s: run %s %s in %.1f s", source.name, s.run_id, s.status, s.seconds)
     return s
+
+
+def _unreachable_only(batch: _Batch) -> bool:
+    """Whether a source gave nothing at all but problems saying it could not be reached."""
+    kinds = {p.kind for p in batch.problems if p.kind not in NOTICE_KINDS}
+    return kinds == {"unreachable"} and not batch.records and not batch.docs
 
 
 class CrawlLocked(Exception):

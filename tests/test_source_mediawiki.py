@@ -163,3 +163,23 @@ def test_crawl_into_duckdb(tmp_path, server, monkeypatch):
         con.close()
     assert n == 4
     assert urls == {"https://wiki.example.org/wiki/Open_Vent", "https://github.com/openvent/open-vent"}
+
+
+def test_a_wiki_that_cannot_be_reached_is_an_unreachable_source(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on: every connection is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("GITHUB_TOKEN", "gh-test")
+    cfg = hub_config(tmp_path, SOURCE.format(url=f"http://127.0.0.1:{port}"))
+    [summary] = crawl(load_config(cfg))
+    assert summary.status == "unreachable" and summary.records == 0
+    assert summary.message.startswith("cannot reach the source: ")
+    con = duckdb.connect(str(tmp_path / "registry.duckdb"), read_only=True)
+    try:
+        kinds = [k for (k,) in con.execute("SELECT kind FROM crawl_errors WHERE source = 'wiki'").fetchall()]
+        status = con.execute("SELECT status FROM crawl_runs WHERE source = 'wiki'").fetchone()[0]
+    finally:
+        con.close()
+    assert kinds == ["unreachable"] and status == "unreachable"
