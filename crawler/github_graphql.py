@@ -21,10 +21,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from queue import Empty, SimpleQueue
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -497,23 +498,87 @@ def _readme_path(entries: dict[str, dict[str, Any]]) -> str | None:
     return tops[0] if tops else None
 
 
-def enrich_batch(ctx: Context, client: GraphQLClient, targets: list[RepoTarget]) -> list[RepoResult]:
+class _Flow:
+    """When each repository of one batch goes out: once its batch's queries succeeded (the commit) and its raw
+    downloads are in, so early repositories are written and normalized while later files still download."""
+
+    def __init__(self, post: Callable[[str, Any], None]) -> None:
+        self.lock = threading.Lock()
+        self.post = post
+        self.state = "open"  # open | committed | abandoned
+        self.left: dict[int, int] = {}  # id(_Repo) -> raw downloads still out
+        self.lost: set[int] = set()  # repositories a stop or rate limit cut short: left pending
+        self.futures: list[Future] = []
+
+    def expect(self, r: _Repo) -> None:
+        with self.lock:
+            self.left[id(r)] = self.left.get(id(r), 0) + 1
+
+    def done(self, r: _Repo, lost: bool = False) -> None:
+        with self.lock:
+            self.left[id(r)] -= 1
+            if lost:
+                self.lost.add(id(r))
+            ready = self.state == "committed" and self.left[id(r)] == 0
+        if ready:
+            self._send(r)
+
+    def commit(self, repos: list[_Repo], others: list[RepoResult]) -> None:
+        """The batch's queries all succeeded: results without downloads out go now, the rest as they finish."""
+        with self.lock:
+            self.state = "committed"
+            ready = [r for r in repos if not self.left.get(id(r))]
+        for res in others:
+            self.post("repo", res)
+        for r in ready:
+            self._send(r)
+
+    def abandon(self) -> None:
+        """A query of the batch failed: the caller asks the batch again, so nothing of it may go out."""
+        with self.lock:
+            self.state = "abandoned"
+        for fut in self.futures:
+            fut.cancel()
+
+    def _send(self, r: _Repo) -> None:
+        if id(r) in self.lost:
+            self.post("lost", r.target)
+        else:
+            self.post("repo", r.result)
+
+
+def enrich_batch(ctx: Context, client: GraphQLClient, targets: list[RepoTarget], post: Callable[[str, Any], None],
+                 raw_pool: ThreadPoolExecutor) -> None:
     """Fetch a batch: one query for metadata and trees, one (or a few) for blob texts, raw downloads for the rest.
 
-    Raises TooHeavy when the first query is too heavy (the caller halves the batch); a missing or failing
-    repository only fails its own result.
+    Every target is posted once, as ("repo", RepoResult) or ("lost", RepoTarget) when a stop or rate limit cut
+    its downloads short — but only after the batch's queries succeeded: it raises TooHeavy when the first
+    query is too heavy (the caller halves the batch) and RateLimited/Stopped/Unreachable, posting nothing; a
+    missing or failing repository only fails its own result. Binary files download while the text query runs.
     """
+    flow = _Flow(post)
+    try:
+        repos, others = _batch_queries(ctx, client, targets, flow, raw_pool)
+    except BaseException:
+        flow.abandon()
+        raise
+    flow.commit(repos, others)
+
+
+def _batch_queries(ctx: Context, client: GraphQLClient, targets: list[RepoTarget], flow: _Flow,
+                   raw_pool: ThreadPoolExecutor) -> tuple[list[_Repo], list[RepoResult]]:
+    """The batch's queries; returns the repositories read and the results of those that failed or are gone."""
     text, variables = repos_query([t.full_name for t in targets])
     answer = client.query(text, variables)
     repos: list[_Repo] = []
-    out: list[RepoResult] = []
+    others: list[RepoResult] = []
     for i, t in enumerate(targets):
         res = RepoResult(t)
-        out.append(res)
         node = answer.data.get(f"r{i}")
         repo_url = _api(ctx, f"/repos/{t.full_name}")
         err = answer.error_for(f"r{i}")
         if not isinstance(node, dict):
+            others.append(res)
             if err is None or err.get("type") == "NOT_FOUND" or "could not resolve" in str(err.get("message")).lower():
                 res.outcome = "gone"
                 why = f"NOT_FOUND: {(err or {}).get('message') or 'no repository under this name'}"[:300]
@@ -542,9 +607,8 @@ def enrich_batch(ctx: Context, client: GraphQLClient, targets: list[RepoTarget])
             _walk(tree.get("entries"), "", 1, r.entries, r.deeper)
         repos.append(r)
     _deeper_trees(client, repos)
-    _blobs(ctx, client, repos)
-    return out
-
+    _blobs(ctx, client, repos, flow, raw_pool)
+    return repos, others
 
 def _deeper_trees(client: GraphQLClient, repos: list[_Repo]) -> None:
     """Read folders below TREE_LEVELS, level by level, one query for every repository that has some."""
@@ -565,8 +629,9 @@ def _deeper_trees(client: GraphQLClient, repos: list[_Repo]) -> None:
                     _walk(obj.get("entries"), folder + "/", 1, r.entries, r.deeper)  # levels count from here
 
 
-def _blobs(ctx: Context, client: GraphQLClient, repos: list[_Repo]) -> None:
-    """README and wanted files: texts by GraphQL (packed by size), binary/large ones from the raw host."""
+def _blobs(ctx: Context, client: GraphQLClient, repos: list[_Repo], flow: _Flow, raw_pool: ThreadPoolExecutor) -> None:
+    """README and wanted files: texts by GraphQL (packed by size), binary/large ones from the raw host (started
+    at once, so they download while the text query runs)."""
     max_bytes = ctx.config.github.max_file_bytes
     ask: list[tuple[_Repo, str, str, int]] = []  # (repo, kind, path, size)
     for r in repos:
@@ -587,14 +652,13 @@ def _blobs(ctx: Context, client: GraphQLClient, repos: list[_Repo]) -> None:
         for fp in wanted_files(sorted(paths)):
             ask.append((r, "file", fp, int(r.entries[fp].get("size") or 0)))
     texts: list[tuple[_Repo, str, str, int]] = []
-    raw: list[tuple[_Repo, str, str, int]] = []
     for item in ask:
         r, kind, path, size = item
         if size > max_bytes:
             why = f"file of {size} bytes is over the {max_bytes}-byte limit; not read"
             _store_blob(ctx, item, 200, None, None, why)
         elif size > TEXT_LIMIT or path.lower().endswith(BINARY_EXTENSIONS):
-            raw.append(item)
+            _raw_start(ctx, client, flow, raw_pool, item)
         else:
             texts.append(item)
     # pack text blobs into queries of at most BLOB_BYTES_PER_QUERY (by the tree's sizes)
@@ -610,8 +674,8 @@ def _blobs(ctx: Context, client: GraphQLClient, repos: list[_Repo]) -> None:
     if cur:
         groups.append(cur)
     for group in groups:
-        raw.extend(_text_group(ctx, client, group))
-    _raw_files(ctx, client, raw)
+        for item in _text_group(ctx, client, group):
+            _raw_start(ctx, client, flow, raw_pool, item)
 
 
 def _text_group(ctx: Context, client: GraphQLClient, group: list[tuple[_Repo, str, str, int]]) -> list:
@@ -646,25 +710,28 @@ def _text_group(ctx: Context, client: GraphQLClient, group: list[tuple[_Repo, st
     return rest
 
 
-def _raw_files(ctx: Context, client: GraphQLClient, items: list[tuple[_Repo, str, str, int]]) -> None:
-    if not items:
+def _raw_start(ctx: Context, client: GraphQLClient, flow: _Flow, raw_pool: ThreadPoolExecutor,
+               item: tuple[_Repo, str, str, int]) -> None:
+    """Download one file from the raw host in the pool; its repository goes out when its last file is in."""
+    r, _, path, _ = item
+    flow.expect(r)
+    fut = raw_pool.submit(client.raw, r.full, r.oid or r.branch, path, ctx.config.github.max_file_bytes)
+    flow.futures.append(fut)
+    fut.add_done_callback(lambda f: _raw_done(ctx, flow, item, f))
+
+
+def _raw_done(ctx: Context, flow: _Flow, item: tuple[_Repo, str, str, int], fut: Future) -> None:
+    r, _, path, _ = item
+    try:
+        status, content, error = fut.result()
+    except (Stopped, RateLimited, Unreachable, CancelledError):  # cut short: the repository stays pending
+        flow.done(r, lost=True)
         return
-    max_bytes = ctx.config.github.max_file_bytes
-
-    def one(item: tuple[_Repo, str, str, int]) -> tuple[int, bytes | None, str | None]:
-        r, _, path, _ = item
-        return client.raw(r.full, r.oid or r.branch, path, max_bytes)
-
-    if len(items) == 1:
-        answers = [one(items[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=max(1, ctx.config.github.concurrency),
-                                thread_name_prefix="gh-raw") as pool:
-            answers = list(pool.map(one, items))
-    for item, (status, content, error) in zip(items, answers, strict=True):
-        r, _, path, _ = item
-        sha = r.entries.get(path, {}).get("oid")
-        _store_blob(ctx, item, status, content, sha, error)
+    except Exception as exc:  # noqa: BLE001 - one download's failure is that file's problem
+        status, content, error = 0, None, f"raw download failed: {type(exc).__name__}: {exc}"[:300]
+    with flow.lock:
+        _store_blob(ctx, item, status, content, r.entries.get(path, {}).get("oid"), error)
+    flow.done(r)
 
 
 def _store_blob(ctx: Context, item: tuple[_Repo, str, str, int], status: int, content: bytes | None,
@@ -751,10 +818,14 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
     for i in range(0, len(work), size):
         queue.append(work[i:i + size])
     running: dict[Future, list[RepoTarget]] = {}
-    successes = taken = 0
+    successes = taken = owed = 0
+    lost: list[RepoTarget] = []
     unavailable: GraphQLUnavailable | None = None
-    with ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql") as pool:
-        while queue or running:
+    events: SimpleQueue = SimpleQueue()  # ("repo", RepoResult) | ("lost", RepoTarget) | ("batch", Future)
+    raw_pool = ThreadPoolExecutor(max_workers=max(1, ctx.config.github.concurrency), thread_name_prefix="gh-raw")
+    pool = ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql")
+    try:
+        while queue or running or owed > 0:
             while queue and len(running) < client.in_flight and out.stop_reason is None:
                 if stop.is_set():
                     out.stop_reason = "stopped on request"
@@ -764,14 +835,28 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
                     queue.appendleft(chunk[size:])
                     chunk = chunk[:size]
                 out.batch_sizes.append(len(chunk))
-                running[pool.submit(enrich_batch, ctx, client, chunk)] = chunk
-            if not running:
+                fut = pool.submit(enrich_batch, ctx, client, chunk, lambda kind, x: events.put((kind, x)), raw_pool)
+                running[fut] = chunk
+                fut.add_done_callback(lambda f: events.put(("batch", f)))
+            if not running and owed <= 0:
                 break
-            finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                chunk = running.pop(fut)
+            try:
+                kind, item = events.get(timeout=1.0)
+            except Empty:
+                if tick:
+                    tick()
+                continue
+            if kind == "repo":
+                take(item)
+                taken += 1
+                owed -= 1
+            elif kind == "lost":
+                lost.append(item)
+                owed -= 1
+            else:
+                chunk = running.pop(item)
                 try:
-                    results = fut.result()
+                    item.result()
                 except TooHeavy as exc:
                     if len(chunk) == 1:
                         t = chunk[0]
@@ -802,15 +887,16 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
                         take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
                                         outcome="failed"))
                     continue
-                for res in results:
-                    take(res)
-                taken += len(results)
+                owed += len(chunk)  # each of them comes (or came) as a "repo" or "lost" event
                 successes += 1
                 if size < max_batch and successes >= 2:
                     size, successes = min(max_batch, size * 2), 0
             if tick:
                 tick()
+    finally:
+        pool.shutdown(wait=True)
+        raw_pool.shutdown(wait=True)
     if unavailable is not None and not taken and not same:
         raise unavailable
-    out.pending = [t for chunk in queue for t in chunk]
+    out.pending = [t for chunk in queue for t in chunk] + lost
     return out

@@ -45,6 +45,8 @@ log = logging.getLogger("ohr.crawl")
 #: A batch is written when this many repositories are done, or this many seconds passed since the last write.
 BATCH_REPOS = 25
 BATCH_SECONDS = 1.0
+#: GraphQL results go to the writer whenever it is free; past this many waiting, fetching waits for the write.
+BATCH_REPOS_MAX = 500
 #: Counted requests a repository may cost (repo, tree, README, files): new work starts only while this is left.
 REQUESTS_PER_REPO = 5
 #: A 'running' row whose heartbeat is older than this (and whose process cannot be checked) is interrupted.
@@ -170,6 +172,17 @@ class _Batch:
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
         self._pending = self._writer.submit(part.flush)
+
+    def writing(self) -> bool:
+        """Whether a batch handed to the writer thread is still being written."""
+        return self._pending is not None and not self._pending.done()
+
+    def due(self) -> bool:
+        """Whether to hand the buffer to the writer now: as soon as it is free (the network keeps fetching while
+        it writes, so batches grow with the load), or when a full batch waits behind a write in flight."""
+        if not (self.repo_projects or self.docs):
+            return False
+        return not self.writing() or len(self.repo_projects) >= BATCH_REPOS_MAX
 
     def _wait_pending(self) -> None:
         fut, self._pending = self._pending, None
@@ -429,7 +442,7 @@ def _enrich_graphql(cfg: Config, ctx: Context, batch: _Batch, s: SourceSummary, 
     def tick() -> None:
         if progress:
             progress(s.source, done, len(targets))
-        if len(batch.repo_projects) >= BATCH_REPOS or time.monotonic() - batch.written_at >= BATCH_SECONDS:
+        if batch.due():
             _note_graphql(s, client)
             batch.flush_soon()
 
