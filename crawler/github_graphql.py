@@ -758,14 +758,22 @@ def _store_blob(ctx: Context, item: tuple[_Repo, str, str, int], status: int, co
 # -- recrawl by HEAD oid -------------------------------------------------------------------------
 def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[RepoTarget], list[RepoTarget]]:
     """(moved on, unchanged) among repositories fetched before: one query per CHECK_BATCH asks HEAD oid and
-    pushedAt only. Missing ones count as moved on (the full fetch records what happened); a renamed one whose
-    HEAD is the stored one is unchanged (the rename was recorded when it was first seen)."""
+    pushedAt only, up to the client's in-flight limit at once. Missing ones count as moved on (the full fetch
+    records what happened); a renamed one whose HEAD is the stored one is unchanged (the rename was recorded
+    when it was first seen)."""
+    chunks = [targets[i:i + CHECK_BATCH] for i in range(0, len(targets), CHECK_BATCH)]
+
+    def ask(chunk: list[RepoTarget]) -> Answer:
+        return client.query(*heads_query([t.full_name for t in chunk]))
+
+    if len(chunks) <= 1:
+        answers = [ask(c) for c in chunks]
+    else:  # 10^5 repositories are 1,000 queries: a round trip each, so several at once
+        with ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-heads") as pool:
+            answers = list(pool.map(ask, chunks))
     moved: list[RepoTarget] = []
     same: list[RepoTarget] = []
-    for i in range(0, len(targets), CHECK_BATCH):
-        chunk = targets[i:i + CHECK_BATCH]
-        text, variables = heads_query([t.full_name for t in chunk])
-        answer = client.query(text, variables)
+    for chunk, answer in zip(chunks, answers, strict=True):
         for j, t in enumerate(chunk):
             node = answer.data.get(f"r{j}")
             if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened

@@ -280,3 +280,71 @@ def test_folders_deeper_than_one_query_are_read_in_a_follow_up(tmp_path, monkeyp
     (paths,) = rows(db, "SELECT tree_paths FROM repos WHERE full_name = 'maker/board-00'")[0]
     assert deep in paths
     assert rows(db, "SELECT count(*) FROM documents WHERE path = ?", [deep]) == [(1,)]
+
+
+def test_binary_files_download_while_the_text_query_runs(tmp_path, monkeypatch, run_ohr) -> None:
+    """The raw download of an .xlsx starts from the tree, before the blob-text query is answered."""
+    import threading
+
+    world = _world(2)
+    world[1].files["bom.xlsx"] = b"PK\x03\x04\x00\x00binary spreadsheet\x00\xff"
+    seen_raw_first: list[bool] = []
+    with FakeGitHub(world, graphql=True) as gh:
+        raw_in = threading.Event()
+
+        def hold_blob_query(query: str, nth: int) -> None:
+            if "... on Blob" in query:  # answer the text query only once the raw file was asked for (or 10 s on)
+                for _ in range(200):
+                    if any(e["path"].startswith("/raw/") for e in gh.log):
+                        raw_in.set()
+                        break
+                    threading.Event().wait(0.05)
+                seen_raw_first.append(raw_in.is_set())
+            return None
+
+        gh.gql_fault = hold_blob_query
+        cfg, db = _setup(tmp_path, gh, monkeypatch)
+        r = run_ohr("crawl", "--config", str(cfg))
+        assert r.code in (0, 4), r.out + r.err
+    assert seen_raw_first == [True]
+    assert rows(db, "SELECT count(*) FROM documents WHERE path = 'bom.xlsx' AND status = 200") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM repos WHERE status = 'ok'") == [(2,)]
+
+
+def test_head_checks_of_many_repositories_go_several_at_once(tmp_path, monkeypatch, run_ohr) -> None:
+    """A recrawl's HEAD check is one query per CHECK_BATCH repositories; all are asked, a moved one is fetched."""
+    import threading
+
+    import crawler.github_graphql as gql
+
+    monkeypatch.setattr(gql, "CHECK_BATCH", 2)
+    arrived: list[int] = []
+    overlapped: list[bool] = []
+
+    def hold_first_check(query: str, nth: int) -> None:
+        if "pushedAt defaultBranchRef" in query and "tree: object" not in query:
+            arrived.append(nth)
+            if len(arrived) == 1:  # the first check waits (10 s at most) for a second one to come in beside it
+                for _ in range(200):
+                    if len(arrived) > 1:
+                        break
+                    threading.Event().wait(0.05)
+                overlapped.append(len(arrived) > 1)
+        return None
+
+    with FakeGitHub(_world(5), graphql=True) as gh:
+        cfg, db = _setup(tmp_path, gh, monkeypatch)
+        assert run_ohr("crawl", "--config", str(cfg)).code == 0
+        gh.repos["maker/board-03"].files["README.md"] = b"# Board 3, second revision\n"
+        gh.repos["maker/board-03"].pushed_at = "2024-02-01T00:00:00Z"
+        n = len(gh.gql_log)
+        gh.gql_fault = hold_first_check
+        r = run_ohr("crawl", "--config", str(cfg))
+        assert r.code == 0, r.out + r.err
+        asked = gh.gql_log[n:]
+    heads = [e for e in asked if "tree: object" not in e["query"] and "x0: object" not in e["query"]]
+    assert sorted(e["repositories"] for e in heads) == [1, 2, 2]
+    assert [e["repositories"] for e in asked if "tree: object" in e["query"]] == [1]
+    assert overlapped == [True]
+    assert "1 changed, 4 unchanged" in r.out + r.err
+    assert rows(db, "SELECT count(*) FROM documents WHERE content = '# Board 3, second revision\n'::BLOB") == [(1,)]
