@@ -215,15 +215,6 @@ class _Batch:
             con.execute("BEGIN TRANSACTION")
             derive.store_documents(con, self.docs)
             if self.records:
-                # a record was seen when its document was fetched: renormalize gives the same timestamps
-                fetched = {d.url: d.fetched_at for d in self.docs}
-                groups: dict[datetime, list[Record]] = {}
-                for r in self.records:
-                    groups.setdefault(fetched.get(r.document_url or "", ts), []).append(r)
-                for seen_at, recs in groups.items():
-                    c = derive.store_records(con, recs, seen_at)
-                    counts = {k: counts[k] + c[k] for k in counts}
-                link_records(con, self.records)
                 # the digest of what is stored so far per document: it matches a full parse once all is stored
                 by_doc: dict[str, list[Record]] = {}
                 for r in self.records:
@@ -237,6 +228,19 @@ class _Batch:
                                           [list(digests)]).fetchall())
                 # a document whose records are all the ones stored last time: its projects need no deriving again
                 same_records = {u for u, d in digests.items() if before.get(u) == d}
+                # a record was seen when its document was fetched: renormalize gives the same timestamps
+                fetched = {d.url: d.fetched_at for d in self.docs}
+                groups: dict[datetime, list[Record]] = {}
+                for r in self.records:
+                    if r.document_url not in same_records:
+                        groups.setdefault(fetched.get(r.document_url or "", ts), []).append(r)
+                for seen_at, recs in groups.items():
+                    c = derive.store_records(con, recs, seen_at)
+                    counts = {k: counts[k] + c[k] for k in counts}
+                for u in same_records:  # stored as they are: only when they were last seen moves
+                    derive.touch_records(con, self.source.name, u, fetched.get(u, ts))
+                    counts["seen"] += len(by_doc[u])
+                link_records(con, self.records)
                 derive.remember_record_digests(con, digests)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
