@@ -148,6 +148,12 @@ class _Batch:
         self.project_ids: set[str] = set()
         #: a running digest of the records stored per source document this run (migration 0011)
         self.record_hashes: dict[str, Any] = {}
+        #: projects a list's records touched, derived when their repository is written or at the run's end (a
+        #: first crawl derives each project once, with its repository, not once bare and once again)
+        self.deferred: set[str] = set()
+        #: record digests of lists whose projects are deferred: stored with the last of them, so a run killed
+        #: before that stores the records again next time and derives them then
+        self.held_digests: dict[str, str] = {}
         self.written_at = time.monotonic()
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
@@ -168,6 +174,7 @@ class _Batch:
         part.docs, part.records, part.problems, part.repo_projects = (
             self.docs, self.records, self.problems, self.repo_projects)
         part.project_ids, part.record_hashes = self.project_ids, self.record_hashes
+        part.deferred, part.held_digests = self.deferred, self.held_digests
         self.docs, self.records, self.problems, self.repo_projects = [], [], [], set()
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
@@ -198,10 +205,12 @@ class _Batch:
                 self._writer.shutdown(wait=True)
                 self._writer = None
 
-    def flush(self, final: bool = False, then: Callable[[Any], Any] | None = None) -> Any:
+    def flush(self, final: bool = False, then: Callable[[Any], Any] | None = None, defer: bool = False) -> Any:
         """Write what is buffered in one transaction; ``final`` also closes the run, ``then(con)`` reads after.
 
-        Returns what ``then`` returned (None without it). The run's counters and heartbeat move with its data.
+        ``defer`` (a source's records, before its repositories are enriched) stores records without deriving
+        their projects yet. Returns what ``then`` returned (None without it). The run's counters and heartbeat
+        move with its data.
         """
         self._wait_pending()
         counts = {"new": 0, "seen": 0}
@@ -241,7 +250,10 @@ class _Batch:
                     derive.touch_records(con, self.source.name, u, fetched.get(u, ts))
                     counts["seen"] += len(by_doc[u])
                 link_records(con, self.records)
-                derive.remember_record_digests(con, digests)
+                if defer:
+                    self.held_digests.update(digests)
+                else:
+                    derive.remember_record_digests(con, digests)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             touched = set(self.repo_projects)
             if self.records:
@@ -259,6 +271,16 @@ class _Batch:
                         "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
                         "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, changed_keys],
                     ).fetchall())
+            if defer:
+                self.deferred |= touched
+                touched = set()
+            else:
+                self.deferred -= touched
+                if final:
+                    touched |= self.deferred
+                    self.deferred.clear()
+                    derive.remember_record_digests(con, self.held_digests)
+                    self.held_digests.clear()
             if touched:
                 derive.derive_repos(con, touched)
                 derive_normalized(con, touched, same_inputs_skip=True)
@@ -410,7 +432,7 @@ def _take(batch: _Batch, s: SourceSummary, res: Any) -> None:
 def _enrich(cfg: Config, gh: GitHubClient, ctx: Context, batch: _Batch, s: SourceSummary,
             progress: Progress | None, stop: threading.Event) -> None:
     # the rest of the list and the repositories to enrich: one write session
-    targets, s.repos_skipped = batch.flush(then=lambda con: _repo_targets(cfg, con, batch.project_ids))
+    targets, s.repos_skipped = batch.flush(then=lambda con: _repo_targets(cfg, con, batch.project_ids), defer=True)
     log.info("%s: %d entries read, %d new projects; %d GitHub repositories to enrich", s.source, s.records, s.new,
              len(targets))
     s.repos = len(targets) + s.repos_skipped
@@ -564,7 +586,7 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
                     s.problems.append(item)
                     s.failed += item.kind not in NOTICE_KINDS
                 if len(batch) >= 500:
-                    batch.flush()
+                    batch.flush(defer=True)
                 if stop.is_set():
                     raise Stopped("stopped on request")
         except (Unreachable, SourceUnreachable) as exc:

@@ -170,6 +170,51 @@ def test_killed_crawl_converges_to_the_uninterrupted_result(tmp_path, run_ohr, m
         assert flags == [("github.com/o/board-07", "unsafe", "no fuse")]  # curator data survives
 
 
+def test_a_first_crawl_killed_after_its_list_converges_too(tmp_path, run_ohr, monkeypatch):
+    """Killed after the list was stored but before its projects were derived (they wait for their repositories):
+    the next run stores the list's records again and derives every project, as one uninterrupted crawl does."""
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "kill").mkdir()
+    with FakeGitHub(_world(1)) as gh:
+        ref = write_config(tmp_path / "ref", gh.url, SOURCES, "concurrency = 2\n")
+        cfg = write_config(tmp_path / "kill", gh.url, SOURCES, "concurrency = 2\n")
+        ref_db, db = tmp_path / "ref" / "registry.duckdb", tmp_path / "kill" / "registry.duckdb"
+        assert run_ohr("crawl", "--config", str(ref)).code == 0
+        stall = threading.Event()
+        base = len(gh.log)
+
+        def hold(path: str, headers: dict[str, str], nth: int) -> None:
+            if path.lower().startswith("/repos/o/board-") and nth - base > 8 * 5:
+                stall.wait(30)
+            return None
+
+        gh.fault = hold
+        env = dict(os.environ, GITHUB_TOKEN="test-token-not-secret", OHR_LOCK_WAIT="20")
+        proc = subprocess.Popen([sys.executable, "-m", "queries.cli", "crawl", "--config", str(cfg), "--quiet"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and proc.poll() is None:
+                if (_count(db, "SELECT count(*) FROM repos") or 0) >= 3:
+                    break
+                time.sleep(0.05)
+            assert proc.poll() is None, "the crawl ended before it could be killed: " + proc.stderr.read()
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            stall.set()
+            gh.fault = None
+            proc.wait(timeout=10)
+            proc.stdout.close()
+            proc.stderr.close()
+        # the list's records are stored; projects whose repositories were not written yet are not derived
+        assert _count(db, "SELECT count(*) FROM source_records") == N
+        assert (_count(db, "SELECT count(*) FROM record_digests") or 0) == 0
+        r = run_ohr("crawl", "--config", str(cfg))
+        assert r.code == 0, r.out + r.err
+        assert _content(db) == _content(ref_db)
+
+
 def test_a_migration_numbered_below_the_registry_is_still_applied(tmp_path, monkeypatch):
     """Numbers are reserved per feature: 0005 may land after a registry already has 0006."""
     from registry import db as regdb

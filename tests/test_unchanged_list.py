@@ -36,7 +36,7 @@ def test_unchanged_list_records_are_marked_seen_not_rewritten(tmp_path, run_ohr,
         again = rows(db, SEEN)
     assert merged_first and "vent-list" not in stored  # the second time, no record was merged again
     assert first and [x[0] for x in again] == [x[0] for x in first]
-    for (key, fs1, ls1, pls1, uls1), (_, fs2, ls2, pls2, uls2) in zip(first, again, strict=True):
+    for (key, fs1, ls1, _, uls1), (_, fs2, ls2, pls2, uls2) in zip(first, again, strict=True):
         assert fs2 == fs1, key  # first seen stays
         assert ls2 > ls1 and pls2 >= ls2, key  # record and project seen again now
         assert (uls1 is None and uls2 is None) or uls2 >= ls2, key  # and its URLs (an entry may have none)
