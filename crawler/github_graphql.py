@@ -405,10 +405,10 @@ def repos_query(names: list[str]) -> tuple[str, dict[str, str]]:
 
 
 def heads_query(names: list[str]) -> tuple[str, dict[str, str]]:
-    """One query asking only HEAD oid and pushedAt of up to CHECK_BATCH repositories."""
+    """One query asking HEAD oid, pushedAt and the metadata of up to CHECK_BATCH repositories (no trees or blobs:
+    1 point per 100 repositories, its only connection being each repository's topics)."""
     decls, values = _repo_args([_split(n) for n in names])
-    body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ nameWithOwner pushedAt "
-                    f"defaultBranchRef {{ target {{ oid }} }} }}" for i in range(len(names)))
+    body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {_REPO_FIELDS} }}" for i in range(len(names)))
     return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {body} }}", values
 
 
@@ -756,11 +756,13 @@ def _store_blob(ctx: Context, item: tuple[_Repo, str, str, int], status: int, co
 
 
 # -- recrawl by HEAD oid -------------------------------------------------------------------------
-def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[RepoTarget], list[RepoTarget]]:
-    """(moved on, unchanged) among repositories fetched before: one query per CHECK_BATCH asks HEAD oid and
-    pushedAt only, up to the client's in-flight limit at once. Missing ones count as moved on (the full fetch
-    records what happened); a renamed one whose HEAD is the stored one is unchanged (the rename was recorded
-    when it was first seen)."""
+def check_heads(ctx: Context, client: GraphQLClient,
+                targets: list[RepoTarget]) -> tuple[list[RepoTarget], list[RepoTarget], list[RepoResult]]:
+    """(moved on, unchanged, refreshed) among repositories fetched before: one query per CHECK_BATCH asks HEAD
+    oid, pushedAt and metadata only, up to the client's in-flight limit at once. Missing ones count as moved on
+    (the full fetch records what happened); a renamed one whose HEAD is the stored one is unchanged (the rename
+    was recorded when it was first seen); one whose HEAD stayed but whose metadata moved (stars, description,
+    archived, topics) is refreshed: a new repository document, its tree and files left as stored."""
     chunks = [targets[i:i + CHECK_BATCH] for i in range(0, len(targets), CHECK_BATCH)]
 
     def ask(chunk: list[RepoTarget]) -> Answer:
@@ -773,6 +775,7 @@ def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[
             answers = list(pool.map(ask, chunks))
     moved: list[RepoTarget] = []
     same: list[RepoTarget] = []
+    refreshed: list[RepoResult] = []
     for chunk, answer in zip(chunks, answers, strict=True):
         for j, t in enumerate(chunk):
             node = answer.data.get(f"r{j}")
@@ -782,12 +785,18 @@ def check_heads(client: GraphQLClient, targets: list[RepoTarget]) -> tuple[list[
             oid = ((node.get("defaultBranchRef") or {}).get("target") or {}).get("oid")
             stored = t.head_oid
             has_tree = any(d.doc_kind == "tree" for d in t.docs.values())
-            if has_tree and ((stored and oid == stored) or (not stored and _same_instant(t.pushed_at,
-                                                                                        node.get("pushedAt")))):
-                same.append(t)
-            else:
+            if not (has_tree and ((stored and oid == stored) or (not stored and _same_instant(t.pushed_at,
+                                                                                             node.get("pushedAt"))))):
                 moved.append(t)
-    return moved, same
+                continue
+            content = json.dumps(_repo_json(node), sort_keys=True).encode()
+            if t.repo_json is None or content == t.repo_json:
+                same.append(t)
+                continue
+            url = _api(ctx, f"/repos/{t.full_name}")
+            refreshed.append(RepoResult(t, [_doc(ctx, t, url, "repo", 200, content, sha=oid or t.head_oid,
+                                                 content_type="application/json")], outcome="changed"))
+    return moved, same, refreshed
 
 
 # -- all of them ----------------------------------------------------------------------------------
@@ -810,16 +819,18 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
     known = [t for t in targets if any(d.doc_kind == "repo" and d.status == 200 for d in t.docs.values())]
     fresh = [t for t in targets if t not in known]
     try:
-        moved, same = check_heads(client, known) if known else ([], [])
+        moved, same, refreshed = check_heads(ctx, client, known) if known else ([], [], [])
     except (RateLimited, Stopped, Unreachable) as exc:
         out.stop_reason = str(exc)
         out.pending = list(targets)
         return out
     except (TooHeavy, QueryFailed) as exc:  # the check is an optimisation: without it, fetch them all
         log.warning("GitHub GraphQL: the HEAD check failed (%s); fetching every repository", exc)
-        moved, same = known, []
+        moved, same, refreshed = known, [], []
     for t in same:
         take(RepoResult(t, outcome="unchanged"))
+    for res in refreshed:
+        take(res)
     queue: deque[list[RepoTarget]] = deque()
     work = fresh + moved
     size = max(1, max_batch)

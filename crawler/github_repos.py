@@ -34,6 +34,7 @@ class RepoTarget:
     docs: dict[str, Document] = field(default_factory=dict)  # doc url -> stored document (no content)
     pushed_at: str | None = None
     head_oid: str | None = None  # the HEAD commit a GraphQL fetch stored (the repo document's sha)
+    repo_json: bytes | None = None  # the stored repository document (a GraphQL re-crawl compares its metadata)
 
 
 @dataclass

@@ -384,8 +384,10 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     fetched: dict[str, datetime] = {}
     gone: dict[str, datetime] = {}
     heads: dict[str, str] = {}
-    for url, kind, pid, status, etag, last_modified, path, fetched_at, sha in con.execute(
-        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at, sha FROM documents "
+    repo_json: dict[str, bytes] = {}
+    for url, kind, pid, status, etag, last_modified, path, fetched_at, sha, content in con.execute(
+        "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at, sha, "
+        "CASE WHEN doc_kind = 'repo' THEN content END FROM documents "
         "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
         [ids],
     ).fetchall():
@@ -396,6 +398,8 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
             fetched[pid] = fetched_at
             if sha and status == 200:
                 heads[pid] = sha
+            if content is not None and status == 200:
+                repo_json[pid] = bytes(content)
             if status == 404:
                 gone[pid] = fetched_at
     pushed = dict(con.execute(
@@ -404,7 +408,7 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
     horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
     skip = {pid for pid, at in gone.items() if at > horizon}
-    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid))
+    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid), repo_json.get(pid))
                for pid, name in pairs if pid not in skip]
     # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
     # finishes what the last run left and then rotates fairly through the rest

@@ -322,7 +322,7 @@ def test_head_checks_of_many_repositories_go_several_at_once(tmp_path, monkeypat
     overlapped: list[bool] = []
 
     def hold_first_check(query: str, nth: int) -> None:
-        if "pushedAt defaultBranchRef" in query and "tree: object" not in query:
+        if "repository(" in query and "tree: object" not in query and "x0: object" not in query:
             arrived.append(nth)
             if len(arrived) == 1:  # the first check waits (10 s at most) for a second one to come in beside it
                 for _ in range(200):
@@ -348,3 +348,25 @@ def test_head_checks_of_many_repositories_go_several_at_once(tmp_path, monkeypat
     assert overlapped == [True]
     assert "1 changed, 4 unchanged" in r.out + r.err
     assert rows(db, "SELECT count(*) FROM documents WHERE content = '# Board 3, second revision\n'::BLOB") == [(1,)]
+
+
+def test_a_recrawl_refreshes_metadata_that_moved_without_a_push(crawled_graphql) -> None:
+    """Stars, description or archived can change while HEAD stays: the HEAD check reads them too (same point),
+    and only the repository document is written again — no tree or file is asked for."""
+    db, gh, run_ohr, cfg = crawled_graphql
+    before = dict(rows(db, DOC_TIMES))
+    amb = gh.repos["amb/ambovent"]
+    amb.stars, amb.description = 4242, "Open source ventilator by the AmboVent team, now archived"
+    n = len(gh.gql_log)
+    r = run_ohr("crawl", "--config", str(cfg))
+    assert r.code == 0, r.out + r.err
+    asked = gh.gql_log[n:]
+    assert len(asked) == 1 and asked[0]["points"] == 1  # the HEAD check only
+    assert "1 changed, 2 unchanged" in r.out + r.err
+    assert rows(db, "SELECT stars, description FROM repos WHERE full_name = 'Amb/AmboVent'") == [
+        (4242, "Open source ventilator by the AmboVent team, now archived")]
+    after = dict(rows(db, DOC_TIMES))
+    moved = sorted(u for u in before if before[u] != after.get(u))
+    assert len(moved) == 1 and moved[0].lower().endswith("/repos/amb/ambovent")  # tree, README, files kept
+    r = run_ohr("crawl", "--config", str(cfg))  # and then it is unchanged again
+    assert "0 changed, 3 unchanged" in r.out + r.err
