@@ -69,6 +69,12 @@ class QueryFailed(Exception):
     """A query failed for another reason after retries (its repositories are recorded as failed)."""
 
 
+def _no_such_field(name: str, message: str) -> bool:
+    """Whether a refused query's message says the schema has no such field (graphql-core's and GitHub's words)."""
+    quoted = f"'{name}'" in message or f'"{name}"' in message
+    return quoted and ("Cannot query field" in message or "doesn't exist on type" in message)
+
+
 def graphql_url(api_url: str) -> str:
     """The GraphQL endpoint beside a REST root: /graphql, or /api/graphql for GitHub Enterprise's /api/v3."""
     base = api_url.rstrip("/")
@@ -260,6 +266,8 @@ class GraphQLClient:
         attempt = broken = 0
         retries = max(0, self.cfg.retries)
         while True:
+            if self.url in _NO_PARENT:
+                text = text.replace(_PARENT, "")
             self._gate()
             self._fits()
             try:
@@ -329,6 +337,10 @@ class GraphQLClient:
                 if self.stop.wait(min(8.0, 0.25 * 2 ** broken)):
                     raise Stopped("stop requested")
                 continue
+            if data is None and _PARENT in text and _no_such_field("parent", message):
+                _NO_PARENT.add(self.url)  # an older or partial schema: forks' parents stay unknown here
+                log.info("GitHub GraphQL at %s has no Repository.parent; asking without it", self.url)
+                continue
             if status != 200 or data is None:
                 raise QueryFailed(f"HTTP {status}: {message or 'no data'}")
             return Answer(data, [e for e in errors if isinstance(e, dict)],
@@ -378,7 +390,12 @@ _REPO_FIELDS = (
     "createdAt updatedAt pushedAt primaryLanguage { name } licenseInfo { key name spdxId } "
     "repositoryTopics(first: 20) { nodes { topic { name } } } "
     "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
+    " parent { nameWithOwner }"
 )
+#: A fork's parent: GitHub has it; a host whose schema lacks it answers "Cannot query field" and is asked again
+#: without it (remembered per GraphQL URL for the process).
+_PARENT = " parent { nameWithOwner }"
+_NO_PARENT: set[str] = set()
 
 
 def _repo_args(targets: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
@@ -483,6 +500,8 @@ def _repo_json(node: dict[str, Any]) -> dict[str, Any]:
         "language": (node.get("primaryLanguage") or {}).get("name"),
         "stargazers_count": node.get("stargazerCount"), "forks_count": node.get("forkCount"),
         "archived": bool(node.get("isArchived")), "fork": bool(node.get("isFork")),
+        **({"parent": {"full_name": node["parent"]["nameWithOwner"]}}
+           if isinstance(node.get("parent"), dict) and node["parent"].get("nameWithOwner") else {}),
         "created_at": node.get("createdAt"), "updated_at": node.get("updatedAt"), "pushed_at": node.get("pushedAt"),
         "default_branch": (node.get("defaultBranchRef") or {}).get("name"),
         "license": {"key": lic.get("key"), "name": lic.get("name"), "spdx_id": lic.get("spdxId")}

@@ -75,6 +75,7 @@ class FakeGitHub:
         self.gql_window = 3600.0  # seconds of a GraphQL points window, from the first query
         self.gql_reset_at: float | None = None
         self.gql_max_repos = 1000  # a query naming more repositories fails like GitHub's timeout (502)
+        self.gql_parent = True  # False: the schema has no Repository.parent (an older host)
         self.gql_log: list[dict[str, Any]] = []
         self.gql_fault: Callable[[str, int], Reply | None] | None = None
         self.renamed: dict[str, str] = {}
@@ -238,20 +239,23 @@ type Repository {
   pushedAt: String primaryLanguage: Language licenseInfo: License defaultBranchRef: Ref
   repositoryTopics(first: Int): RepositoryTopicConnection!
   object(expression: String): GitObject
+  parent: Repository
 }
 """
-_SCHEMA: Any = None
+_SCHEMAS: dict[bool, Any] = {}
 TEXT_LIMIT = 512 * 1024  # Blob.text is cut past this (isTruncated), as on GitHub
 
 
-def _schema() -> Any:
-    global _SCHEMA
-    if _SCHEMA is None:
+def _schema(parent: bool = True) -> Any:
+    """The schema; without `Repository.parent` when asked (an older host, as ../shared's fake)."""
+    if parent not in _SCHEMAS:
         from graphql import build_schema
 
-        _SCHEMA = build_schema(_SDL)
-        _SCHEMA.type_map["GitObject"].resolve_type = lambda obj, _info, _t: obj["__typename"]
-    return _SCHEMA
+        sdl = _SDL if parent else _SDL.replace("  parent: Repository\n", "")
+        schema = build_schema(sdl)
+        schema.type_map["GitObject"].resolve_type = lambda obj, _info, _t: obj["__typename"]
+        _SCHEMAS[parent] = schema
+    return _SCHEMAS[parent]
 
 
 def _graphql(gh: FakeGitHub, body: bytes) -> tuple[int, dict[str, Any], int]:
@@ -263,6 +267,14 @@ def _graphql(gh: FakeGitHub, body: bytes) -> tuple[int, dict[str, Any], int]:
         query, variables = req["query"], req.get("variables") or {}
     except (ValueError, KeyError, TypeError):
         return 400, {"message": "Problems parsing JSON"}, 0
+    from graphql import parse, validate
+
+    try:  # as on GitHub, a query that does not parse or validate costs nothing
+        errors = validate(_schema(gh.gql_parent), parse(query))
+    except GraphQLError as exc:
+        errors = [exc]
+    if errors:
+        return 200, {"errors": [{"message": e.message, "path": e.path} for e in errors]}, 0
     names = query.count("repository(")
     points = max(1, round(query.count("repositoryTopics(") / 100))
     if names > gh.gql_max_repos:
@@ -333,9 +345,11 @@ def _graphql(gh: FakeGitHub, body: bytes) -> tuple[int, dict[str, Any], int]:
                                                                     "committedDate": r.pushed_at}},
             "repositoryTopics": lambda _i, first=None: {"nodes": [{"topic": {"name": x}} for x in r.topics]},
             "object": lambda _i, expression=None: obj(r, expression),
+            "parent": {"nameWithOwner": r.parent} if r.parent else None,
         }
 
-    res = graphql_sync(_schema(), query, root_value={"repository": repository, "rateLimit": lambda _i: rate},
+    res = graphql_sync(_schema(gh.gql_parent), query,
+                       root_value={"repository": repository, "rateLimit": lambda _i: rate},
                        variable_values=variables)
     out: dict[str, Any] = {"data": res.data}
     if res.errors:

@@ -370,3 +370,26 @@ def test_a_recrawl_refreshes_metadata_that_moved_without_a_push(crawled_graphql)
     assert len(moved) == 1 and moved[0].lower().endswith("/repos/amb/ambovent")  # tree, README, files kept
     r = run_ohr("crawl", "--config", str(cfg))  # and then it is unchanged again
     assert "0 changed, 3 unchanged" in r.out + r.err
+
+
+def test_a_forks_parent_is_read_and_a_host_without_it_is_asked_again(tmp_path, monkeypatch, run_ohr) -> None:
+    """Repository.parent gives repos.parent as REST's `parent` does; a host whose schema lacks it answers
+    "Cannot query field" (free) once, and is asked again without it."""
+    import crawler.github_graphql as gql
+
+    for has_parent in (True, False):
+        world = _world(2)
+        world[1].fork, world[1].parent = True, "upstream/board"
+        folder = tmp_path / str(has_parent)
+        folder.mkdir()
+        monkeypatch.setattr(gql, "_NO_PARENT", set())
+        with FakeGitHub(world, graphql=True) as gh:
+            gh.gql_parent = has_parent
+            cfg, db = _setup(folder, gh, monkeypatch)
+            r = run_ohr("crawl", "--config", str(cfg))
+            assert r.code == 0, r.out + r.err
+            refused = [e for e in gh.gql_log if e["points"] == 0]
+        assert len(refused) == (0 if has_parent else 1)
+        assert sum(e["points"] for e in gh.gql_log) == 2
+        assert rows(db, "SELECT full_name, is_fork, parent FROM repos ORDER BY 1") == [
+            ("maker/board-00", True, "upstream/board" if has_parent else None), ("maker/board-01", False, None)]
