@@ -239,7 +239,7 @@ def test_schematics_wanted_only_where_no_bom_file_exists():
     tree = ["hw/board.kicad_sch", "hw/power.kicad_sch", "hw/board.kicad_pro", "old/v1/board.kicad_sch",
             "kicad5/sensor.sch", "kicad5/sensor.pro", "eagle/shield.sch", "eagle/shield.brd", "README.md"]
     assert wanted_schematics(tree, 8) == ["eagle/shield.sch", "hw/board.kicad_sch", "kicad5/sensor.sch",
-                                          "hw/power.kicad_sch", "old/v1/board.kicad_sch"]  # EAGLE: the .sch, not its .brd
+                                          "hw/power.kicad_sch", "old/v1/board.kicad_sch"]  # EAGLE: .sch, not .brd
     assert wanted_schematics(tree, 3) == ["eagle/shield.sch", "hw/board.kicad_sch", "kicad5/sensor.sch"]  # roots
-    # (named after a project file, or an EAGLE design) first: a design cut at the cap keeps the sheet the others hang from
+    # (named after a project file, or an EAGLE design) first: a design cut at the cap keeps the sheet others hang from
     assert wanted_schematics([*tree, "hw/bom/board_bom.csv"], 8) == []  # a published BOM file wins
