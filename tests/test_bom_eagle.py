@@ -95,6 +95,23 @@ def test_design_block_modules_count_once_per_instance():
     assert "module instance 'X': module 'GONE' not in the file" in res.issues
 
 
+def test_an_explicit_mpn_wins_over_partno_and_a_library_urn_mismatch_still_finds_the_device():
+    """EAGLE 9 parts name their library by name and urn; a schematic saved by an older EAGLE has no urn on the
+    library: the name decides. PARTNO (often a shop's number) gives way to an MPN attribute wherever it stands."""
+    sch = (b'<?xml version="1.0"?><eagle version="9.6"><drawing><schematic><libraries><library name="rcl">'
+           b'<devicesets><deviceset name="C"><devices><device name="0805" package="C0805"><technologies>'
+           b'<technology name=""><attribute name="PARTNO" value="DK-399-1170-1-ND"/></technology></technologies>'
+           b'</device></devices></deviceset></devicesets></library></libraries><parts>'
+           b'<part name="C1" library="rcl" library_urn="urn:adsk.eagle:library:9" deviceset="C" device="0805" '
+           b'value="10u">'
+           b'<attribute name="MPN" value="GRM21BR61C106KE15L"/><attribute name="MF" value="Murata"/></part>'
+           b'<part name="C2" library="rcl" deviceset="C" device="0805" value="10u"/>'
+           b'</parts></schematic></drawing></eagle>')
+    (res,) = schematic_boms({"c.sch": sch})
+    assert _items(res) == [(1, ["C1"], "10u", "C0805", "GRM21BR61C106KE15L", "Murata"),
+                           (1, ["C2"], "10u", "C0805", "DK-399-1170-1-ND", None)]
+
+
 @pytest.mark.parametrize(
     ("path", "data", "reason"),
     [

@@ -25,7 +25,8 @@ __all__ = ["derive_eagle_boms", "eagle_kind", "is_eagle_path"]
 #: Files bigger than this are not parsed (a tree of a few MB of XML takes ~10x its size in memory).
 MAX_EAGLE_BYTES = 10_000_000
 _MAX_FILES = 50
-_MPN_NAMES = {"mpn", "mf", "mfr", "partno", "part_number", "manufacturer_part_number", "manufacturer"}
+#: Attributes read first, so an explicit MPN wins over a PARTNO / PART_NUMBER that may be a shop's number.
+_FIRST = {"mpn", "manufacturer_part_number", "mfr_pn", "mpn#"}
 _DNP_NAMES = {"DNP", "DNF", "DNI", "NOPOP", "NO_POP", "DO_NOT_POPULATE", "DO NOT POPULATE", "NOT_FITTED",
               "NOT FITTED"}
 _TRUE = {"yes", "true", "1", "x", "dnp", "dnf", "dni"}
@@ -133,6 +134,9 @@ def _read_schematic(sch: ET.Element, issues: list[str]) -> list[_Placed]:
             for dev in ds.iterfind("devices/device"):
                 techs = {t.get("name") or "": _attrs(t) for t in dev.iterfind("technologies/technology")}
                 devices[(lk, dsn, dev.get("name") or "")] = _Device(dev.get("package") or None, techs)
+    by_name: dict[tuple, _Device] = {}  # a part whose library_urn matches no library: the library's name decides
+    for (lk, dsn, devn), dev in devices.items():
+        by_name.setdefault((lk[0], dsn, devn), dev)
     current = next((v.get("name") for v in sch.iterfind("variantdefs/variantdef") if v.get("current") == "yes"), None)
     if current:
         issues.append(f"assembly variant {current!r}")
@@ -140,9 +144,7 @@ def _read_schematic(sch: ET.Element, issues: list[str]) -> list[_Placed]:
     def placed(part: ET.Element, prefix: str = "") -> _Placed:
         lk = (part.get("library") or "", part.get("library_urn") or "")
         dsn, devn = part.get("deviceset") or "", part.get("device") or ""
-        dev = devices.get((lk, dsn, devn)) or devices.get(((lk[0], ""), dsn, devn))
-        if dev is None:  # urn mismatch: fall back to the library's name alone
-            dev = next((d for (k, s, n), d in devices.items() if k[0] == lk[0] and s == dsn and n == devn), None)
+        dev = devices.get((lk, dsn, devn)) or by_name.get((lk[0], dsn, devn))
         var = _variant(part, current)
         tech = (var.get("technology") if var is not None and var.get("technology") is not None
                 else part.get("technology")) or ""
@@ -208,8 +210,7 @@ def _line(p: _Placed) -> BomLine:
     line.part = clean(p.value) if p.value else None
     line.footprint = clean(p.package) if p.package else None
     extras: list[str] = []
-    mpn_like = sorted((k for k in p.attrs if k.strip().lower() in _MPN_NAMES), key=lambda k: k.lower() != "mpn")
-    for name in [*mpn_like, *(k for k in p.attrs if k not in mpn_like)]:
+    for name in sorted(p.attrs, key=lambda k: k.strip().lower() not in _FIRST):  # stable: file order otherwise
         low = name.strip().lower()
         if low in _SKIP_ATTRS or low.upper() in _DNP_NAMES:
             continue
