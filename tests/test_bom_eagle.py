@@ -121,6 +121,7 @@ def test_an_explicit_mpn_wins_over_partno_and_a_library_urn_mismatch_still_finds
         ("hw/a.sch", b"v 20130925 2\nC 40000 40000 0 0 0 title-B.sym\n",
          "not an EAGLE XML schematic (nor a KiCad one)"),
         ("hw/a.brd", b"PCBNEW-BOARD Version 1 date 2015\n", "not an EAGLE XML board"),
+        ("hw/a.brd", b"\x00\x01\x02binary" * 10, "binary file, not EAGLE 6+ XML"),
         ("hw/a.sch", b'<?xml version="1.0"?>\n<!DOCTYPE eagle [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
                      b'<eagle version="9"><drawing><schematic><parts/></schematic></drawing></eagle>',
          "declares a DTD subset / entities; refused"),

@@ -260,6 +260,9 @@ def _derive_one(path: str, data: bytes, limits: Limits) -> BomResult:
     if kind == "binary":
         return BomResult(path, fmt, [], [], "binary EAGLE file (EAGLE 5 or older); only EAGLE 6+ XML is read",
                          DERIVED)
+    if kind is None and b"\x00" in data[:2048]:
+        return BomResult(path, fmt, [], [], "binary file, not EAGLE 6+ XML (EAGLE 5 and older wrote binary files)",
+                         DERIVED)
     if kind is None:
         what = "schematic" if not is_board else "board"
         return BomResult(path, fmt, [], [], f"not an EAGLE XML {what} (nor a KiCad one)", DERIVED)
