@@ -271,3 +271,22 @@ def test_crawl_derives_eagle_boms_and_records_a_binary_one_as_an_error(mode, tmp
     r = run_ohr("renormalize", "--config", str(cfg))
     assert r.code == 0, r.err
     assert rows(db, "SELECT * FROM bom_files ORDER BY project_id, path") == before
+
+
+def test_a_board_s_copper_is_dropped_while_parsing_memory_stays_near_the_file_size():
+    """Wires, vias and pads are emptied as they are parsed: the peak stays under 3x the file (a whole tree is ~11x)."""
+    import tracemalloc
+
+    signal = (b'<signal name="N$%d"><contactref element="R1" pad="1"/>'
+              + b'<wire x1="1.5" y1="2.5" x2="3.5" y2="4.5" width="0.254" layer="1"/>' * 20
+              + b'<via x="1" y="2" extent="1-16" drill="0.4"/></signal>\n')
+    data = PANEL.replace(b"<signals>", b"<signals>" + b"".join(signal % i for i in range(1500)))
+    assert len(data) > 2_000_000
+    tracemalloc.start()
+    try:
+        (res,) = derive_eagle_boms({"big.brd": data})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert res.error is None and len(res.lines) == 4
+    assert peak < 3 * len(data)

@@ -250,6 +250,27 @@ def _group(path: str, fmt: str, parts: list[_Placed], issues: list[str], limits:
     return res
 
 
+#: Drawing elements a BOM never reads: emptied as soon as parsed, so a board's copper costs little memory.
+_DRAWING = {"wire", "polygon", "vertex", "pad", "smd", "via", "hole", "text", "circle", "rectangle", "dimension",
+            "pin", "pinref", "contactref", "junction", "label", "segment", "layer", "instance", "gate", "connect"}
+
+
+def _parse(data: bytes) -> ET.Element:
+    """The XML tree without its drawing primitives (wires, pads, vias, net segments…)."""
+    import io
+
+    root = None
+    for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":
+            if root is None:
+                root = elem
+        elif elem.tag in _DRAWING:
+            elem.clear()
+    if root is None:
+        raise BomReadError("EAGLE file without an XML element")
+    return root
+
+
 def _derive_one(path: str, data: bytes, limits: Limits) -> BomResult:
     is_board = path.lower().endswith(".brd")
     fmt = "eagle-brd" if is_board else "eagle-sch"
@@ -268,7 +289,7 @@ def _derive_one(path: str, data: bytes, limits: Limits) -> BomResult:
         return BomResult(path, fmt, [], [], f"not an EAGLE XML {what} (nor a KiCad one)", DERIVED)
     _refuse_entities(data)
     try:
-        root = ET.fromstring(data)
+        root = _parse(data)
     except ET.ParseError as e:
         raise BomReadError(f"malformed EAGLE XML: {e}") from e
     if root.tag != "eagle":
