@@ -53,6 +53,10 @@ def test_without_a_current_variant_every_part_is_placed_as_drawn():
                                (2, ["R1", "R2"], "10k", "R0603", "RC0603FR-0710KL", "Yageo")]
     assert (1, ["R3"], "4k7", "R0603", None, None) in _items(res)
     assert "left out: 1 DNP, 4 no package (supply symbol, frame)" in res.issues
+    default = SHIELD.replace(b'<variantdef name="lite" current="yes"/>',
+                             b'<variantdef name="&lt;unnamed&gt;" current="yes"/>')
+    (res,) = schematic_boms({"hw/shield.sch": default})
+    assert len(res.lines) == 5 and not [i for i in res.issues if "variant" in i]  # EAGLE's default variant: no note
 
 
 def test_board_alone_lists_its_elements_and_its_schematic_wins_when_both_are_here():
@@ -110,6 +114,14 @@ def test_an_explicit_mpn_wins_over_partno_and_a_library_urn_mismatch_still_finds
     (res,) = schematic_boms({"c.sch": sch})
     assert _items(res) == [(1, ["C1"], "10u", "C0805", "GRM21BR61C106KE15L", "Murata"),
                            (1, ["C2"], "10u", "C0805", "DK-399-1170-1-ND", None)]
+
+
+def test_latin1_bytes_under_a_utf8_declaration_are_read_as_cp1252():
+    """Other tools' EAGLE exports write 'µ' as one Latin-1 byte while declaring UTF-8; expat refuses it as is."""
+    sch = SHIELD.replace(b'value="1u"', b'value="1\xb5F"')
+    (res,) = schematic_boms({"hw/shield.sch": sch})
+    assert res.error is None and res.lines[1].part == "1µF"
+    assert "not UTF-8 as declared: read as cp1252" in res.issues
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ def _read_schematic(sch: ET.Element, issues: list[str]) -> list[_Placed]:
     for (lk, dsn, devn), dev in devices.items():
         by_name.setdefault((lk[0], dsn, devn), dev)
     current = next((v.get("name") for v in sch.iterfind("variantdefs/variantdef") if v.get("current") == "yes"), None)
-    if current:
+    if current and not current.startswith("<"):  # '<unnamed>' / '<unbenannt>': EAGLE's default, nothing to say
         issues.append(f"assembly variant {current!r}")
 
     def placed(part: ET.Element, prefix: str = "") -> _Placed:
@@ -183,7 +183,7 @@ def _read_schematic(sch: ET.Element, issues: list[str]) -> list[_Placed]:
 
 def _read_board(brd: ET.Element, issues: list[str]) -> list[_Placed]:
     current = next((v.get("name") for v in brd.iterfind("variantdefs/variantdef") if v.get("current") == "yes"), None)
-    if current:
+    if current and not current.startswith("<"):  # '<unnamed>' / '<unbenannt>': EAGLE's default, nothing to say
         issues.append(f"assembly variant {current!r}")
     out = []
     for el in brd.iterfind("elements/element"):
@@ -288,13 +288,22 @@ def _derive_one(path: str, data: bytes, limits: Limits) -> BomResult:
         what = "schematic" if not is_board else "board"
         return BomResult(path, fmt, [], [], f"not an EAGLE XML {what} (nor a KiCad one)", DERIVED)
     _refuse_entities(data)
+    issues: list[str] = []
     try:
         root = _parse(data)
     except ET.ParseError as e:
-        raise BomReadError(f"malformed EAGLE XML: {e}") from e
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # 'µ' written as Latin-1 under a UTF-8 declaration (other tools' EAGLE exports)
+            try:
+                root = _parse(data.decode("cp1252", errors="replace").encode("utf-8"))
+            except ET.ParseError:
+                raise BomReadError(f"malformed EAGLE XML: {e}") from e
+            issues.append("not UTF-8 as declared: read as cp1252")
+        else:
+            raise BomReadError(f"malformed EAGLE XML: {e}") from e
     if root.tag != "eagle":
         raise BomReadError(f"not an EAGLE file (root element <{root.tag}>)")
-    issues: list[str] = []
     sch, brd = root.find("drawing/schematic"), root.find("drawing/board")
     if (is_board and brd is None) or (not is_board and sch is None):
         found = "a schematic" if sch is not None else "a board" if brd is not None else "a library or nothing"
