@@ -61,7 +61,7 @@ def test_without_a_current_variant_every_part_is_placed_as_drawn():
 
 def test_board_alone_lists_its_elements_and_its_schematic_wins_when_both_are_here():
     """A board has the package on each element; PARTNO is the MPN; R3 is unpopulated in variant 'proto'. Holes and
-    connectors with an empty value are placed parts, as EAGLE's own part list shows them."""
+    connectors with an empty value are placed parts, as EAGLE's own part list shows them; C2 says populate="no"."""
     (res,) = schematic_boms({"panel/panel.brd": PANEL})
     assert (res.path, res.format, res.origin, res.error) == ("panel/panel.brd", "eagle-brd", DERIVED, None)
     assert _items(res) == [
@@ -70,7 +70,7 @@ def test_board_alone_lists_its_elements_and_its_schematic_wins_when_both_are_her
         (1, ["J1"], None, "MA04-1", None, None),
         (2, ["R1", "R2"], "1k", "R0805", "ERJ-6ENF1001V", None),
     ]
-    assert "left out: 1 not populated in the variant" in res.issues
+    assert "left out: 1 DNP, 1 not populated in the variant" in res.issues  # C2: populate="no"
     both = schematic_boms({"hw/shield.sch": SHIELD, "hw/shield.brd": PANEL})
     assert [(r.path, r.format) for r in both] == [("hw/shield.sch", "eagle-sch")]  # one design, one BOM
 

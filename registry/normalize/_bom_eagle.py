@@ -163,7 +163,7 @@ def _read_schematic(sch: ET.Element, issues: list[str]) -> list[_Placed]:
             p.why_out = "no package (supply symbol, frame)"
         elif var is not None and var.get("populate") == "no":
             p.why_out = "not populated in the variant"
-        elif _dnp(attrs, value):
+        elif _dnp(attrs, value) or part.get("populate") == "no":
             p.why_out = "DNP"
         return p
 
@@ -195,7 +195,7 @@ def _read_board(brd: ET.Element, issues: list[str]) -> list[_Placed]:
         p = _Placed(el.get("name") or "?", value, el.get("package") or None, attrs)
         if var is not None and var.get("populate") == "no":
             p.why_out = "not populated in the variant"
-        elif _dnp(attrs, value):
+        elif _dnp(attrs, value) or el.get("populate") == "no":  # EAGLE 9 boards mark it on the element too
             p.why_out = "DNP"
         out.append(p)
     return out
