@@ -43,7 +43,7 @@ def is_licence_path(path: str) -> bool:
 
 #: Bills of materials fetched per repository on a crawl (each file is one API request).
 MAX_BOM_FILES = 12
-#: KiCad schematics fetched per repository that has no BOM file, to derive its BOM from (each is one request).
+#: KiCad schematics and EAGLE designs fetched per repository without a BOM file, to derive its BOM (one request each).
 MAX_SCHEMATIC_FILES = 8
 MAX_MANIFESTS = 5
 _OLD = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])[^/]*/")
@@ -55,7 +55,8 @@ def wanted_files(paths: list[str], max_bom_files: int = MAX_BOM_FILES) -> list[s
 
     BOMs are capped per repository (the API budget): current designs before old/obsolete folders, one
     format per file stem (a csv before its xlsx/ods twin), text formats before spreadsheets. A tree without
-    any BOM file has its KiCad schematics read instead (at most MAX_SCHEMATIC_FILES), to derive a BOM from.
+    any BOM file in a text or table format has its KiCad schematics and EAGLE designs read instead (at most
+    MAX_SCHEMATIC_FILES), to derive a BOM from.
     """
     from registry.normalize import bom, okh
 

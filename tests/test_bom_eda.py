@@ -201,8 +201,10 @@ def test_legacy_sch_with_power_symbols_multi_unit_parts_and_a_sheet_used_twice()
 
 
 def test_eagle_xml_sch_is_not_read_as_kicad():
+    """An EAGLE .sch goes to the EAGLE reader (tests/test_bom_eagle.py), never to the KiCad one."""
     eagle = b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE eagle SYSTEM "eagle.dtd">\n<eagle version="9.6.2">'
-    assert schematic_boms({"hw/board.sch": eagle}) == []
+    (res,) = schematic_boms({"hw/board.sch": eagle})
+    assert res.format == "eagle-sch" and res.error.startswith("malformed EAGLE XML") and "KiCad" not in res.error
 
 
 @pytest.mark.parametrize(
@@ -236,8 +238,8 @@ def test_sexpr_reader_work_is_bounded_by_tokens():
 def test_schematics_wanted_only_where_no_bom_file_exists():
     tree = ["hw/board.kicad_sch", "hw/power.kicad_sch", "hw/board.kicad_pro", "old/v1/board.kicad_sch",
             "kicad5/sensor.sch", "kicad5/sensor.pro", "eagle/shield.sch", "eagle/shield.brd", "README.md"]
-    assert wanted_schematics(tree, 8) == ["hw/board.kicad_sch", "kicad5/sensor.sch", "hw/power.kicad_sch",
-                                          "old/v1/board.kicad_sch"]  # eagle/shield.sch: no KiCad project beside it
-    assert wanted_schematics(tree, 2) == ["hw/board.kicad_sch", "kicad5/sensor.sch"]  # roots (named after a
-    # project file) first: a design cut at the cap keeps the sheet the others hang from
+    assert wanted_schematics(tree, 8) == ["eagle/shield.sch", "hw/board.kicad_sch", "kicad5/sensor.sch",
+                                          "hw/power.kicad_sch", "old/v1/board.kicad_sch"]  # EAGLE: .sch, not .brd
+    assert wanted_schematics(tree, 3) == ["eagle/shield.sch", "hw/board.kicad_sch", "kicad5/sensor.sch"]  # roots
+    # (named after a project file, or an EAGLE design) first: a design cut at the cap keeps the sheet others hang from
     assert wanted_schematics([*tree, "hw/bom/board_bom.csv"], 8) == []  # a published BOM file wins

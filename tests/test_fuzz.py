@@ -198,6 +198,22 @@ def test_bom_spreadsheet(case):
     _check_bom(parse_bom(f"hardware/bom.{ext}", content))
 
 
+# -- schematics a BOM is derived from (KiCad, EAGLE XML) ------------------------------------------------------
+_BOMFIX = __import__("pathlib").Path(__file__).parent / "fixtures" / "bom"
+SCHEMATIC_SEEDS = [(_BOMFIX / n).read_bytes() for n in ("eagle-shield.sch", "eagle-panel.brd", "legacy.sch")]
+
+
+@FUZZ
+@given(st.sampled_from(["hw/x.sch", "hw/x.brd", "hw/x.kicad_sch"]), documents(SCHEMATIC_SEEDS))
+def test_schematic_boms(path, content):
+    from registry.normalize.bom import schematic_boms
+
+    out = schematic_boms({path: content})
+    assert out  # a fetched schematic is read to lines or to a recorded error, never dropped
+    for res in out:
+        _check_bom(res)
+
+
 # -- OKH manifests -----------------------------------------------------------------------------------------
 OKH_SEEDS = {
     "okh.yml": b"title: Zephyr\ndescription: a ventilator\nlicense:\n  hardware: CERN-OHL-S-2.0\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from registry.normalize._bom_eagle import derive_eagle_boms, eagle_kind, is_eagle_path
 from registry.normalize._bom_eda import eagle_partlist, ibom_result, is_eagle_partlist
 from registry.normalize._bom_kicad import derive_boms, is_schematic_path
 from registry.normalize._bom_read import (
@@ -129,28 +130,58 @@ def find_bom_files(paths: list[str]) -> list[str]:
     return out
 
 
+def _eagle_design(path: str, stems: set[tuple[str, str, str]], kicad_dirs: set[str]) -> bool:
+    """An EAGLE design file worth reading: a .sch with its .brd beside it (KiCad 4-5 and gEDA use .sch alone too),
+    or a .brd without its .sch (the schematic, when present, is read instead) outside a KiCad 4 project folder."""
+    if not is_eagle_path(path):
+        return False
+    d, name = posixpath.split(path.lower())
+    stem, ext = name.rsplit(".", 1)
+    if ext == "sch":
+        return (d, stem, "brd") in stems
+    return (d, stem, "sch") not in stems and d not in kicad_dirs
+
+
 def wanted_schematics(paths: list[str], limit: int) -> list[str]:
-    """KiCad schematics to derive a BOM from, for a tree with no BOM file: current designs first, at most `limit`."""
+    """KiCad schematics and EAGLE designs to derive a BOM from, for a tree with no BOM file in a text or table
+    format (a PDF or image BOM gives no lines, so it does not count): current designs first, at most `limit`."""
     if find_bom_files(paths):
         return []  # a published BOM file wins: its schematics are not fetched
     pathset = frozenset(paths)
     lower = {p.lower() for p in paths}
     old = re.compile(r"(?i)(?<![a-z])(old|obsolete|previous|archive[sd]?|deprecated|legacy|backup)(?![a-z])")
+    stems: set[tuple[str, str, str]] = set()
+    kicad_dirs: set[str] = set()
+    for p in lower:
+        d, name = posixpath.split(p)
+        if name.endswith((".sch", ".brd")):
+            stem, ext = name.rsplit(".", 1)
+            stems.add((d, stem, ext))
+        elif name.endswith((".pro", ".kicad_pro")):
+            kicad_dirs.add(d)
 
-    def root(p: str) -> bool:  # named after its KiCad project: the sheet the others hang from
+    def root(p: str) -> bool:  # named after its KiCad project (the sheet the others hang from), or an EAGLE design
         stem = p.rsplit(".", 1)[0].lower()
-        return f"{stem}.kicad_pro" in lower or f"{stem}.pro" in lower
+        return f"{stem}.kicad_pro" in lower or f"{stem}.pro" in lower or f"{stem}.brd" in lower or p.endswith(".brd")
 
-    found = [p for p in paths if is_schematic_path(p, pathset)]
+    found = [p for p in paths if is_schematic_path(p, pathset) or _eagle_design(p, stems, kicad_dirs)]
     return sorted(found, key=lambda p: (bool(old.search(p)), not root(p), p.count("/"), p))[:limit]
 
 
 def schematic_boms(files: dict[str, bytes]) -> list[BomResult]:
-    """BOMs derived from the KiCad schematics among `files` (origin DERIVED), one per root schematic."""
-    # a legacy .sch was fetched only beside a KiCad project file; EAGLE's XML .sch files are left alone here
-    sch = {p: d for p, d in files.items() if is_schematic_path(p)
-           and (p.lower().endswith(".kicad_sch") or d.lstrip()[:40].startswith(b"EESchema Schematic File"))}
-    return derive_boms(sch) if sch else []
+    """BOMs derived from the KiCad schematics and EAGLE designs among `files` (origin DERIVED): one per KiCad root
+    schematic, one per EAGLE schematic (or board without one). A .sch is KiCad's or EAGLE's by its content."""
+    kicad: dict[str, bytes] = {}
+    eagle: dict[str, bytes] = {}
+    for p, d in files.items():
+        low = p.lower()
+        if low.endswith(".kicad_sch") and is_schematic_path(p):
+            kicad[p] = d
+        elif low.endswith(".sch") and is_schematic_path(p) and d.lstrip()[:40].startswith(b"EESchema Schematic File"):
+            kicad[p] = d
+        elif is_eagle_path(p) and (low.endswith(".brd") or eagle_kind(d) or is_schematic_path(p)):
+            eagle[p] = d  # an EAGLE file, or a .sch/.brd that is neither: the EAGLE reader says what it is not
+    return (derive_boms(kicad) if kicad else []) + (derive_eagle_boms(eagle) if eagle else [])
 
 
 # ---------------------------------------------------------------- parsing
