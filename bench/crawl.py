@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         print("points = what enrichment spent: GraphQL points (rateLimit.cost, from the server's log) on the\n"
               "GraphQL path, counted REST requests on the REST path (authenticated 304s and raw downloads are free);\n"
               "list pts = REST points spent reading the list itself (either path). queries = POST /graphql. A\n"
-              "recrawl's HEAD check is one query per 100 repositories (1 point each). bound = requests (without\n"
+              "recrawl's HEAD check is one query per 500 repositories (1 point each). bound = requests (without\n"
               "/rate_limit) × latency ÷ connections (the issue's bound). floor = what no client can beat for these\n"
               "requests: the list, then the first GraphQL query (all else needs its answer), then the rest, each\n"
               "stage the longer of its longest request and its summed server seconds ÷ connections (the server's\n"

@@ -42,8 +42,9 @@ log = logging.getLogger("ohr.github")
 
 #: Repositories per query at the start; halved when GitHub finds a query too heavy, doubled back after successes.
 START_BATCH = 50
-#: Repositories per HEAD-oid check query (a recrawl asks only HEAD oid and pushedAt).
-CHECK_BATCH = 100
+#: Repositories per HEAD check query. It asks no connection, so it costs 1 point however many it names; halved
+#: when GitHub finds it too heavy. 10^5 repositories are 200 points.
+CHECK_BATCH = 500
 #: Queries in flight at most (GitHub's advice for GraphQL; `[github] concurrency` may ask for fewer).
 MAX_IN_FLIGHT = 4
 #: Tree levels read in the first query; deeper folders are asked in a follow-up query of their own.
@@ -385,13 +386,14 @@ def _tree_fields(levels: int) -> str:
     return f"... on Tree {{ oid entries {{ {entry}{inner} }} }}"
 
 
-_REPO_FIELDS = (
+_CHECK_FIELDS = (
     "nameWithOwner name owner { login } description homepageUrl stargazerCount forkCount isArchived isFork "
     "createdAt updatedAt pushedAt primaryLanguage { name } licenseInfo { key name spdxId } "
-    "repositoryTopics(first: 20) { nodes { topic { name } } } "
     "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
     " parent { nameWithOwner }"
 )
+#: A batch's first query adds the topics, a connection (1 request per repository in GitHub's cost rule).
+_REPO_FIELDS = _CHECK_FIELDS + " repositoryTopics(first: 20) { nodes { topic { name } } }"
 #: A fork's parent: GitHub has it; a host whose schema lacks it answers "Cannot query field" and is asked again
 #: without it (remembered per GraphQL URL for the process).
 _PARENT = " parent { nameWithOwner }"
@@ -422,10 +424,10 @@ def repos_query(names: list[str]) -> tuple[str, dict[str, str]]:
 
 
 def heads_query(names: list[str]) -> tuple[str, dict[str, str]]:
-    """One query asking HEAD oid, pushedAt and the metadata of up to CHECK_BATCH repositories (no trees or blobs:
-    1 point per 100 repositories, its only connection being each repository's topics)."""
+    """One query asking HEAD oid, pushedAt and the metadata of up to CHECK_BATCH repositories: no trees, blobs
+    or connections (topics are left to a push), so it costs 1 point."""
     decls, values = _repo_args([_split(n) for n in names])
-    body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {_REPO_FIELDS} }}" for i in range(len(names)))
+    body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {_CHECK_FIELDS} }}" for i in range(len(names)))
     return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {body} }}", values
 
 
@@ -781,23 +783,31 @@ def check_heads(ctx: Context, client: GraphQLClient,
     oid, pushedAt and metadata only, up to the client's in-flight limit at once. Missing ones count as moved on
     (the full fetch records what happened); a renamed one whose HEAD is the stored one is unchanged (the rename
     was recorded when it was first seen); one whose HEAD stayed but whose metadata moved (stars, description,
-    archived, topics) is refreshed: a new repository document, its tree and files left as stored."""
+    archived, licence) is refreshed: a new repository document (topics kept as stored), its tree and files left
+    as they are."""
     chunks = [targets[i:i + CHECK_BATCH] for i in range(0, len(targets), CHECK_BATCH)]
 
-    def ask(chunk: list[RepoTarget]) -> Answer:
-        return client.query(*heads_query([t.full_name for t in chunk]))
+    def ask(chunk: list[RepoTarget]) -> list[tuple[RepoTarget, Any]]:
+        """(target, node) of a chunk; a chunk GitHub finds too heavy is asked again in halves."""
+        try:
+            answer = client.query(*heads_query([t.full_name for t in chunk]))
+        except TooHeavy:
+            if len(chunk) == 1:
+                raise
+            half = len(chunk) // 2
+            return ask(chunk[:half]) + ask(chunk[half:])
+        return [(t, answer.data.get(f"r{j}")) for j, t in enumerate(chunk)]
 
     if len(chunks) <= 1:
         answers = [ask(c) for c in chunks]
-    else:  # 10^5 repositories are 1,000 queries: a round trip each, so several at once
+    else:  # 10^5 repositories are 200 queries: a round trip each, so several at once
         with ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-heads") as pool:
             answers = list(pool.map(ask, chunks))
     moved: list[RepoTarget] = []
     same: list[RepoTarget] = []
     refreshed: list[RepoResult] = []
-    for chunk, answer in zip(chunks, answers, strict=True):
-        for j, t in enumerate(chunk):
-            node = answer.data.get(f"r{j}")
+    for pairs in answers:
+        for t, node in pairs:
             if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened
                 moved.append(t)
                 continue
@@ -808,8 +818,16 @@ def check_heads(ctx: Context, client: GraphQLClient,
                                                                                              node.get("pushedAt"))))):
                 moved.append(t)
                 continue
-            content = json.dumps(_repo_json(node), sort_keys=True).encode()
-            if t.repo_json is None or content == t.repo_json:
+            if t.repo_json is None:
+                same.append(t)
+                continue
+            data = _repo_json(node)
+            try:
+                data["topics"] = json.loads(t.repo_json).get("topics", [])  # not asked here: kept as stored
+            except (ValueError, AttributeError):
+                pass
+            content = json.dumps(data, sort_keys=True).encode()
+            if content == t.repo_json:
                 same.append(t)
                 continue
             url = _api(ctx, f"/repos/{t.full_name}")
