@@ -388,12 +388,15 @@ def _tree_fields(levels: int) -> str:
 
 _CHECK_FIELDS = (
     "nameWithOwner name owner { login } description homepageUrl stargazerCount forkCount isArchived isFork "
-    "createdAt updatedAt pushedAt primaryLanguage { name } licenseInfo { key name spdxId } "
-    "defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
+    "createdAt updatedAt pushedAt defaultBranchRef { name target { oid ... on Commit { committedDate } } }"
     " parent { nameWithOwner }"
 )
-#: A batch's first query adds the topics, a connection (1 request per repository in GitHub's cost rule).
-_REPO_FIELDS = _CHECK_FIELDS + " repositoryTopics(first: 20) { nodes { topic { name } } }"
+#: What only a push changes (GitHub derives licence and language from the files) and the topics, a connection
+#: (1 request per repository in GitHub's cost rule): asked in a batch's first query, not in the HEAD check.
+_PUSHED_FIELDS = ("primaryLanguage { name } licenseInfo { key name spdxId } "
+                  "repositoryTopics(first: 20) { nodes { topic { name } } }")
+_PUSHED_KEYS = ("language", "license", "topics")
+_REPO_FIELDS = f"{_CHECK_FIELDS} {_PUSHED_FIELDS}"
 #: A fork's parent: GitHub has it; a host whose schema lacks it answers "Cannot query field" and is asked again
 #: without it (remembered per GraphQL URL for the process).
 _PARENT = " parent { nameWithOwner }"
@@ -425,7 +428,7 @@ def repos_query(names: list[str]) -> tuple[str, dict[str, str]]:
 
 def heads_query(names: list[str]) -> tuple[str, dict[str, str]]:
     """One query asking HEAD oid, pushedAt and the metadata of up to CHECK_BATCH repositories: no trees, blobs
-    or connections (topics are left to a push), so it costs 1 point."""
+    or connections (licence, language and topics are left to a push), so it costs 1 point."""
     decls, values = _repo_args([_split(n) for n in names])
     body = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {_CHECK_FIELDS} }}" for i in range(len(names)))
     return f"query({decls}) {{ rateLimit {{ cost remaining resetAt }} {body} }}", values
@@ -783,8 +786,8 @@ def check_heads(ctx: Context, client: GraphQLClient,
     oid, pushedAt and metadata only, up to the client's in-flight limit at once. Missing ones count as moved on
     (the full fetch records what happened); a renamed one whose HEAD is the stored one is unchanged (the rename
     was recorded when it was first seen); one whose HEAD stayed but whose metadata moved (stars, description,
-    archived, licence) is refreshed: a new repository document (topics kept as stored), its tree and files left
-    as they are."""
+    archived, homepage) is refreshed: a new repository document (licence, language and topics, which only a push
+    moves, kept as stored), its tree and files left as they are."""
     chunks = [targets[i:i + CHECK_BATCH] for i in range(0, len(targets), CHECK_BATCH)]
 
     def ask(chunk: list[RepoTarget]) -> list[tuple[RepoTarget, Any]]:
@@ -823,7 +826,9 @@ def check_heads(ctx: Context, client: GraphQLClient,
                 continue
             data = _repo_json(node)
             try:
-                data["topics"] = json.loads(t.repo_json).get("topics", [])  # not asked here: kept as stored
+                kept = json.loads(t.repo_json)
+                for key in _PUSHED_KEYS:  # not asked here (only a push moves them): kept as stored
+                    data[key] = kept.get(key)
             except (ValueError, AttributeError):
                 pass
             content = json.dumps(data, sort_keys=True).encode()
