@@ -89,6 +89,11 @@ _LABELLED = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z][\w /&+.-]{0,28}?)(?:\*\*|__)?
 _BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*(?:[:—–-]+|\s)\s*(.*)$")
 # an item that names itself before its links: `Name: [site](…)`, `**Name** — [repo](…)`
 _NAME_LEAD = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z0-9][^\[\]()*_:]{0,58}?)(?:\*\*|__)?\s*(?::|\s[—–-])\s*\[")
+# a setext heading's underline (after a paragraph line), a thematic break (anywhere else), CommonMark's rules
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_BREAK = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_BREAK_CHARS = frozenset("=-*_")
+_HTML_START = re.compile(r"^\s*</?[a-zA-Z]")  # a paragraph opening with a tag is an HTML block, never a heading
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
 _WORDS = re.compile(r"[a-z]+")
@@ -280,6 +285,18 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             sec.tables.append((table_line, table))
         table = []
 
+    def open_section(level: int, title: str, lineno: int) -> None:
+        nonlocal sec
+        while len(open_at) > 1 and sections[open_at[-1]].level >= level:
+            open_at.pop()
+        parent = open_at[-1]
+        psec = sections[parent]
+        path = psec.path + ([title] if title else [])
+        sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded)
+        psec.children += 1
+        sections.append(sec)
+        open_at.append(len(sections) - 1)
+
     for lineno, line in enumerate(lines, start=1):
         if html:
             html.append(line)
@@ -298,17 +315,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             flush_para()
             flush_table()
             stack.clear()
-            level = len(h.group(1))
-            title = _heading_text(h.group(2))
-            while len(open_at) > 1 and sections[open_at[-1]].level >= level:
-                open_at.pop()
-            parent = open_at[-1]
-            psec = sections[parent]
-            path = psec.path + ([title] if title else [])
-            sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded)
-            psec.children += 1
-            sections.append(sec)
-            open_at.append(len(sections) - 1)
+            open_section(len(h.group(1)), _heading_text(h.group(2)), lineno)
             blank = False
             continue
         low = stripped.lower()
@@ -328,6 +335,19 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             table.append(stripped)
             continue
         flush_table()
+        if stripped[:1] in _BREAK_CHARS:
+            under = _SETEXT.match(line)
+            title = _heading_text(" ".join(para)) if under and para and not _HTML_START.match(para[0]) else ""
+            if title:  # `Title` underlined by `===` or `---`: a heading of level 1 or 2 (CommonMark's setext)
+                para = []
+                open_section(1 if under.group(1)[0] == "=" else 2, title, para_line)
+                blank = False
+                continue
+            if _BREAK.match(line):  # `---`, `***`, `___` (after a blank line): a thematic break ends what was open
+                flush_para()
+                stack.clear()
+                blank = True
+                continue
         item = _ITEM.match(line)
         if item:
             flush_para()
