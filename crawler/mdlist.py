@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import unescape
 
 from crawler.linkkind import REFERENCE_KINDS, label_kind, link_kind, primary_rank
 from registry.urls import canonical_url, classify, github_repo, looks_like_url
@@ -94,6 +95,11 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _BREAK_CHARS = frozenset("=-*_")
 _HTML_START = re.compile(r"^\s*</?[a-zA-Z]")  # a paragraph opening with a tag is an HTML block, never a heading
+# a line opening an HTML table or list, or a <details> block, or closing one
+_HTML_OPEN = re.compile(r"^<(table|ul|ol|details|/details)\b[^>]*>?", re.I)
+_TABLE_TAGS = re.compile(r"<(/?)table\b[^>]*>?", re.I)
+_LIST_TAGS = re.compile(r"<(/?)(?:ul|ol)\b[^>]*>?", re.I)
+_SUMMARY_END = re.compile(r"</summary\s*>", re.I)
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
 _WORDS = re.compile(r"[a-z]+")
@@ -254,14 +260,17 @@ class _Section:
     html: list[tuple[int, str]] = field(default_factory=list)
     paragraphs: list[tuple[int, str]] = field(default_factory=list)
     children: int = 0
+    fold: bool = False  # a <details> block, named by its <summary>
 
 
 def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
-    """The document cut into sections (the text before the first heading is a section of level 0)."""
+    """The document cut into sections (the text before the first heading is a section of level 0); a `<details>`
+    block is a section named by its `<summary>`, and an HTML `<ul>`/`<ol>` gives items as a Markdown list does."""
     text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), markdown.replace("\r\n", "\n"))
     lines = text.split("\n")
     sections = [_Section(0, "", 0, [], None, False)]
     open_at: list[int] = [0]  # indexes of the sections enclosing the current one, outermost first
+    floors: list[int] = []  # len(open_at) inside each open <details>: a heading within it cannot close it
     sec = sections[0]
     stack: list[_Item] = []  # the open items, outermost first
     blank = False
@@ -270,8 +279,13 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     in_fence = False
     table: list[str] = []
     table_line = 0
-    html: list[str] = []
+    html: list[str] = []  # an HTML table or list being read, up to the tag that closes it
     html_line = 0
+    html_tags: re.Pattern[str] | None = None
+    html_depth = 0
+    summary: list[str] | None = None  # a <details> waiting for its <summary> (read up to </summary>)
+    summary_line = 0
+    pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read as a line of its own
 
     def flush_para() -> None:
         nonlocal para
@@ -285,25 +299,74 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             sec.tables.append((table_line, table))
         table = []
 
-    def open_section(level: int, title: str, lineno: int) -> None:
+    def open_section(level: int, title: str, lineno: int, fold: bool = False) -> None:
         nonlocal sec
-        while len(open_at) > 1 and sections[open_at[-1]].level >= level:
+        floor = floors[-1] if floors else 1
+        while len(open_at) > floor and sections[open_at[-1]].level >= level:
             open_at.pop()
         parent = open_at[-1]
         psec = sections[parent]
         path = psec.path + ([title] if title else [])
-        sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded)
+        sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded, fold=fold)
         psec.children += 1
         sections.append(sec)
         open_at.append(len(sections) - 1)
 
-    for lineno, line in enumerate(lines, start=1):
-        if html:
-            html.append(line)
-            if "</table>" in line.lower():
-                sec.html.append((html_line, "\n".join(html)))
-                html = []
-            continue
+    def open_details(raw: str, lineno: int) -> None:
+        """A `<details>` block: a section one level below the enclosing one, named by its summary."""
+        open_section(sections[open_at[-1]].level + 1, unescape(_heading_text(raw)), lineno, fold=True)
+        floors.append(len(open_at))
+
+    def end_html() -> None:
+        nonlocal html, html_tags
+        block = "\n".join(html)
+        if html_tags is _TABLE_TAGS:
+            sec.html.append((html_line, block))
+        else:
+            sec.items.extend(_html_list_items(block, html_line))
+        html, html_tags = [], None
+
+    i = 0
+    while True:
+        if pending:
+            lineno, line = pending.pop()
+        elif i < len(lines):
+            line = lines[i]
+            i += 1
+            lineno = i
+        else:
+            break
+        if html_tags is not None:
+            if html and _HEADING.match(line):  # a tag left open ends at the next heading
+                end_html()
+            else:
+                for m in html_tags.finditer(line):
+                    html_depth += -1 if m.group(1) else 1
+                    if html_depth <= 0:
+                        html.append(line[:m.end()])
+                        end_html()
+                        if line[m.end():].strip():
+                            pending.append((lineno, line[m.end():]))
+                        break
+                else:
+                    html.append(line)
+                continue
+        if summary is not None:
+            if summary or line.lstrip()[:8].lower() == "<summary":
+                summary.append(line)
+                joined = "\n".join(summary)
+                m = _SUMMARY_END.search(joined)
+                if m is None and len(summary) < 20:
+                    continue
+                open_details(joined[:m.start()] if m else joined, summary_line)
+                summary = None
+                if m and joined[m.end():].strip():
+                    pending.append((lineno, joined[m.end():]))
+                continue
+            if not line.strip():
+                continue
+            open_details("", summary_line)  # a <details> without a summary: a section with no name
+            summary = None
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
@@ -318,15 +381,31 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             open_section(len(h.group(1)), _heading_text(h.group(2)), lineno)
             blank = False
             continue
-        low = stripped.lower()
-        if low.startswith("<table"):
-            flush_para()
-            stack.clear()
-            html, html_line = [line], lineno
-            if "</table>" in low:
-                sec.html.append((html_line, line))
-                html = []
-            continue
+        if stripped[:1] == "<":
+            tag = _HTML_OPEN.match(stripped)
+            if tag and stack and line[:1] in " \t" and tag.group(1).lower() != "table":
+                tag = None  # a list or <details> inside a Markdown item's text describes the item
+            if tag:
+                flush_para()
+                flush_table()
+                stack.clear()
+                name = tag.group(1).lower()
+                if name == "details":
+                    summary, summary_line = [], lineno
+                    if stripped[tag.end():].strip():
+                        pending.append((lineno, stripped[tag.end():]))
+                    continue
+                if name == "/details":
+                    if floors:
+                        del open_at[floors.pop() - 1:]
+                        sec = sections[open_at[-1]]
+                    if stripped[tag.end():].strip():
+                        pending.append((lineno, stripped[tag.end():]))
+                    continue
+                html, html_line, html_depth = [], lineno, 0
+                html_tags = _TABLE_TAGS if name == "table" else _LIST_TAGS
+                pending.append((lineno, stripped))  # read again as the first line of the HTML block
+                continue
         if stripped.startswith("|") or (table and "|" in stripped):
             flush_para()
             stack.clear()
@@ -377,8 +456,10 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         blank = False
     flush_para()
     flush_table()
-    if html:
-        sec.html.append((html_line, "\n".join(html)))
+    if html_tags is not None:
+        end_html()
+    if summary is not None:
+        open_details("\n".join(summary), summary_line)
     return sections
 
 
@@ -626,6 +707,81 @@ def _html_rows(block: str, line: int) -> list[tuple[list[str], list[str], list[L
     return out
 
 
+def _html_list_items(block: str, line: int) -> list[_Item]:
+    """The items of an HTML `<ul>`/`<ol>` (nested lists and `<details>` inside an item are its nested items),
+    each item's text rewritten as the Markdown it stands for, so that it reads as its Markdown twin does."""
+    from bs4 import BeautifulSoup, Tag
+
+    soup = BeautifulSoup(block, "html.parser")
+    out: list[_Item] = []
+    for node in soup.children:
+        if isinstance(node, Tag) and node.name in ("ul", "ol"):
+            out += _html_list(node, line)
+    return out
+
+
+def _html_list(lst: object, line: int) -> list[_Item]:
+    """The `<li>` items of one HTML list."""
+    return [_html_item(li, line) for li in lst.find_all("li", recursive=False)]  # type: ignore[attr-defined]
+
+
+def _html_item(node: object, line: int) -> _Item:
+    """One `<li>` (or `<details>`) as an item: its own text as Markdown, its nested lists as children."""
+    own: list[str] = []
+    children: list[_Item] = []
+    _html_markdown(node, own, children, line)
+    text = " ".join("".join(own).split())
+    return _Item(0, line + (getattr(node, "sourceline", None) or 1) - 1, [text] if text else [], children)
+
+
+_INLINE_MARKS = {"b": "**", "strong": "**", "em": "*", "i": "*", "code": "`"}
+_BALANCED = re.compile(r"^[^()]*(?:\([^()]*\)[^()]*)*$")
+
+
+def _html_markdown(node: object, own: list[str], children: list[_Item], line: int) -> None:
+    """Append a fragment's inline content to `own` as Markdown (`<a href>` → `[label](url)`, `<img>` → `![alt](src)`,
+    `<b>` → `**…**`), and its nested lists and `<details>` to `children`."""
+    from bs4 import Comment, NavigableString, Tag
+
+    for ch in node.children:  # type: ignore[attr-defined]
+        if isinstance(ch, NavigableString):
+            if not isinstance(ch, Comment):
+                own.append(str(ch))
+            continue
+        if not isinstance(ch, Tag):
+            continue
+        name = ch.name
+        if name in ("ul", "ol"):
+            children.extend(_html_list(ch, line))
+        elif name == "details":
+            children.append(_html_item(ch, line))
+        elif name == "img":
+            src = str(ch.get("src") or "")
+            own.append(f"![{ch.get('alt') or ''}]({_md_url(src)})" if src else "")
+        elif name == "a" or name in _INLINE_MARKS:
+            inner: list[str] = []
+            _html_markdown(ch, inner, children, line)
+            text = " ".join("".join(inner).split())
+            href = str(ch.get("href") or "").strip() if name == "a" else ""
+            if name == "a":
+                own.append(f"[{text}]({_md_url(href)})" if href and text else text)
+            else:
+                mark = _INLINE_MARKS[name]
+                own.append(f"{mark}{text}{mark}" if text else "")
+        else:  # a paragraph, <br>, <summary>, <span>…: its content, apart from what is around it
+            own.append(" ")
+            _html_markdown(ch, own, children, line)
+            own.append(" ")
+
+
+def _md_url(url: str) -> str:
+    """A URL written so that a Markdown link holds it whole (spaces and unbalanced parentheses escaped)."""
+    url = url.replace(" ", "%20")
+    if not _BALANCED.match(url):
+        url = url.replace("(", "%28").replace(")", "%29")
+    return url
+
+
 def _html_table_drafts(line: int, block: str, path: list[str]) -> list[_Draft]:
     rows = _html_rows(block, line)
     if not rows:
@@ -722,7 +878,7 @@ def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ())
     excluded = {_norm(s) for s in exclude_sections}
     sections = _blocks(markdown, excluded)
     refs: list[bool] = []
-    title = next((i for i, s in enumerate(sections) if s.level), None)  # the document's first heading
+    title = next((i for i, s in enumerate(sections) if s.level and not s.fold), None)  # the document's first heading
     for i, sec in enumerate(sections):
         parent_ref = refs[sec.parent] if sec.parent is not None else False
         is_title = i == title and sec.children > 0  # "# Awesome Open Hardware Resources" names the whole list

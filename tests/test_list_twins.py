@@ -220,3 +220,236 @@ def test_setext_heading_sections_and_references_under_a_setext_heading():
     assert entries[0].annotations == {"tested": "✅ by @alice"}
     assert entries[1].annotations == {"status": "concept"}
     assert entries[0].urls == ["https://github.com/breathe/easy", "https://breatheeasy.example.org"]
+
+
+# -- HTML lists -----------------------------------------------------------------------------------------------------
+
+# modelled on an awesome list written in HTML: a centred badge, a table of contents folded in <details>, <ul> and
+# <ol> lists with nested lists, stars badges in the items, and a "Related lists" section of GitHub links
+HTML_LISTS = """# Awesome Open Lab Hardware
+
+<p align="center">
+  <a href="https://awesome.re"><img src="https://awesome.re/badge.svg" alt="Awesome"></a>
+</p>
+
+<details>
+<summary>Table of Contents</summary>
+<ul>
+  <li><a href="#microscopes">Microscopes</a></li>
+  <li><a href="#pipettes">Pipettes</a></li>
+</ul>
+</details>
+
+## Microscopes
+
+<ul>
+  <li><a href="https://github.com/openflexure/openflexure-microscope">OpenFlexure</a> &ndash; a 3D-printed
+    microscope. <a href="https://github.com/openflexure/openflexure-microscope/stargazers"><img
+    src="https://img.shields.io/github/stars/openflexure/openflexure-microscope" alt="stars"></a></li>
+  <li><b>FlyPi</b>: <a href="https://github.com/amchagas/Flypi">code</a>,
+    <a href="https://flypi.readthedocs.io/en/latest/">docs</a>
+    <ul>
+      <li>Status: prototype</li>
+      <li>Licence: CERN-OHL-W</li>
+      <li>Shown at <a href="https://www.youtube.com/watch?v=flypi1">a workshop</a></li>
+    </ul>
+  </li>
+</ul>
+
+## Pipettes
+
+<ol>
+  <li><a href="https://hackaday.io/project/1234-open-pipette">Open Pipette</a> – a pipette from a syringe.</li>
+  <li>Liquid handlers
+    <ol>
+      <li><a href="https://gitlab.com/opentrons/ot2">OT-2 clone</a> – a liquid-handling robot.</li>
+      <li><a href="https://www.thingiverse.com/thing:31415">Syringe pump</a></li>
+    </ol>
+  </li>
+</ol>
+
+## Related lists
+
+<ul>
+<li><a href="https://github.com/delftopenhardware/awesome-open-hardware">Awesome Open Hardware</a></li>
+<li><a href="https://github.com/kiloreux/awesome-robotics">Awesome Robotics</a></li>
+</ul>
+"""
+
+HTML_LISTS_TWIN = """# Awesome Open Lab Hardware
+
+[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)
+
+## Table of Contents
+
+- [Microscopes](#microscopes)
+- [Pipettes](#pipettes)
+
+## Microscopes
+
+- [OpenFlexure](https://github.com/openflexure/openflexure-microscope) – a 3D-printed microscope. [![stars](https://img.shields.io/github/stars/openflexure/openflexure-microscope)](https://github.com/openflexure/openflexure-microscope/stargazers)
+- **FlyPi**: [code](https://github.com/amchagas/Flypi), [docs](https://flypi.readthedocs.io/en/latest/)
+  - Status: prototype
+  - Licence: CERN-OHL-W
+  - Shown at [a workshop](https://www.youtube.com/watch?v=flypi1)
+
+## Pipettes
+
+1. [Open Pipette](https://hackaday.io/project/1234-open-pipette) – a pipette from a syringe.
+2. Liquid handlers
+   1. [OT-2 clone](https://gitlab.com/opentrons/ot2) – a liquid-handling robot.
+   2. [Syringe pump](https://www.thingiverse.com/thing:31415)
+
+## Related lists
+
+- [Awesome Open Hardware](https://github.com/delftopenhardware/awesome-open-hardware)
+- [Awesome Robotics](https://github.com/kiloreux/awesome-robotics)
+"""
+
+
+def test_html_ul_and_ol_give_the_entries_of_their_markdown_twin():
+    entries = _twins(HTML_LISTS, HTML_LISTS_TWIN)
+    assert _summary(entries) == [
+        ("OpenFlexure", "Microscopes", "https://github.com/openflexure/openflexure-microscope", ["repo"]),
+        ("FlyPi", "Microscopes", "https://github.com/amchagas/Flypi", ["repo", "docs", "video"]),
+        ("Open Pipette", "Pipettes", "https://hackaday.io/project/1234-open-pipette", ["hub"]),
+        ("OT-2 clone", "Liquid handlers", "https://gitlab.com/opentrons/ot2", ["repo"]),
+        ("Syringe pump", "Liquid handlers", "https://www.thingiverse.com/thing:31415", ["hub"]),
+    ]
+    assert entries[0].description == "a 3D-printed microscope."
+    flypi = entries[1]
+    assert flypi.annotations == {"status": "prototype", "licence": "CERN-OHL-W"}
+    assert [(lk.label, lk.nested) for lk in flypi.links] == [("code", False), ("docs", False), ("a workshop", True)]
+    assert flypi.description == "FlyPi: code, docs\n- Status: prototype\n- Licence: CERN-OHL-W\n- Shown at a workshop"
+    assert entries[3].heading_path == ["Awesome Open Lab Hardware", "Pipettes", "Liquid handlers"]
+    # each <li> keeps the line it starts on
+    lines = HTML_LISTS.splitlines()
+    assert [lines[e.line - 1].strip()[:4] for e in entries] == ["<li>"] * 5
+
+
+# modelled on lists that fold each category in <details> (Markdown inside, as GitHub renders it, or HTML), one
+# nested in another, one <details> being a project with labelled bullets, and folded references
+DETAILS = """# Open Ventilators
+
+## Designs
+
+<details>
+<summary><b>Ventilators</b></summary>
+
+- [Zephyr](https://github.com/Julhh/Zephyr) - open mechanical ventilator.
+- [VentilAid](https://www.ventilaid.org/) - pneumatic prototype.
+
+<details><summary>Bag-valve drivers</summary>
+
+1. [AmboVent](https://github.com/AmboVent/AmboVent): a well-tested design.
+
+</details>
+</details>
+
+{pumps}
+
+<details open>
+<summary>Breathe Easy</summary>
+
+A bag-valve design with a 3D-printed cam.
+- Website: https://breatheeasy.example.org
+- Source: [GitHub](https://github.com/breathe/easy)
+- Tested: ✅
+
+</details>
+
+<details>
+<summary>Related lists</summary>
+
+- [Awesome Open Hardware](https://github.com/delftopenhardware/awesome-open-hardware)
+- [Awesome Robotics](https://github.com/kiloreux/awesome-robotics)
+
+</details>
+
+## Further reading
+
+<details><summary>Build logs</summary>
+<ul>
+<li><a href="https://github.com/someone/vent-build-log">Vent build log</a></li>
+<li><a href="https://github.com/other/vent-diary">Vent diary</a></li>
+</ul>
+</details>
+""".format(pumps='<details><summary>Pumps &amp; monitors</summary><ul><li><a href="https://github.com/PubInv/ventmon">'
+                 "VentMon</a> – inline tester.</li></ul></details>")
+
+DETAILS_TWIN = """# Open Ventilators
+
+## Designs
+
+### Ventilators
+
+- [Zephyr](https://github.com/Julhh/Zephyr) - open mechanical ventilator.
+- [VentilAid](https://www.ventilaid.org/) - pneumatic prototype.
+
+#### Bag-valve drivers
+
+1. [AmboVent](https://github.com/AmboVent/AmboVent): a well-tested design.
+
+### Pumps & monitors
+
+- [VentMon](https://github.com/PubInv/ventmon) – inline tester.
+
+### Breathe Easy
+
+A bag-valve design with a 3D-printed cam.
+- Website: https://breatheeasy.example.org
+- Source: [GitHub](https://github.com/breathe/easy)
+- Tested: ✅
+
+### Related lists
+
+- [Awesome Open Hardware](https://github.com/delftopenhardware/awesome-open-hardware)
+- [Awesome Robotics](https://github.com/kiloreux/awesome-robotics)
+
+## Further reading
+
+### Build logs
+
+- [Vent build log](https://github.com/someone/vent-build-log)
+- [Vent diary](https://github.com/other/vent-diary)
+"""
+
+
+def test_details_blocks_are_sections_named_by_their_summary():
+    entries = _twins(DETAILS, DETAILS_TWIN)
+    assert _summary(entries) == [
+        ("Zephyr", "Ventilators", "https://github.com/Julhh/Zephyr", ["repo"]),
+        ("VentilAid", "Ventilators", "https://www.ventilaid.org/", ["homepage"]),
+        ("AmboVent", "Bag-valve drivers", "https://github.com/AmboVent/AmboVent", ["repo"]),
+        ("VentMon", "Pumps & monitors", "https://github.com/PubInv/ventmon", ["repo"]),
+        ("Breathe Easy", "Designs", "https://github.com/breathe/easy", ["homepage", "repo"]),
+    ]
+    assert entries[2].heading_path == ["Open Ventilators", "Designs", "Ventilators", "Bag-valve drivers"]
+    easy = entries[4]
+    assert easy.shape == "section" and easy.annotations == {"tested": "✅"}
+    assert easy.urls == ["https://github.com/breathe/easy", "https://breatheeasy.example.org"]
+
+
+def test_a_heading_inside_details_stays_inside_and_content_after_it_returns_to_the_enclosing_section():
+    text = ("# L\n\n## Designs\n\n<details><summary>Boards</summary>\n\n## Sensors\n\n"
+            "- [S](https://github.com/a/s)\n\n</details>\n\n- [After](https://github.com/a/after)\n\n## Other\n\n"
+            "- [O](https://github.com/a/o)\n")
+    assert {e.name: e.heading_path for e in parse_list(text)} == {
+        "S": ["L", "Designs", "Boards", "Sensors"], "After": ["L", "Designs"], "O": ["L", "Other"]}
+    # a <details> never closed, or with no summary, still gives its entries
+    assert [e.heading_path for e in parse_list("<details>\n\n- [S](https://github.com/a/s)\n")] == [[]]
+    unclosed = "# L\n\n<details><summary>Boards</summary>\n\n- [S](https://github.com/a/s)\n"
+    assert [e.heading_path for e in parse_list(unclosed)] == [["L", "Boards"]]
+
+
+def test_an_html_list_left_open_ends_at_the_next_heading_and_html_inside_a_markdown_item_describes_it():
+    text = ('## Boards\n\n<ul>\n<li><a href="https://github.com/a/one">One</a>\n\n'
+            "## Sensors\n\n- [Two](https://github.com/a/two)\n  <ul><li>Status: prototype</li></ul>\n")
+    entries = parse_list(text)
+    assert [(e.name, e.category, e.annotations) for e in entries] == [
+        ("One", "Boards", {}), ("Two", "Sensors", {})]
+    assert "Status: prototype" in entries[1].description
+    # an HTML table after a list on the same line as its closing tag is still read
+    same_line = ('<ul><li><a href="https://github.com/a/one">One</a></li></ul><table><tr><th>Name</th></tr>'
+                 '<tr><td><a href="https://github.com/a/two">Two</a></td></tr></table>\n')
+    assert [(e.name, e.shape) for e in parse_list(same_line)] == [("One", "item"), ("Two", "row")]
