@@ -97,6 +97,7 @@ _BREAK_CHARS = frozenset("=-*_")
 _HTML_START = re.compile(r"^\s*</?[a-zA-Z]")  # a paragraph opening with a tag is an HTML block, never a heading
 # a line opening an HTML table or list, or a <details> block, or closing one
 _HTML_OPEN = re.compile(r"^<(table|ul|ol|details|/details)\b[^>]*>?", re.I)
+_HTML_WRAP = re.compile(r"^(?:<(?:div|p|center|section)\b[^>]*>\s*)+(?=<(?:table|ul|ol|details)\b)", re.I)
 _TABLE_TAGS = re.compile(r"<(/?)table\b[^>]*>?", re.I)
 _LIST_TAGS = re.compile(r"<(/?)(?:ul|ol)\b[^>]*>?", re.I)
 _SUMMARY_END = re.compile(r"</summary\s*>", re.I)
@@ -117,6 +118,9 @@ companies newsletters forums blogs interviews reports literature
 """.split())
 #: Words that keep a heading a project section even beside a reference word ("Related Therapeutic Projects").
 PROJECT_WORDS = frozenset("projects project designs design devices device builds kits boards hardware".split())
+#: Words of a `<summary>` that only says the block folds something ("Click to expand", "Show the full list").
+_FOLD_WORDS = frozenset("click tap here to expand collapse show hide see view open more less details the list all full"
+                        " entries items".split())
 _NOTE_NAMES = frozenset("""note notes caution warning update updates background introduction disclaimer tip tips
 important edit todo summary tl dr tldr nb ps info evaluation criteria""".split())
 
@@ -270,7 +274,8 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     lines = text.split("\n")
     sections = [_Section(0, "", 0, [], None, False)]
     open_at: list[int] = [0]  # indexes of the sections enclosing the current one, outermost first
-    floors: list[int] = []  # len(open_at) inside each open <details>: a heading within it cannot close it
+    # (len(open_at) inside, len(open_at) outside) of each open <details>: a heading within it cannot close it
+    floors: list[tuple[int, int]] = []
     sec = sections[0]
     stack: list[_Item] = []  # the open items, outermost first
     blank = False
@@ -301,7 +306,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
 
     def open_section(level: int, title: str, lineno: int, fold: bool = False) -> None:
         nonlocal sec
-        floor = floors[-1] if floors else 1
+        floor = floors[-1][0] if floors else 1
         while len(open_at) > floor and sections[open_at[-1]].level >= level:
             open_at.pop()
         parent = open_at[-1]
@@ -313,9 +318,13 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         open_at.append(len(sections) - 1)
 
     def open_details(raw: str, lineno: int) -> None:
-        """A `<details>` block: a section one level below the enclosing one, named by its summary."""
-        open_section(sections[open_at[-1]].level + 1, unescape(_heading_text(raw)), lineno, fold=True)
-        floors.append(len(open_at))
+        """A `<details>` block: a section one level below the enclosing one, named by its summary (a summary that
+        only says "click to expand" names nothing: what it folds stays in the enclosing section)."""
+        title = unescape(_heading_text(raw))
+        outside = len(open_at)
+        if not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
+            open_section(sections[open_at[-1]].level + 1, title, lineno, fold=True)
+        floors.append((len(open_at), outside))
 
     def end_html() -> None:
         nonlocal html, html_tags
@@ -337,7 +346,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         else:
             break
         if html_tags is not None:
-            if html and _HEADING.match(line):  # a tag left open ends at the next heading
+            if html and html_tags is _LIST_TAGS and _HEADING.match(line):  # a list left open ends at a heading
                 end_html()
             else:
                 for m in html_tags.finditer(line):
@@ -382,6 +391,10 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             blank = False
             continue
         if stripped[:1] == "<":
+            wrap = _HTML_WRAP.match(stripped)
+            if wrap:  # `<div align="center"><ul>…`: the wrapper says nothing, what it wraps is read
+                pending.append((lineno, stripped[wrap.end():]))
+                continue
             tag = _HTML_OPEN.match(stripped)
             if tag and stack and line[:1] in " \t" and tag.group(1).lower() != "table":
                 tag = None  # a list or <details> inside a Markdown item's text describes the item
@@ -397,7 +410,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
                     continue
                 if name == "/details":
                     if floors:
-                        del open_at[floors.pop() - 1:]
+                        del open_at[floors.pop()[1]:]
                         sec = sections[open_at[-1]]
                     if stripped[tag.end():].strip():
                         pending.append((lineno, stripped[tag.end():]))

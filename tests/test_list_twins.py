@@ -453,3 +453,24 @@ def test_an_html_list_left_open_ends_at_the_next_heading_and_html_inside_a_markd
     same_line = ('<ul><li><a href="https://github.com/a/one">One</a></li></ul><table><tr><th>Name</th></tr>'
                  '<tr><td><a href="https://github.com/a/two">Two</a></td></tr></table>\n')
     assert [(e.name, e.shape) for e in parse_list(same_line)] == [("One", "item"), ("Two", "row")]
+
+
+def test_a_summary_that_only_says_click_to_expand_names_no_section_and_wrappers_say_nothing():
+    html = ("# Vents\n\n## Designs\n\n<details><summary>Click to expand the full list</summary>\n\n"
+            "- [Zephyr](https://github.com/Julhh/Zephyr) - open mechanical ventilator.\n\n</details>\n\n"
+            "### Breathe Easy\n\n<details>\n<summary>Show details</summary>\n\nA bag-valve design.\n"
+            "- Website: https://breatheeasy.example.org\n- Source: [GitHub](https://github.com/breathe/easy)\n"
+            "</details>\n\n### Pumps\n\n"
+            '<div align="center"><ul><li><a href="https://github.com/a/pump">Pump</a> – a syringe pump.</li></ul>'
+            "</div>\n")
+    twin = ("# Vents\n\n## Designs\n\n- [Zephyr](https://github.com/Julhh/Zephyr) - open mechanical ventilator.\n\n"
+            "### Breathe Easy\n\nA bag-valve design.\n- Website: https://breatheeasy.example.org\n"
+            "- Source: [GitHub](https://github.com/breathe/easy)\n\n### Pumps\n\n"
+            "- [Pump](https://github.com/a/pump) – a syringe pump.\n")
+    entries = _twins(html, twin)
+    assert _summary(entries) == [
+        ("Zephyr", "Designs", "https://github.com/Julhh/Zephyr", ["repo"]),
+        ("Breathe Easy", "Designs", "https://github.com/breathe/easy", ["homepage", "repo"]),
+        ("Pump", "Pumps", "https://github.com/a/pump", ["repo"]),
+    ]
+    assert entries[1].shape == "section" and entries[2].description == "a syringe pump."
