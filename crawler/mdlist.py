@@ -100,6 +100,8 @@ _HTML_OPEN = re.compile(r"^<(table|ul|ol|details|/details)\b[^>]*>?", re.I)
 _HTML_WRAP = re.compile(r"^(?:<(?:div|p|center|section)\b[^>]*>\s*)+(?=<(?:table|ul|ol|details)\b)", re.I)
 _TABLE_TAGS = re.compile(r"<(/?)table\b[^>]*>?", re.I)
 _LIST_TAGS = re.compile(r"<(/?)(?:ul|ol)\b[^>]*>?", re.I)
+_MAX_REREADS = 2000  # HTML blocks read on one line
+_MAX_DEPTH = 24  # <details> folded in one another that name sections; HTML lists nested as items
 _SUMMARY_END = re.compile(r"</summary\s*>", re.I)
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
@@ -291,6 +293,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     summary: list[str] | None = None  # a <details> waiting for its <summary> (read up to </summary>)
     summary_line = 0
     pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read as a line of its own
+    reread = 0  # how often the current line was read again (bounded: each time copies what is left of it)
 
     def flush_para() -> None:
         nonlocal para
@@ -322,7 +325,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         only says "click to expand" names nothing: what it folds stays in the enclosing section)."""
         title = unescape(_heading_text(raw))
         outside = len(open_at)
-        if not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
+        if len(floors) < _MAX_DEPTH and not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
             open_section(sections[open_at[-1]].level + 1, title, lineno, fold=True)
         floors.append((len(open_at), outside))
 
@@ -339,10 +342,17 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     while True:
         if pending:
             lineno, line = pending.pop()
+            reread += 1
+            if reread > _MAX_REREADS:  # a line of thousands of HTML blocks: what is left of it is not read
+                pending.clear()
+                if html_tags is not None:
+                    end_html()
+                continue
         elif i < len(lines):
             line = lines[i]
             i += 1
             lineno = i
+            reread = 0
         else:
             break
         if html_tags is not None:
@@ -447,6 +457,10 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             node = _Item(indent, lineno, [item.group(2)])
             while stack and stack[-1].indent >= indent:
                 stack.pop()
+            if len(stack) >= _MAX_DEPTH:  # bullets nested deeper than any list is written: the deepest one's text
+                stack[-1].own.append(stripped)
+                blank = False
+                continue
             if stack:
                 stack[-1].children.append(node)
             else:
@@ -733,16 +747,16 @@ def _html_list_items(block: str, line: int) -> list[_Item]:
     return out
 
 
-def _html_list(lst: object, line: int) -> list[_Item]:
+def _html_list(lst: object, line: int, depth: int = 0) -> list[_Item]:
     """The `<li>` items of one HTML list."""
-    return [_html_item(li, line) for li in lst.find_all("li", recursive=False)]  # type: ignore[attr-defined]
+    return [_html_item(li, line, depth) for li in lst.find_all("li", recursive=False)]  # type: ignore[attr-defined]
 
 
-def _html_item(node: object, line: int) -> _Item:
+def _html_item(node: object, line: int, depth: int = 0) -> _Item:
     """One `<li>` (or `<details>`) as an item: its own text as Markdown, its nested lists as children."""
     own: list[str] = []
     children: list[_Item] = []
-    _html_markdown(node, own, children, line)
+    _html_markdown(node, own, children, line, depth + 1)
     text = " ".join("".join(own).split())
     return _Item(0, line + (getattr(node, "sourceline", None) or 1) - 1, [text] if text else [], children)
 
@@ -751,7 +765,7 @@ _INLINE_MARKS = {"b": "**", "strong": "**", "em": "*", "i": "*", "code": "`"}
 _BALANCED = re.compile(r"^[^()]*(?:\([^()]*\)[^()]*)*$")
 
 
-def _html_markdown(node: object, own: list[str], children: list[_Item], line: int) -> None:
+def _html_markdown(node: object, own: list[str], children: list[_Item], line: int, depth: int = 0) -> None:
     """Append a fragment's inline content to `own` as Markdown (`<a href>` → `[label](url)`, `<img>` → `![alt](src)`,
     `<b>` → `**…**`), and its nested lists and `<details>` to `children`."""
     from bs4 import Comment, NavigableString, Tag
@@ -764,16 +778,18 @@ def _html_markdown(node: object, own: list[str], children: list[_Item], line: in
         if not isinstance(ch, Tag):
             continue
         name = ch.name
-        if name in ("ul", "ol"):
-            children.extend(_html_list(ch, line))
+        if depth > _MAX_DEPTH:  # lists nested deeper than any list is written: their text only
+            own.append(" " + ch.get_text(" ") + " ")
+        elif name in ("ul", "ol"):
+            children.extend(_html_list(ch, line, depth))
         elif name == "details":
-            children.append(_html_item(ch, line))
+            children.append(_html_item(ch, line, depth))
         elif name == "img":
             src = str(ch.get("src") or "")
             own.append(f"![{ch.get('alt') or ''}]({_md_url(src)})" if src else "")
         elif name == "a" or name in _INLINE_MARKS:
             inner: list[str] = []
-            _html_markdown(ch, inner, children, line)
+            _html_markdown(ch, inner, children, line, depth + 1)
             text = " ".join("".join(inner).split())
             href = str(ch.get("href") or "").strip() if name == "a" else ""
             if name == "a":
@@ -783,7 +799,7 @@ def _html_markdown(node: object, own: list[str], children: list[_Item], line: in
                 own.append(f"{mark}{text}{mark}" if text else "")
         else:  # a paragraph, <br>, <summary>, <span>…: its content, apart from what is around it
             own.append(" ")
-            _html_markdown(ch, own, children, line)
+            _html_markdown(ch, own, children, line, depth + 1)
             own.append(" ")
 
 

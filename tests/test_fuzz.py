@@ -91,6 +91,10 @@ LIST_SEEDS = [
     b"* [![badge](https://img.shields.io/x.svg)](https://github.com/o/r) **Bold** _it_ `code`\n"
     b"  continuation line\n\n```\n- [not](https://in.fence.example)\n```\n<!-- - [c](https://c.example) -->\n"
     b"a) [Letter](http://letter.example.org/a(b)c) [x][ref]\n",
+    b"Title\n=====\n\nBoards\n------\n<details><summary>Sensors &amp; more</summary>\n\n- [S](https://github.com/a/s)\n"
+    b"</details>\n<ul><li><a href=\"https://github.com/a/b\">B</a> \xe2\x80\x93 x<ol><li>Status: ok</li></ol></li>"
+    b"</ul>\n"
+    b"<div align=\"center\"><ol><li><details><summary>C</summary><ul><li><a href='https://c.example'>c</a></ul>\n",
 ]
 
 

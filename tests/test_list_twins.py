@@ -474,3 +474,23 @@ def test_a_summary_that_only_says_click_to_expand_names_no_section_and_wrappers_
         ("Pump", "Pumps", "https://github.com/a/pump", ["repo"]),
     ]
     assert entries[1].shape == "section" and entries[2].description == "a syringe pump."
+
+
+def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
+    from conftest import cpu_budget
+
+    link = "<a href='https://github.com/a/deep'>Deep</a>"
+    cases = [
+        ("<ul><li>" + link) * 3000,  # lists nested 3000 deep
+        "<details><summary>x</summary>" * 30000,  # folds nested 30000 deep on one line
+        "<details><summary>x</summary>\n" * 30000,  # the same, a line each
+        "<ul></ul>" * 30000 + "\n- [After](https://github.com/a/after)\n",  # 30000 HTML blocks on one line
+        "".join(" " * i + "- x\n" for i in range(3000)) + " " * 3000 + "- [Deep](https://github.com/a/deep)\n",
+    ]
+    found = []
+    with cpu_budget(15.0):
+        for text in cases:
+            found.append([e.name for e in parse_list(text)])
+    assert found[0] == ["Deep"] and found[1] == found[2] == []
+    assert found[3] == ["After"]  # what the long line left unread does not hide the lines after it
+    assert found[4] == ["Deep"]  # bullets deeper than 24 are text of the 24th: its link is kept
