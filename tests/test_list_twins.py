@@ -494,3 +494,35 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
     assert found[0] == ["Deep"] and found[1] == found[2] == []
     assert found[3] == ["After"]  # what the long line left unread does not hide the lines after it
     assert found[4] == ["Deep"]  # bullets deeper than 24 are text of the 24th: its link is kept
+
+
+def test_preview_source_shows_html_lists_details_and_setext_as_their_markdown_twins(run_ohr, tmp_path):
+    import json
+
+    shown = {}
+    for name, text in [("html.md", HTML_LISTS), ("html-twin.md", HTML_LISTS_TWIN), ("details.md", DETAILS),
+                       ("details-twin.md", DETAILS_TWIN), ("setext.md", SETEXT), ("setext-twin.md", SETEXT_TWIN)]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        r = run_ohr("preview-source", "--file", str(tmp_path / name), "-f", "json")
+        assert r.code == 0, r.err
+        shown[name] = json.loads(r.out)
+    for name in ("html", "details", "setext"):
+        assert shown[f"{name}.md"] == shown[f"{name}-twin.md"]
+    html = shown["html.md"]
+    assert [(e["name"], e["category"], e["project"]) for e in html["entries"]] == [
+        ("OpenFlexure", "Microscopes", "github.com/openflexure/openflexure-microscope"),
+        ("FlyPi", "Microscopes", "github.com/amchagas/flypi"),
+        ("Open Pipette", "Pipettes", "hackaday.io/project/1234-open-pipette"),
+        ("OT-2 clone", "Liquid handlers", "gitlab.com/opentrons/ot2"),
+        ("Syringe pump", "Liquid handlers", "thingiverse.com/thing:31415"),
+    ]
+    assert html["entries"][1]["links"] == ("repo: https://github.com/amchagas/Flypi; docs: "
+                                           "https://flypi.readthedocs.io/en/latest/; video: "
+                                           "https://www.youtube.com/watch?v=flypi1")
+    assert html["entries"][1]["annotations"] == "status: prototype, licence: CERN-OHL-W"
+    assert html["problems"] == []
+    assert [e["category"] for e in shown["details.md"]["entries"]] == [
+        "Ventilators", "Ventilators", "Bag-valve drivers", "Pumps & monitors", "Designs"]
+    table = run_ohr("preview-source", "--file", str(tmp_path / "details.md"))
+    assert table.code == 0 and "5 entries (nothing written)" in table.out and "AmboVent" in table.out
+    assert not list(tmp_path.glob("*.duckdb"))
