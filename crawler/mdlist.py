@@ -1,9 +1,11 @@
-"""Read a curated list (Markdown, with HTML tables allowed) into its entries: one project per entry, each with its
-typed links, whatever shape the list's author chose.
+"""Read a curated list (Markdown, with HTML tables and lists allowed) into its entries: one project per entry, each
+with its typed links, whatever shape the list's author chose.
 
 Shapes read: bullet or numbered items (nested bullets describe their parent); heading sections (`#### Name`, a
 paragraph, then labelled bullets such as `- Website: …`, `- Files: …`, `- Tested: ✅ by @x`); Markdown and HTML
-tables (one row per project); `**Name** — text` paragraphs; a file of one URL per line. A table of contents,
+tables (one row per project); `**Name** — text` paragraphs; a file of one URL per line. Headings are ATX or setext
+(`Name` over `===` or `---`); an HTML `<ul>`/`<ol>` reads as the Markdown list it stands for and a `<details>` block
+as a section named by its `<summary>`, so each gives the entries of its Markdown twin. A table of contents,
 badges and sections that are references (contributing, licence, press, papers, videos, resources, FAQ…) make
 no entries: the parser decides by a section heading's words and by what its links are (a section whose entries
 link only to articles, papers, videos or profiles is references). The parser is a pure function of the text so
