@@ -146,6 +146,8 @@ def _plain(md: str) -> str:
         text = new
     if "<" in text:
         text = _TAGS.sub("", text)
+    if "&" in text:
+        text = unescape(text)  # `&amp;`, `&ndash;`: the characters GitHub shows (after tags are gone)
     if "**" in text or "__" in text:
         text = _STRONG.sub(r"\2", text)
     if "*" in text:
@@ -192,7 +194,7 @@ def _links(md: str) -> tuple[Link, ...]:
             label = _plain(_HTML_IMG.sub("", m.group(2)))
             if not label and _HTML_IMG.search(m.group(2)):
                 continue
-            url = _clean_target(m.group(1))
+            url = _clean_target(unescape(m.group(1)))  # `href="…?a=1&amp;b=2"` is `…?a=1&b=2`
             if url:
                 found.append((m.start(), Link(label, url)))
     if "<img" in md or "<IMG" in md:
@@ -730,10 +732,27 @@ def _html_rows(block: str, line: int) -> list[tuple[list[str], list[str], list[L
     soup = BeautifulSoup(block, "html.parser")
     out = []
     for tr in soup.find_all("tr"):
-        cells = tr.find_all(["td", "th"])
-        out.append(([c.name for c in cells], [str(c.decode_contents()) for c in cells],
-                    [lk for c in cells for lk in extract_links(str(c.decode_contents()))]))
+        cells = tr.find_all(["td", "th"], recursive=False)  # its own cells, not those of a table nested in one
+        texts = [_own_html(c) for c in cells]
+        out.append(([c.name for c in cells], texts, [lk for t in texts for lk in extract_links(t)]))
     return out
+
+
+def _own_html(node: object) -> str:
+    """A cell's HTML without the tables nested in it (their rows are rows of their own)."""
+    from bs4 import Tag
+
+    parts = []
+    for ch in node.children:  # type: ignore[attr-defined]
+        if not isinstance(ch, Tag):
+            parts.append(ch.output_ready())  # as decode_contents() writes it: entities kept, comments marked
+        elif ch.name == "table":
+            parts.append(" ")
+        elif ch.find("table") is not None:
+            parts.append(_own_html(ch))
+        else:
+            parts.append(str(ch))
+    return "".join(parts)
 
 
 def _html_list_items(block: str, line: int) -> list[_Item]:

@@ -486,6 +486,7 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
         "<details><summary>x</summary>\n" * 30000,  # the same, a line each
         "<ul></ul>" * 30000 + "\n- [After](https://github.com/a/after)\n",  # 30000 HTML blocks on one line
         "".join(" " * i + "- x\n" for i in range(3000)) + " " * 3000 + "- [Deep](https://github.com/a/deep)\n",
+        ("<table><tr><td>" + link) * 2000,  # tables nested 2000 deep (each row's cells were read whole: minutes)
     ]
     found = []
     with cpu_budget(15.0):
@@ -494,6 +495,16 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
     assert found[0] == ["Deep"] and found[1] == found[2] == []
     assert found[3] == ["After"]  # what the long line left unread does not hide the lines after it
     assert found[4] == ["Deep"]  # bullets deeper than 24 are text of the 24th: its link is kept
+    assert found[5] == ["Deep"] * 2000  # one entry per row, each with its own cell only
+
+
+def test_a_table_nested_in_a_layout_table_gives_its_rows_and_the_layout_row_none():
+    layout = ('## Boards\n\n<table><tr><td>\n<table><tr><th>Name</th><th>About</th></tr>'
+              '<tr><td><a href="https://github.com/a/one">One</a></td><td>first &amp; best</td><td><a href="https://one.example.org/?a=1&amp;b=2">site</a></tr>'
+              '<tr><td><a href="https://github.com/a/two">Two</a></td><td>second</td></tr></table>\n</td></tr></table>\n')
+    assert [(e.name, e.urls, e.description) for e in parse_list(layout)] == [
+        ("One", ["https://github.com/a/one"], "first & best"), ("Two", ["https://github.com/a/two"], "second")]
+    assert parse_list(layout)[0].links[1].url == "https://one.example.org/?a=1&b=2"  # entities read in hrefs too
 
 
 def test_preview_source_shows_html_lists_details_and_setext_as_their_markdown_twins(run_ohr, tmp_path):
