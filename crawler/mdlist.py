@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import unescape
+from html import escape, unescape
 
 from crawler.linkkind import REFERENCE_KINDS, label_kind, link_kind, primary_rank
 from registry.urls import canonical_url, classify, github_repo, looks_like_url
@@ -71,6 +71,7 @@ _LINK = re.compile(
 )
 _IMAGE = "!["
 _BARE = re.compile(r"<?\b((?:https?://|www\.)[^\s<>()\[\]]*(?:\([^\s()]*\)[^\s<>()\[\]]*)*)>?", re.I)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_LINK = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
 _HTML_IMG = re.compile(r"<img\b[^>]*>", re.I)
@@ -147,7 +148,7 @@ def _plain(md: str) -> str:
     if "<" in text:
         text = _TAGS.sub("", text)
     if "&" in text:
-        text = unescape(text)  # `&amp;`, `&ndash;`: the characters GitHub shows (after tags are gone)
+        text = _entities(text)  # `&amp;`, `&ndash;`: the characters GitHub shows (after tags are gone)
     if "**" in text or "__" in text:
         text = _STRONG.sub(r"\2", text)
     if "*" in text:
@@ -156,8 +157,17 @@ def _plain(md: str) -> str:
     return " ".join(text.split())  # runs of whitespace to one space (str.split and re's \s agree on what it is)
 
 
+def _entities(text: str) -> str:
+    """Character references (`&amp;`, `&#8211;`) read as the characters they stand for; only the complete ones
+    (with their `;`), so a URL's `?a=1&copy=2` keeps its `&copy`."""
+    return _ENTITY.sub(lambda m: unescape(m.group(0)), text)
+
+
 def _clean_target(target: str) -> str | None:
-    t = target.strip().strip("<>").rstrip(".,;:")
+    t = target.strip().strip("<>")
+    if "&" in t:
+        t = _entities(t)  # `href="…?a=1&amp;b=2"`, `[x](…?a=1&amp;b=2)` are `…?a=1&b=2`
+    t = t.rstrip(".,;:")
     if not looks_like_url(t):
         return None
     if not _HTTP.match(t):
@@ -194,7 +204,7 @@ def _links(md: str) -> tuple[Link, ...]:
             label = _plain(_HTML_IMG.sub("", m.group(2)))
             if not label and _HTML_IMG.search(m.group(2)):
                 continue
-            url = _clean_target(unescape(m.group(1)))  # `href="…?a=1&amp;b=2"` is `…?a=1&b=2`
+            url = _clean_target(m.group(1))
             if url:
                 found.append((m.start(), Link(label, url)))
     if "<img" in md or "<IMG" in md:
@@ -327,7 +337,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     def open_details(raw: str, lineno: int) -> None:
         """A `<details>` block: a section one level below the enclosing one, named by its summary (a summary that
         only says "click to expand" names nothing: what it folds stays in the enclosing section)."""
-        title = unescape(_heading_text(raw))
+        title = _heading_text(raw)
         outside = len(open_at)
         if len(floors) < _MAX_DEPTH and not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
             open_section(sections[open_at[-1]].level + 1, title, lineno, fold=True)
@@ -794,7 +804,7 @@ def _html_markdown(node: object, own: list[str], children: list[_Item], line: in
     for ch in node.children:  # type: ignore[attr-defined]
         if isinstance(ch, NavigableString):
             if not isinstance(ch, Comment):
-                own.append(str(ch))
+                own.append(escape(str(ch), quote=False))  # `&lt;b&gt;` stays the text "<b>", not a tag
             continue
         if not isinstance(ch, Tag):
             continue

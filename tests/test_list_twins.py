@@ -537,3 +537,15 @@ def test_preview_source_shows_html_lists_details_and_setext_as_their_markdown_tw
     table = run_ohr("preview-source", "--file", str(tmp_path / "details.md"))
     assert table.code == 0 and "5 entries (nothing written)" in table.out and "AmboVent" in table.out
     assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_character_references_read_as_github_shows_them_in_both_twins():
+    html = ('## Tools\n\n<ul><li><a href="https://tools.example.org/?a=1&amp;b=2">Tom &amp; Jerry</a> &ndash; '
+            "fits 5 &lt;b&gt; boards, &amp;amp; more</li></ul>\n")
+    twin = ("## Tools\n\n- [Tom & Jerry](https://tools.example.org/?a=1&amp;b=2) – fits 5 &lt;b&gt; boards, "
+            "&amp;amp; more\n")
+    (entry,) = _twins(html, twin)
+    assert (entry.name, entry.urls, entry.description) == (
+        "Tom & Jerry", ["https://tools.example.org/?a=1&b=2"], "fits 5 <b> boards, &amp; more")
+    # only complete references are read: a query's `&copy=2` is no ©
+    assert parse_list("- [x](https://tools.example.org/?a=1&copy=2)")[0].urls == ["https://tools.example.org/?a=1&copy=2"]
