@@ -953,6 +953,9 @@ def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ())
             if entry is not None:
                 yield entry
         return
+    # what follows a </details> is read into the enclosing section, after the folded one: hold the entries to
+    # hand them out in document order (a list without <details> streams them, section after section)
+    held: list[ListEntry] | None = [] if any(s.fold for s in sections) else None
     for index, sec in enumerate(sections):
         if sec.excluded or refs[index]:
             continue
@@ -972,8 +975,15 @@ def iter_list(markdown: str, exclude_sections: list[str] | tuple[str, ...] = ())
         drafts.sort(key=lambda d: d.line)
         for d in drafts:
             entry = _finish(d)
-            if entry is not None:
+            if entry is None:
+                continue
+            if held is None:
                 yield entry
+            else:
+                held.append(entry)
+    if held:
+        held.sort(key=lambda e: e.line)
+        yield from held
 
 
 def _item_drafts(item: _Item, path: list[str]) -> list[_Draft]:

@@ -434,8 +434,8 @@ def test_a_heading_inside_details_stays_inside_and_content_after_it_returns_to_t
     text = ("# L\n\n## Designs\n\n<details><summary>Boards</summary>\n\n## Sensors\n\n"
             "- [S](https://github.com/a/s)\n\n</details>\n\n- [After](https://github.com/a/after)\n\n## Other\n\n"
             "- [O](https://github.com/a/o)\n")
-    assert {e.name: e.heading_path for e in parse_list(text)} == {
-        "S": ["L", "Designs", "Boards", "Sensors"], "After": ["L", "Designs"], "O": ["L", "Other"]}
+    assert [(e.name, e.heading_path) for e in parse_list(text)] == [  # in document order
+        ("S", ["L", "Designs", "Boards", "Sensors"]), ("After", ["L", "Designs"]), ("O", ["L", "Other"])]
     # a <details> never closed, or with no summary, still gives its entries
     assert [e.heading_path for e in parse_list("<details>\n\n- [S](https://github.com/a/s)\n")] == [[]]
     unclosed = "# L\n\n<details><summary>Boards</summary>\n\n- [S](https://github.com/a/s)\n"
