@@ -549,3 +549,20 @@ def test_character_references_read_as_github_shows_them_in_both_twins():
         "Tom & Jerry", ["https://tools.example.org/?a=1&b=2"], "fits 5 <b> boards, &amp; more")
     # only complete references are read: a query's `&copy=2` is no ©
     assert parse_list("- [x](https://tools.example.org/?a=1&copy=2)")[0].urls == ["https://tools.example.org/?a=1&copy=2"]
+
+
+def test_details_inside_an_html_item_is_a_category_or_a_nested_description():
+    html = ('## Designs\n\n<ul>\n<li><details><summary>Bag-valve drivers</summary><ul>\n'
+            '<li><a href="https://github.com/Julhh/Zephyr">Zephyr</a> – open ventilator.</li></ul></details></li>\n'
+            '<li><a href="https://github.com/breathe/easy">Breathe Easy</a> – a cam design.\n'
+            '<details><summary>More</summary>Built twice; see the <a href="https://easy.readthedocs.io/">guide</a>.'
+            "</details></li>\n</ul>\n")
+    twin = ("## Designs\n\n- Bag-valve drivers\n  - [Zephyr](https://github.com/Julhh/Zephyr) – open ventilator.\n"
+            "- [Breathe Easy](https://github.com/breathe/easy) – a cam design.\n"
+            "  - More Built twice; see the [guide](https://easy.readthedocs.io/).\n")
+    entries = _twins(html, twin)
+    assert _summary(entries) == [
+        ("Zephyr", "Bag-valve drivers", "https://github.com/Julhh/Zephyr", ["repo"]),
+        ("Breathe Easy", "Designs", "https://github.com/breathe/easy", ["repo", "docs"]),
+    ]
+    assert entries[1].links[1].nested and "Built twice" in entries[1].description
