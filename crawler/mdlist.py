@@ -748,8 +748,9 @@ def _html_rows(block: str, line: int) -> list[tuple[list[str], list[str], list[L
     return out
 
 
-def _own_html(node: object) -> str:
-    """A cell's HTML without the tables nested in it (their rows are rows of their own)."""
+def _own_html(node: object, depth: int = 0) -> str:
+    """A cell's HTML without the tables nested in it (their rows are rows of their own; a table buried deeper
+    than any page is written stays in)."""
     from bs4 import Tag
 
     parts = []
@@ -758,8 +759,8 @@ def _own_html(node: object) -> str:
             parts.append(ch.output_ready())  # as decode_contents() writes it: entities kept, comments marked
         elif ch.name == "table":
             parts.append(" ")
-        elif ch.find("table") is not None:
-            parts.append(_own_html(ch))
+        elif depth < _MAX_DEPTH and ch.find("table") is not None:
+            parts.append(_own_html(ch, depth + 1))
         else:
             parts.append(str(ch))
     return "".join(parts)
@@ -799,18 +800,21 @@ _BALANCED = re.compile(r"^[^()]*(?:\([^()]*\)[^()]*)*$")
 def _html_markdown(node: object, own: list[str], children: list[_Item], line: int, depth: int = 0) -> None:
     """Append a fragment's inline content to `own` as Markdown (`<a href>` → `[label](url)`, `<img>` → `![alt](src)`,
     `<b>` → `**…**`), and its nested lists and `<details>` to `children`."""
-    from bs4 import Comment, NavigableString, Tag
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
 
     for ch in node.children:  # type: ignore[attr-defined]
         if isinstance(ch, NavigableString):
-            if not isinstance(ch, Comment):
+            if not isinstance(ch, PreformattedString):  # comments, CDATA, doctypes say nothing
                 own.append(escape(str(ch), quote=False))  # `&lt;b&gt;` stays the text "<b>", not a tag
             continue
         if not isinstance(ch, Tag):
             continue
         name = ch.name
-        if depth > _MAX_DEPTH:  # lists nested deeper than any list is written: their text only
-            own.append(" " + ch.get_text(" ") + " ")
+        if name in ("script", "style", "template"):
+            continue
+        if depth > _MAX_DEPTH:  # nested deeper than any list is written: its HTML, read for its links and text
+            own.append(" " + str(ch) + " ")
         elif name in ("ul", "ol"):
             children.extend(_html_list(ch, line, depth))
         elif name == "details":

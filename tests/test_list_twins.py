@@ -487,6 +487,8 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
         "<ul></ul>" * 30000 + "\n- [After](https://github.com/a/after)\n",  # 30000 HTML blocks on one line
         "".join(" " * i + "- x\n" for i in range(3000)) + " " * 3000 + "- [Deep](https://github.com/a/deep)\n",
         ("<table><tr><td>" + link) * 2000,  # tables nested 2000 deep (each row's cells were read whole: minutes)
+        "<table><tr><td>" + "<div>" * 3000 + "<table><tr><td>" + link + "</td></tr></table></td></tr></table>",
+        "<ul><li>" + "<span>" * 3000 + link + "<script>alert(1)</script></li></ul>",
     ]
     found = []
     with cpu_budget(15.0):
@@ -496,6 +498,8 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
     assert found[3] == ["After"]  # what the long line left unread does not hide the lines after it
     assert found[4] == ["Deep"]  # bullets deeper than 24 are text of the 24th: its link is kept
     assert found[5] == ["Deep"] * 2000  # one entry per row, each with its own cell only
+    assert found[6] == ["Deep", "Deep"]  # a table buried under 3000 wrappers stays in its cell (as it always did)
+    assert found[7] == ["Deep"]  # a link under 3000 wrappers is still the item's link; a script is no text
 
 
 def test_a_table_nested_in_a_layout_table_gives_its_rows_and_the_layout_row_none():
