@@ -789,16 +789,19 @@ def check_heads(ctx: Context, client: GraphQLClient,
     archived, homepage) is refreshed: a new repository document (licence, language and topics, which only a push
     moves, kept as stored), its tree and files left as they are."""
     chunks = [targets[i:i + CHECK_BATCH] for i in range(0, len(targets), CHECK_BATCH)]
+    limit = [CHECK_BATCH]  # lowered for every later chunk once GitHub found one too heavy
 
     def ask(chunk: list[RepoTarget]) -> list[tuple[RepoTarget, Any]]:
         """(target, node) of a chunk; a chunk GitHub finds too heavy is asked again in halves."""
+        if len(chunk) > limit[0]:
+            return [x for i in range(0, len(chunk), limit[0]) for x in ask(chunk[i:i + limit[0]])]
         try:
             answer = client.query(*heads_query([t.full_name for t in chunk]))
         except TooHeavy:
             if len(chunk) == 1:
                 raise
-            half = len(chunk) // 2
-            return ask(chunk[:half]) + ask(chunk[half:])
+            limit[0] = min(limit[0], max(1, len(chunk) // 2))
+            return ask(chunk)
         return [(t, answer.data.get(f"r{j}")) for j, t in enumerate(chunk)]
 
     if len(chunks) <= 1:

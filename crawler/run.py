@@ -47,6 +47,10 @@ BATCH_REPOS = 25
 BATCH_SECONDS = 1.0
 #: GraphQL results go to the writer whenever it is free; past this many waiting, fetching waits for the write.
 BATCH_REPOS_MAX = 500
+#: A source's documents and records are written when this many wait and the next document starts (a document's
+#: records stay together: their digest tells an unchanged list in one look), or at BATCH_ITEMS_MAX regardless.
+BATCH_ITEMS = 500
+BATCH_ITEMS_MAX = 20_000
 #: Counted requests a repository may cost (repo, tree, README, files): new work starts only while this is left.
 REQUESTS_PER_REPO = 5
 #: A 'running' row whose heartbeat is older than this (and whose process cannot be checked) is interrupted.
@@ -580,6 +584,9 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
             return s
         try:
             for item in fetch_source(ctx):
+                # between documents: a document's records in one write, so its digest can find them unchanged
+                if isinstance(item, Document) and len(batch) >= BATCH_ITEMS or len(batch) >= BATCH_ITEMS_MAX:
+                    batch.flush(defer=True)
                 if isinstance(item, Document):
                     batch.docs.append(item)
                 elif isinstance(item, Record):
@@ -589,8 +596,6 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
                     batch.problems.append(item)
                     s.problems.append(item)
                     s.failed += item.kind not in NOTICE_KINDS
-                if len(batch) >= 500:
-                    batch.flush(defer=True)
                 if stop.is_set():
                     raise Stopped("stopped on request")
         except (Unreachable, SourceUnreachable) as exc:
