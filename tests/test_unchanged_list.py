@@ -44,3 +44,32 @@ def test_unchanged_list_records_are_marked_seen_not_rewritten(tmp_path, run_ohr,
     assert rows(db, "SELECT sum(items_seen) FILTER (WHERE status = 'ok') FROM crawl_runs GROUP BY run_id "
                     "ORDER BY min(started_at)")[0] == rows(db, "SELECT sum(items_seen) FROM crawl_runs GROUP BY "
                                                                "run_id ORDER BY min(started_at) DESC")[0]
+
+
+def test_a_long_unchanged_list_is_found_unchanged_in_one_look(tmp_path, run_ohr, monkeypatch) -> None:
+    """1,200 entries (more than one write's worth): the records of one document stay in one write, so the second
+    crawl finds the whole list unchanged and merges none of them again."""
+    from conftest import write_config as _write
+    from fakegithub import FakeRepo
+
+    from registry import derive
+
+    lines = "\n".join(f"* [Board {i}](https://boards.example.org/b{i:04d}): board number {i}" for i in range(1200))
+    world = [FakeRepo("Lists/long", {"README.md": f"# Boards\n\n## All\n\n{lines}\n".encode()})]
+    stored: list[str] = []
+    real = derive.store_records
+
+    def spy(con, records, ts):
+        stored.extend(r.source for r in records)
+        return real(con, records, ts)
+
+    monkeypatch.setattr(derive, "store_records", spy)
+    with FakeGitHub(world) as gh:
+        cfg = _write(tmp_path, gh.url, '[[sources]]\nname = "long"\nkind = "github-list"\nrepo = "Lists/long"\n')
+        db = tmp_path / "registry.duckdb"
+        assert run_ohr("crawl", "--config", str(cfg)).code == 0
+        assert stored.count("long") == 1200
+        stored.clear()
+        assert run_ohr("crawl", "--config", str(cfg)).code == 0
+    assert stored == []
+    assert rows(db, "SELECT count(*), count(DISTINCT last_seen) FROM source_records") == [(1200, 1)]
