@@ -100,9 +100,9 @@ def _phase(cfg, log, latency_ms: int, rtt: float | None = None) -> dict:
 
     entries = log if callable(log) else (lambda: _log_lines(log))
     before = len(entries())
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     summaries = crawl(cfg)
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, time.process_time() - c0
     lines = entries()[before:]
     api = [x for x in lines if not x["path"].startswith("/rate_limit")]
     repos = sum(s.repos for s in summaries)
@@ -116,7 +116,7 @@ def _phase(cfg, log, latency_ms: int, rtt: float | None = None) -> dict:
     rtt_bound = len(api) * (rtt if rtt else latency_ms / 1000) / conc
     list_points = sum(1 for x in listing if x["counted"])
     points = sum(x.get("points", int(bool(x["counted"]))) for x in lines)
-    return {"floor": floor, "rtt_bound": rtt_bound, "rtt": rtt,
+    return {"floor": floor, "cpu": cpu, "rtt_bound": rtt_bound, "rtt": rtt,
             "repos": repos, "requests": len(api), "counted": counted,
             "not_modified": sum(1 for x in lines if x["status"] == 304), "wall": wall, "bound": bound,
             "points": points, "list_points": list_points, "enrich_points": points - list_points,
@@ -253,7 +253,7 @@ def _side_by_side(title: str, rows: list) -> None:
     print(title)
     head = (f"{'path':<8} {'phase':<18} {'repos':>5} {'requests':>8} {'queries':>7} {'raw':>4} {'304s':>5} "
             f"{'points':>6} {'points/repo':>11} {'list pts':>8} {'wall s':>7} {'bound s':>7} {'wall/bound':>10} "
-            f"{'floor s':>7} {'wall/floor':>10}  status")
+            f"{'floor s':>7} {'wall/floor':>10} {'cpu s':>6}  status")
     print(head)
     print("-" * len(head))
     for path, phase, m in rows:
@@ -262,7 +262,8 @@ def _side_by_side(title: str, rows: list) -> None:
         floor_ratio = m["wall"] / m["floor"] if m["floor"] else float("nan")
         print(f"{path:<8} {phase:<18} {m['repos']:>5} {m['requests']:>8} {m['queries']:>7} {m['raw']:>4} "
               f"{m['not_modified']:>5} {m['enrich_points']:>6} {per:>11.3f} {m['list_points']:>8} {m['wall']:>7.2f} "
-              f"{m['bound']:>7.2f} {ratio:>10.2f} {m['floor']:>7.2f} {floor_ratio:>10.2f}  {m['status']}")
+              f"{m['bound']:>7.2f} {ratio:>10.2f} {m['floor']:>7.2f} {floor_ratio:>10.2f} {m['cpu']:>6.2f}  "
+              f"{m['status']}")
     print()
 
 
@@ -311,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
               "/rate_limit) × latency ÷ connections (the issue's bound). floor = what no client can beat for these\n"
               "requests: the list, then the first GraphQL query (all else needs its answer), then the rest, each\n"
               "stage the longer of its longest request and its summed server seconds ÷ connections (the server's\n"
-              "log: latency plus its own work on the query).\n")
+              "log: latency plus its own work on the query). cpu = this process's CPU seconds in the crawl (its\n"
+              "threads together; the fake server's are its own).\n")
     if copied:
         _side_by_side(f"the corpus and {args.copies} renamed copies of every repository in it (same real files), "
                       f"--latency-ms {args.latency_ms}, {n} connections", copied)
