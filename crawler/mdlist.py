@@ -737,9 +737,9 @@ def _md_table_drafts(line: int, lines: list[str], path: list[str]) -> list[_Draf
 
 def _html_rows(block: str, line: int) -> list[tuple[list[str], list[str], list[Link]]]:
     """(header cells, row cells as text, row links) of an HTML table's rows."""
-    from bs4 import BeautifulSoup
+    from crawler.htmlsoup import soup as parse_html
 
-    soup = BeautifulSoup(block, "html.parser")
+    soup = parse_html(block)
     out = []
     for tr in soup.find_all("tr"):
         cells = tr.find_all(["td", "th"], recursive=False)  # its own cells, not those of a table nested in one
@@ -769,9 +769,11 @@ def _own_html(node: object, depth: int = 0) -> str:
 def _html_list_items(block: str, line: int) -> list[_Item]:
     """The items of an HTML `<ul>`/`<ol>` (nested lists and `<details>` inside an item are its nested items),
     each item's text rewritten as the Markdown it stands for, so that it reads as its Markdown twin does."""
-    from bs4 import BeautifulSoup, Tag
+    from bs4 import Tag
 
-    soup = BeautifulSoup(block, "html.parser")
+    from crawler.htmlsoup import soup as parse_html
+
+    soup = parse_html(block)
     out: list[_Item] = []
     for node in soup.children:
         if isinstance(node, Tag) and node.name in ("ul", "ol"):

@@ -97,12 +97,12 @@ def _join(base: str, href: str) -> str | None:
 
 def read_page(content: bytes, url: str, source: SourceConfig, base: str | None = None) -> Record | None:
     """The record of one stored HTML page (None when it holds no HTML); links resolve against ``base``."""
-    from bs4 import BeautifulSoup
+    from crawler.htmlsoup import soup as parse_html
 
     if not content:
         return None
     try:
-        soup = BeautifulSoup(content, "html.parser")
+        soup = parse_html(content)
     except Exception:  # noqa: BLE001 - bs4 rejects some broken markup (ParserRejectedMarkup): not readable HTML
         return None
     if soup.find() is None:
