@@ -824,6 +824,9 @@ def check_heads(ctx: Context, client: GraphQLClient,
                                                                                              node.get("pushedAt"))))):
                 moved.append(t)
                 continue
+            if t.reselect is not None:  # the rules want files never fetched: the batch reads them (and the tree)
+                moved.append(t)
+                continue
             if t.repo_json is None:
                 same.append(t)
                 continue

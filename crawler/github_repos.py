@@ -35,6 +35,9 @@ class RepoTarget:
     pushed_at: str | None = None
     head_oid: str | None = None  # the HEAD commit a GraphQL fetch stored (the repo document's sha)
     repo_json: bytes | None = None  # the stored repository document (a GraphQL re-crawl compares its metadata)
+    #: the stored tree's paths when the file-selection rules changed since its files were picked and the rules
+    #: now want files never fetched (migration 0021): a re-crawl fetches them even if nothing was pushed
+    reselect: list[str] | None = None
 
 
 @dataclass
@@ -116,6 +119,8 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
     repo_doc, data = _get_doc(ctx, t, f"/repos/{t.full_name}", "repo")
     res.documents.append(repo_doc)
     if repo_doc.not_modified:
+        if t.reselect is not None:
+            _fetch_reselected(ctx, t, res, _stored_branch(t))
         return res
     if repo_doc.status == 404:
         res.outcome = "gone"
@@ -136,6 +141,8 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
     tree_key = next((u for u, d in t.docs.items() if d.doc_kind == "tree"), None)
     if tree_key and _same_instant(t.pushed_at, data.get("pushed_at")):
         res.outcome = "unchanged" if res.outcome != "moved" else res.outcome
+        if t.reselect is not None:
+            _fetch_reselected(ctx, t, res, data.get("default_branch") or "HEAD", full)
         return res
     branch = data.get("default_branch") or "HEAD"
     # the tree and the README do not depend on each other: fetched side by side
@@ -164,7 +171,30 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
         paths = [e.get("path") for e in tree.get("tree", []) if e.get("type") == "blob" and e.get("path")]
     elif tree_doc.not_modified:
         paths = []  # unchanged tree: its files are unchanged too
-    wanted = wanted_files(paths)
+    _fetch_files(ctx, t, res, full, branch, wanted_files(paths))
+    return res
+
+
+def _stored_branch(t: RepoTarget) -> str:
+    try:
+        return str(json.loads(t.repo_json or b"{}").get("default_branch") or "HEAD")
+    except (ValueError, AttributeError):
+        return "HEAD"
+
+
+def _fetch_reselected(ctx: Context, t: RepoTarget, res: RepoResult, branch: str, full: str | None = None) -> None:
+    """The files the current rules want from the stored tree that were never fetched (no push needed)."""
+    have = {d.path for d in t.docs.values() if d.doc_kind == "file"}
+    missing = [fp for fp in wanted_files(t.reselect or []) if fp not in have]
+    if missing:
+        _fetch_files(ctx, t, res, full or t.full_name, branch, missing)
+        if res.outcome == "unchanged":
+            res.outcome = "changed"
+
+
+def _fetch_files(ctx: Context, t: RepoTarget, res: RepoResult, full: str, branch: str, wanted: list[str]) -> None:
+    """Fetch the given files of a repository (conditionally, side by side) into the result."""
+    assert ctx.github is not None
     fetched = ctx.github.parallel([
         (lambda fp=fp: _get_doc(ctx, t, f"/repos/{full}/contents/{quote(fp)}", "file",
                                 params={"ref": quote(branch, safe="")}, file_path=fp))
@@ -180,4 +210,3 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
         elif fdoc.error:
             res.problems.append(Problem(full, "fetch", f"{fp} not read: {fdoc.error}", fdoc.url))
         res.documents.append(fdoc)
-    return res

@@ -27,10 +27,10 @@ from crawler.base import Context, SourceUnreachable
 from crawler.config import Config, SourceConfig
 from crawler.errors import internal
 from crawler.github import GitHubClient, RateLimited, Stopped, Unreachable
-from crawler.github_repos import RepoTarget, enrich_repo
+from crawler.github_repos import RepoTarget, enrich_repo, wanted_files
 from crawler.sources import fetch_source, source_kind
 from crawler.stored import stored_lookup, web_targets
-from registry import changes, derive
+from registry import changes, derive, normalized
 from registry.db import now, writer
 from registry.model import Document, Problem, Record
 from registry.normalized import derive_normalized
@@ -149,6 +149,8 @@ class _Batch:
         self.records: list[Record] = []
         self.problems: list[Problem] = []
         self.repo_projects: set[str] = set()
+        #: repositories whose files were picked by the current selection rules in this batch (migration 0021)
+        self.selected: set[str] = set()
         self.project_ids: set[str] = set()
         #: a running digest of the records stored per source document this run (migration 0011)
         self.record_hashes: dict[str, Any] = {}
@@ -177,6 +179,7 @@ class _Batch:
         part = _Batch(self.cfg, self.source, self.run_id, self.summary)
         part.docs, part.records, part.problems, part.repo_projects = (
             self.docs, self.records, self.problems, self.repo_projects)
+        part.selected, self.selected = self.selected, set()
         part.project_ids, part.record_hashes = self.project_ids, self.record_hashes
         part.deferred, part.held_digests = self.deferred, self.held_digests
         self.docs, self.records, self.problems, self.repo_projects = [], [], [], set()
@@ -259,6 +262,10 @@ class _Batch:
                 else:
                     derive.remember_record_digests(con, digests)
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
+            if self.selected:
+                rules = normalized.wanted_rules()
+                upsert(con, "file_selection", [{"project_id": p, "rules": rules, "selected_at": ts}
+                                               for p in sorted(self.selected)], key=["project_id"])
             touched = set(self.repo_projects)
             if self.records:
                 rows = con.execute(
@@ -302,7 +309,7 @@ class _Batch:
             if then is not None:
                 result = then(con)
         self.docs, self.records, self.problems = [], [], []
-        self.repo_projects = set()
+        self.repo_projects, self.selected = set(), set()
         self.written_at = time.monotonic()
         return result
 
@@ -409,10 +416,12 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     pushed = dict(con.execute(
         "SELECT project_id, strftime(pushed_at, '%Y-%m-%dT%H:%M:%SZ') FROM repos "
         "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall())
+    reselect = _reselect(con, ids, docs)
     # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
     horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
     skip = {pid for pid, at in gone.items() if at > horizon}
-    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid), repo_json.get(pid))
+    targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid), repo_json.get(pid),
+                          reselect.get(pid))
                for pid, name in pairs if pid not in skip]
     # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
     # finishes what the last run left and then rotates fairly through the rest
@@ -420,9 +429,42 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     return targets, len(skip)
 
 
+def _reselect(con: Any, ids: list[str], docs: dict[str, dict[str, Document]]) -> dict[str, list[str]]:
+    """Stored trees whose files were picked by other selection rules than today's (migration 0021): those where
+    today's rules want a file never fetched, with their paths (to fetch it without a push); the others are
+    marked as picked by today's rules at once."""
+    rules = normalized.wanted_rules()
+    fetched = [p for p in ids if any(d.doc_kind == "tree" and d.status == 200 for d in docs.get(p, {}).values())]
+    if not fetched:
+        return {}
+    done = {p for (p,) in con.execute("SELECT project_id FROM file_selection WHERE rules = $2 "
+                                      "AND project_id IN (SELECT UNNEST($1::VARCHAR[]))", [fetched, rules]).fetchall()}
+    stale = [p for p in fetched if p not in done]
+    if not stale:
+        return {}
+    trees = dict(con.execute("SELECT project_id, tree_paths FROM repos "
+                             "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [stale]).fetchall())
+    out: dict[str, list[str]] = {}
+    same: list[str] = []
+    for pid in stale:
+        paths = list(trees.get(pid) or [])
+        have = {d.path for d in docs.get(pid, {}).values() if d.doc_kind == "file"}
+        if set(wanted_files(paths)) - have:
+            out[pid] = paths
+        else:
+            same.append(pid)
+    if same:
+        upsert(con, "file_selection", [{"project_id": p, "rules": rules, "selected_at": now()} for p in same],
+               key=["project_id"])
+    return out
+
+
 def _take(batch: _Batch, s: SourceSummary, res: Any) -> None:
     """Buffer one repository's result for the next write and count its outcome."""
     batch.docs.extend(res.documents)
+    if res.outcome in ("new", "changed", "moved") and (
+            res.target.reselect is not None or any(d.doc_kind == "tree" and d.status == 200 for d in res.documents)):
+        batch.selected.add(res.target.project_id)
     batch.problems.extend(res.problems)
     s.problems.extend(res.problems)
     if res.outcome != "unchanged" or any(not d.not_modified for d in res.documents):

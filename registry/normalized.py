@@ -6,6 +6,7 @@ same rows; curator corrections are applied on top, in the `v_projects` view, nev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -72,6 +73,25 @@ def wanted_files(paths: list[str], max_bom_files: int = MAX_BOM_FILES) -> list[s
     out += boms[:max_bom_files]
     out += bom.wanted_schematics(paths, MAX_SCHEMATIC_FILES)  # only where the tree has no BOM file
     return sorted(dict.fromkeys(out))
+
+
+#: Trees whose picks stand for the selection rules: every kind of file wanted_files knows, with and without a BOM.
+_PROBE_TREES = (
+    ["LICENSE", "COPYING.md", "hardware/LICENSE.txt", "okh.yml", "manifest.okh.toml", "README.md", "bom.csv",
+     "BOM.xlsx", "hardware/v2/bom.ods", "old/bom.csv", "docs/parts_list.md", "Bill_of_Materials.html",
+     "pcb/board.kicad_sch", "pcb/board.kicad_pro", "eagle/board.sch", "eagle/board.brd", "ibom.html",
+     "cad/frame.step", "docs/manual.pdf", "bom.txt", "parts.tsv", "BOM.xls"],
+    ["LICENSE", "pcb/board.kicad_sch", "pcb/board.kicad_pro", "legacy/main.sch", "legacy/main.pro",
+     "eagle/shield.sch", "eagle/shield.brd", "eagle/panel.brd", "obsolete/old.sch", "docs/bom.pdf", "bom.png"],
+)
+
+
+@functools.cache
+def wanted_rules() -> str:
+    """A digest of what wanted_files picks from fixed trees: it changes with the selection rules, so a crawl can
+    tell which stored trees to pick files from again (migration 0021)."""
+    picks = [wanted_files(list(tree)) for tree in _PROBE_TREES]
+    return hashlib.sha1(repr(picks).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 @dataclass
