@@ -3,13 +3,14 @@ with its typed links, whatever shape the list's author chose.
 
 Shapes read: bullet or numbered items (nested bullets describe their parent); heading sections (`#### Name`, a
 paragraph, then labelled bullets such as `- Website: …`, `- Files: …`, `- Tested: ✅ by @x`); Markdown and HTML
-tables (one row per project); `**Name** — text` paragraphs; a file of one URL per line. Headings are ATX or setext
-(`Name` over `===` or `---`); an HTML `<ul>`/`<ol>` reads as the Markdown list it stands for and a `<details>` block
-as a section named by its `<summary>`, so each gives the entries of its Markdown twin. A table of contents,
-badges and sections that are references (contributing, licence, press, papers, videos, resources, FAQ…) make
-no entries: the parser decides by a section heading's words and by what its links are (a section whose entries
-link only to articles, papers, videos or profiles is references). The parser is a pure function of the text so
-it can be re-run on stored documents.
+tables (one row per project; a Markdown table's rows may leave out their leading and trailing pipes, as GFM
+allows: its delimiter row `--- | :---:` decides); `**Name** — text` paragraphs; a file of one URL per line.
+Headings are ATX or setext (`Name` over `===` or `---`); an HTML `<ul>`/`<ol>` reads as the Markdown list it stands
+for and a `<details>` block as a section named by its `<summary>`, so each gives the entries of its Markdown twin.
+A table of contents, badges and sections that are references (contributing, licence, press, papers, videos,
+resources, FAQ…) make no entries: the parser decides by a section heading's words and by what its links are (a
+section whose entries link only to articles, papers, videos or profiles is references). The parser is a
+pure function of the text so it can be re-run on stored documents.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ _LIST_TAGS = re.compile(r"<(/?)(?:ul|ol)\b[^>]*>?", re.I)
 _MAX_REREADS = 2000  # HTML blocks read on one line
 _MAX_DEPTH = 24  # <details> folded in one another that name sections; HTML lists nested as items
 _SUMMARY_END = re.compile(r"</summary\s*>", re.I)
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# a cell of a GFM table's delimiter row (`---`, `:---`, `:---:`), matched against one cell at a time (no backtracking)
+_DELIM_CELL = re.compile(r":?-+:?")
+_DELIM_CHARS = frozenset("|:- \t")
 _ANNOTATION = re.compile(r"^(tested|status|state|maturity|stage|licen[cs]e|licensing|licen[cs]es)$", re.I)
 _WORDS = re.compile(r"[a-z]+")
 
@@ -308,6 +311,8 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     summary_line = 0
     pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read as a line of its own
     reread = 0  # how often the current line was read again (bounded: each time copies what is left of it)
+    step = 0  # lines read so far (a line read again counts again)
+    text_step = -1  # the step that last added a line of text to a paragraph or an item: a table's header, maybe
 
     def flush_para() -> None:
         nonlocal para
@@ -369,6 +374,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             reread = 0
         else:
             break
+        step += 1
         if html_tags is not None:
             if html and html_tags is _LIST_TAGS and _HEADING.match(line):  # a list left open ends at a heading
                 end_html()
@@ -443,6 +449,18 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
                 html_tags = _TABLE_TAGS if name == "table" else _LIST_TAGS
                 pending.append((lineno, stripped))  # read again as the first line of the HTML block
                 continue
+        if not table and text_step == step - 1 and "|" in stripped:
+            # GFM: a delimiter row (`--- | :---:`, pipes at its ends or not) makes the line of text just above it a
+            # table's header, when the two have as many cells; without a `|` it would be a setext underline
+            width = _delimiter_width(stripped)
+            # a paragraph's last line, or an item's last continuation line (never the line that opens the item)
+            above = para[-1] if para else stack[-1].own[-1] if stack and len(stack[-1].own) > 1 else None
+            if width and above is not None and len(_cells(above)) == width:
+                header = para.pop() if para else stack[-1].own.pop()
+                flush_para()
+                stack.clear()
+                table_line, table = lineno - 1, [header, stripped]
+                continue
         if stripped.startswith("|") or (table and "|" in stripped):
             flush_para()
             stack.clear()
@@ -489,12 +507,14 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         if stack and (not blank or line.startswith((" ", "\t"))):
             stack[-1].own.append(stripped)  # a continuation line of the open item
             blank = False
+            text_step = step
             continue
         stack.clear()
         if not para:
             para_line = lineno
         para.append(stripped)
         blank = False
+        text_step = step
     flush_para()
     flush_table()
     if html_tags is not None:
@@ -664,7 +684,8 @@ def _bold_drafts(sec: _Section) -> list[_Draft]:
 
 
 def _cells(row: str) -> list[str]:
-    """The cells of one Markdown table row (a `|` inside a link's brackets or backticks does not split)."""
+    """The cells of one Markdown table row (a `|` inside a link's brackets or backticks does not split; an escaped
+    `\\|` is a `|` of the cell's text, as GitHub shows it)."""
     row = row.strip()
     if row.startswith("|"):
         row = row[1:]
@@ -684,7 +705,17 @@ def _cells(row: str) -> list[str]:
             continue
         buf.append(ch)
     cells.append("".join(buf).strip())
-    return cells
+    return [c.replace("\\|", "|") if "\\|" in c else c for c in cells]
+
+
+def _delimiter_width(row: str) -> int:
+    """How many columns a GFM table's delimiter row (`--- | :---:`, pipes at its ends or not) gives, 0 for a line
+    that is none: GFM's delimiter row is what makes the line above it a table's header."""
+    s = row.strip()
+    if not s or not set(s) <= _DELIM_CHARS:
+        return 0
+    cells = _cells(s)
+    return len(cells) if all(_DELIM_CELL.fullmatch(c) for c in cells) else 0
 
 
 _NAME_COL = re.compile(r"^(name|project|projects|title|device|design|board|item|product|tool|hardware|what)\b", re.I)
@@ -728,10 +759,10 @@ def _table_drafts(rows: list[list[str]], header: list[str], line: int, path: lis
 
 
 def _md_table_drafts(line: int, lines: list[str], path: list[str]) -> list[_Draft]:
-    if len(lines) < 2 or not _TABLE_SEP.match(lines[1]):
+    if len(lines) < 2 or not _delimiter_width(lines[1]):
         return []
     header = _cells(lines[0])
-    rows = [_cells(r) for r in lines[2:] if r.strip() and not _TABLE_SEP.match(r)]
+    rows = [_cells(r) for r in lines[2:] if r.strip() and not _delimiter_width(r)]
     return _table_drafts(rows, header, line + 2, path)
 
 

@@ -570,3 +570,120 @@ def test_details_inside_an_html_item_is_a_category_or_a_nested_description():
         ("Breathe Easy", "Designs", "https://github.com/breathe/easy", ["repo", "docs"]),
     ]
     assert entries[1].links[1].nested and "Built twice" in entries[1].description
+
+
+# -- GFM tables without leading or trailing pipes ------------------------------------------------------------------
+
+# modelled on awesome lists that write their tables GFM's short way: the same rows, with pipes at both ends, at
+# neither, at the start only or at the end only; alignment colons; an escaped `\|` and inline code holding a `|`;
+# a trailing empty cell (which a row without its closing pipe cannot show: the row is one cell shorter)
+_VENT_ROWS = [
+    ["Name", "Description", "Licence", "Website"],
+    [":---", ":---", ":---:", "---:"],
+    ["[Zephyr](https://github.com/Julhh/Zephyr)", "open mechanical ventilator", "CERN-OHL-S",
+     "[site](https://zephyr.example.org)"],
+    ["[AmboVent](https://github.com/AmboVent/AmboVent)", "bag-valve driver, `a|b` mode switch", "MIT", ""],
+    ["VentilAid", r"pneumatic prototype \| tested twice", "", "[ventilaid.org](https://www.ventilaid.org/)"],
+]
+_MONITOR_ROWS = [
+    ["Project", "Repository"],
+    ["-", "-"],  # GFM: one hyphen is a delimiter cell
+    ["VentMon", "[code](https://github.com/PubInv/ventmon)"],
+]
+
+
+def _table(rows: list[list[str]], lead: bool, trail: bool) -> str:
+    return "\n".join(("| " if lead else "") + " | ".join(r) + (" |" if trail else "") for r in rows)
+
+
+def _vents(lead: bool, trail: bool) -> str:
+    return (f"# Open Ventilators\n\nDesigns that passed a bench test.\n\n## Ventilators\n\n"
+            f"{_table(_VENT_ROWS, lead, trail)}\n\n## Monitors\n\nTested on a lung simulator.\n"
+            f"{_table(_MONITOR_ROWS, lead, trail)}\n\n## License\n\nCC0 | public domain\n")
+
+
+def test_gfm_tables_without_leading_or_trailing_pipes_give_the_rows_of_their_piped_twin():
+    piped = _vents(True, True)
+    for lead, trail in [(False, False), (True, False), (False, True)]:
+        entries = _twins(_vents(lead, trail), piped)
+    assert _summary(entries) == [
+        ("Zephyr", "Ventilators", "https://github.com/Julhh/Zephyr", ["repo", "homepage"]),
+        ("AmboVent", "Ventilators", "https://github.com/AmboVent/AmboVent", ["repo"]),
+        ("VentilAid", "Ventilators", "https://www.ventilaid.org/", ["homepage"]),
+        ("VentMon", "Monitors", "https://github.com/PubInv/ventmon", ["repo"]),
+    ]
+    assert [e.shape for e in entries] == ["row"] * 4
+    assert [e.annotations for e in entries] == [{"licence": "CERN-OHL-S"}, {"licence": "MIT"}, {}, {}]
+    assert [e.description for e in entries] == [
+        "open mechanical ventilator", "bag-valve driver, a|b mode switch", "pneumatic prototype | tested twice", ""]
+    assert entries[0].links[1].field == "Website" and entries[3].links[0].field == "Repository"
+    # each row keeps its own line
+    lines = _vents(False, False).splitlines()
+    assert [lines[e.line - 1].split(" | ")[0] for e in parse_list(_vents(False, False))] == [
+        "[Zephyr](https://github.com/Julhh/Zephyr)", "[AmboVent](https://github.com/AmboVent/AmboVent)",
+        "VentilAid", "VentMon"]
+
+
+def test_only_a_delimiter_row_with_as_many_cells_makes_a_line_with_pipes_a_table():
+    rows = "[Zephyr](https://github.com/Julhh/Zephyr) | open ventilator\n"
+    table = "## Designs\n\nName | About\n--- | ---\n" + rows
+    assert [(e.name, e.shape, e.description) for e in parse_list(table)] == [("Zephyr", "row", "open ventilator")]
+    not_tables = [
+        "## Designs\n\nName | About\n" + rows,  # no delimiter row: a paragraph that contains `|`
+        "## Designs\n\nName | About\n--- | --- | ---\n" + rows,  # the delimiter row has more cells than the header
+        "## Designs\n\nName | About | Licence\n--- | ---\n" + rows,  # or fewer
+        "## Designs\n\nName | About\n\n--- | ---\n" + rows,  # a blank line between them
+        "## Designs\n\nName | About\n--- | -x-\n" + rows,  # a cell that is no delimiter cell
+        "## Designs\n\nName | About\n```\n--- | ---\n```\n" + rows,  # the delimiter in a code block
+    ]
+    for text in not_tables:
+        assert [e.shape for e in parse_list(text)] == [], text
+    # a paragraph's earlier lines stay a paragraph: the table takes its last line as header
+    para = "## Designs\n\nSome text about designs.\nName | About\n--- | ---\n" + rows
+    assert [(e.name, e.shape) for e in parse_list(para)] == [("Zephyr", "row")]
+    # one column: without a pipe `---` underlines a setext heading; with one it is a table, as its piped twin
+    setext = "Name\n---\n[Zephyr](https://github.com/Julhh/Zephyr)\n"
+    assert [e.heading_path for e in parse_list("Boards\n---\n- [Zephyr](https://github.com/Julhh/Zephyr)\n")] == [
+        ["Boards"]]
+    assert parse_list(setext) == []
+    one = _twins("Name |\n--- |\n[Zephyr](https://github.com/Julhh/Zephyr) |\n",
+                 "| Name |\n| --- |\n| [Zephyr](https://github.com/Julhh/Zephyr) |\n")
+    assert [(e.name, e.shape) for e in one] == [("Zephyr", "row")]
+    assert _fields("| Name\n| ---\n| [Zephyr](https://github.com/Julhh/Zephyr)\n") == _fields(
+        "Name |\n--- |\n[Zephyr](https://github.com/Julhh/Zephyr) |\n")
+
+
+def test_a_table_without_pipes_under_a_markdown_item_reads_as_its_piped_twin():
+    bare = ("## Keyboards\n\n- [Corne](https://github.com/foostan/crkbd) – split keyboards, and its kin:\n"
+            "  Name | About\n  --- | ---\n  [Lily58](https://gitlab.com/kata0510/lily58) | 58 keys\n")
+    piped = ("## Keyboards\n\n- [Corne](https://github.com/foostan/crkbd) – split keyboards, and its kin:\n"
+             "  | Name | About |\n  | --- | --- |\n  | [Lily58](https://gitlab.com/kata0510/lily58) | 58 keys |\n")
+    entries = _twins(bare, piped)
+    assert [(e.name, e.shape, e.description) for e in entries] == [
+        ("Corne", "item", "split keyboards, and its kin:"), ("Lily58", "row", "58 keys")]
+
+
+def test_long_lines_of_pipes_and_dashes_are_read_in_bounded_work():
+    from conftest import cpu_budget
+
+    n = 100_000
+    cases = [
+        "|" * n,  # one line of pipes
+        "a | b\n" + "|" * n,  # under a header line
+        "a | b\n" + "-|" * n + "x",  # a delimiter row spoilt at its very end
+        "a | b\n" + "-" * n + "|" + ":" * n,  # a delimiter cell of 100,000 hyphens, then colons
+        "a | b\n--- | ---\n" + "[" * n + "|" + "(" * n + "|\n",  # brackets never closed in a row
+        " | ".join(["x"] * 20_000) + "\n" + " | ".join(["---"] * 20_000) + "\n"
+        + " | ".join(["[Deep](https://github.com/a/deep)"] + ["y"] * 19_999) + "\n",  # 20,000 columns
+        "a | b\n--- | ---\n[Deep](https://github.com/a/deep) | x\n" * 5_000,  # 5,000 tables one after another
+        "Name | About\n" * 20_000 + "--- | ---\n[Deep](https://github.com/a/deep) | x\n",  # one long paragraph
+        "- [Deep](https://github.com/a/deep)\n" + "  a | b\n  --- | --- | ---\n" * 20_000,  # an item's long text
+    ]
+    found = []
+    with cpu_budget(5.0):
+        for text in cases:
+            found.append([e.name for e in parse_list(text)])
+    assert found[:5] == [[]] * 5
+    assert found[5] == ["Deep"]
+    assert found[6] == ["Deep"] * 5_000 and found[7] == found[8] == ["Deep"]
+
