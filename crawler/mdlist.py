@@ -6,11 +6,12 @@ paragraph, then labelled bullets such as `- Website: …`, `- Files: …`, `- Te
 tables (one row per project; a Markdown table's rows may leave out their leading and trailing pipes, as GFM
 allows: its delimiter row `--- | :---:` decides); `**Name** — text` paragraphs; a file of one URL per line.
 Headings are ATX or setext (`Name` over `===` or `---`); an HTML `<ul>`/`<ol>` reads as the Markdown list it stands
-for and a `<details>` block as a section named by its `<summary>`, so each gives the entries of its Markdown twin.
-A table of contents, badges and sections that are references (contributing, licence, press, papers, videos,
-resources, FAQ…) make no entries: the parser decides by a section heading's words and by what its links are (a
-section whose entries link only to articles, papers, videos or profiles is references). The parser is a
-pure function of the text so it can be re-run on stored documents.
+for (indented under a Markdown bullet, as that bullet's nested list) and a `<details>` block as a section named by
+its `<summary>`, so each gives the entries of its Markdown twin. A table of contents, badges and sections that are
+references (contributing, licence, press, papers, videos, resources, FAQ…) make no entries: the parser decides by
+a section heading's words and by what its links are (a section whose entries link only to articles, papers,
+videos or profiles is references). The parser is a pure function of the text so it can be re-run on stored
+documents.
 """
 
 from __future__ import annotations
@@ -307,6 +308,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     html_line = 0
     html_tags: re.Pattern[str] | None = None
     html_depth = 0
+    html_parent: _Item | None = None  # the Markdown item an HTML list indented under it is nested in
     summary: list[str] | None = None  # a <details> waiting for its <summary> (read up to </summary>)
     summary_line = 0
     pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read as a line of its own
@@ -349,13 +351,13 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
         floors.append((len(open_at), outside))
 
     def end_html() -> None:
-        nonlocal html, html_tags
+        nonlocal html, html_tags, html_parent
         block = "\n".join(html)
         if html_tags is _TABLE_TAGS:
             sec.html.append((html_line, block))
         else:
-            sec.items.extend(_html_list_items(block, html_line))
-        html, html_tags = [], None
+            (html_parent.children if html_parent is not None else sec.items).extend(_html_list_items(block, html_line))
+        html, html_tags, html_parent = [], None, None
 
     i = 0
     while True:
@@ -426,8 +428,23 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
                 pending.append((lineno, stripped[wrap.end():]))
                 continue
             tag = _HTML_OPEN.match(stripped)
+            nest_in = None
             if tag and stack and line[:1] in " \t" and tag.group(1).lower() != "table":
-                tag = None  # a list or <details> inside a Markdown item's text describes the item
+                # a <ul>/<ol> indented under a Markdown item is its nested list, as a nested `  - ` list would be;
+                # a <details> there is the item's text
+                if tag.group(1).lower() in ("ul", "ol"):
+                    indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+                    nest_in = next((it for it in reversed(stack) if it.indent < indent), None)
+                if nest_in is None:
+                    tag = None
+            if nest_in is not None:
+                while stack[-1] is not nest_in:  # what follows the HTML list continues the item it is nested in
+                    stack.pop()
+                html, html_line, html_depth, html_parent = [], lineno, 0, nest_in
+                html_tags = _LIST_TAGS
+                pending.append((lineno, stripped))  # read again as the first line of the HTML block
+                blank = False
+                continue
             if tag:
                 flush_para()
                 flush_table()

@@ -446,8 +446,8 @@ def test_an_html_list_left_open_ends_at_the_next_heading_and_html_inside_a_markd
     text = ('## Boards\n\n<ul>\n<li><a href="https://github.com/a/one">One</a>\n\n'
             "## Sensors\n\n- [Two](https://github.com/a/two)\n  <ul><li>Status: prototype</li></ul>\n")
     entries = parse_list(text)
-    assert [(e.name, e.category, e.annotations) for e in entries] == [
-        ("One", "Boards", {}), ("Two", "Sensors", {})]
+    assert [(e.name, e.category, e.annotations) for e in entries] == [  # the <ul> under Two is its nested list
+        ("One", "Boards", {}), ("Two", "Sensors", {"status": "prototype"})]
     assert "Status: prototype" in entries[1].description
     # an HTML table after a list on the same line as its closing tag is still read
     same_line = ('<ul><li><a href="https://github.com/a/one">One</a></li></ul><table><tr><th>Name</th></tr>'
@@ -687,3 +687,74 @@ def test_long_lines_of_pipes_and_dashes_are_read_in_bounded_work():
     assert found[5] == ["Deep"]
     assert found[6] == ["Deep"] * 5_000 and found[7] == found[8] == ["Deep"]
 
+
+# -- an HTML list inside a Markdown bullet -------------------------------------------------------------------------
+
+# modelled on awesome lists that write a project's details as an HTML list under its bullet (indented on the next
+# line, or after a blank line), and a category bullet whose projects are an HTML list
+HTML_IN_ITEM = """# Open Lab Hardware
+
+## Microscopes
+
+- [OpenFlexure](https://github.com/openflexure/openflexure-microscope) – a 3D-printed microscope.
+  <ul>
+    <li>Status: production</li>
+    <li>Licence: CERN-OHL-W</li>
+    <li>Build log on <a href="https://www.youtube.com/watch?v=ofm1">YouTube</a></li>
+  </ul>
+- **FlyPi**: [code](https://github.com/amchagas/Flypi)
+
+  <ol><li>Docs: <a href="https://flypi.readthedocs.io/">Read the Docs</a></li></ol>
+
+## Pipettes
+
+- Liquid handlers
+  <ul>
+  <li><a href="https://gitlab.com/opentrons/ot2">OT-2 clone</a> – a liquid-handling robot.
+    <ul><li>Tested: ✅ by <a href="https://github.com/alice">@alice</a></li></ul></li>
+  <li><a href="https://www.thingiverse.com/thing:31415">Syringe pump</a></li>
+  </ul>
+- [Open Pipette](https://hackaday.io/project/1234-open-pipette) – a pipette from a syringe.
+"""
+
+HTML_IN_ITEM_TWIN = """# Open Lab Hardware
+
+## Microscopes
+
+- [OpenFlexure](https://github.com/openflexure/openflexure-microscope) – a 3D-printed microscope.
+  - Status: production
+  - Licence: CERN-OHL-W
+  - Build log on [YouTube](https://www.youtube.com/watch?v=ofm1)
+- **FlyPi**: [code](https://github.com/amchagas/Flypi)
+
+  1. Docs: [Read the Docs](https://flypi.readthedocs.io/)
+
+## Pipettes
+
+- Liquid handlers
+  - [OT-2 clone](https://gitlab.com/opentrons/ot2) – a liquid-handling robot.
+    - Tested: ✅ by [@alice](https://github.com/alice)
+  - [Syringe pump](https://www.thingiverse.com/thing:31415)
+- [Open Pipette](https://hackaday.io/project/1234-open-pipette) – a pipette from a syringe.
+"""
+
+
+def test_an_html_list_under_a_markdown_bullet_is_its_nested_list():
+    entries = _twins(HTML_IN_ITEM, HTML_IN_ITEM_TWIN)
+    assert _summary(entries) == [
+        ("OpenFlexure", "Microscopes", "https://github.com/openflexure/openflexure-microscope", ["repo", "video"]),
+        ("FlyPi", "Microscopes", "https://github.com/amchagas/Flypi", ["repo", "docs"]),
+        ("OT-2 clone", "Liquid handlers", "https://gitlab.com/opentrons/ot2", ["repo", "profile"]),
+        ("Syringe pump", "Liquid handlers", "https://www.thingiverse.com/thing:31415", ["hub"]),
+        ("Open Pipette", "Pipettes", "https://hackaday.io/project/1234-open-pipette", ["hub"]),
+    ]
+    ofm = entries[0]
+    assert [(lk.label, lk.nested) for lk in ofm.links] == [("OpenFlexure", False), ("YouTube", True)]
+    assert ofm.annotations == {"status": "production", "licence": "CERN-OHL-W"}
+    assert ofm.description == ("a 3D-printed microscope.\n- Status: production\n- Licence: CERN-OHL-W\n"
+                               "- Build log on YouTube")
+    assert entries[2].annotations == {"tested": "✅ by @alice"}
+    assert entries[2].heading_path == ["Open Lab Hardware", "Pipettes", "Liquid handlers"]
+    # the <li> items keep the lines they start on
+    lines = HTML_IN_ITEM.splitlines()
+    assert [lines[e.line - 1].strip()[:4] for e in entries] == ["- [O", "- **", "<li>", "<li>", "- [O"]
