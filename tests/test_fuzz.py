@@ -95,6 +95,9 @@ LIST_SEEDS = [
     b"</details>\n<ul><li><a href=\"https://github.com/a/b\">B</a> \xe2\x80\x93 x<ol><li>Status: ok</li></ol></li>"
     b"</ul>\n"
     b"<div align=\"center\"><ol><li><details><summary>C</summary><ul><li><a href='https://c.example'>c</a></ul>\n",
+    b"## Boards\n\nName | About | Licence\n:--- | :---: | -\n[One](https://github.com/a/one) | `a|b` \\| c | MIT\n"
+    b"Two | | [site](https://two.example.org)\n\n- [Three](https://github.com/a/three)\n  <ul><li>Status: ok</li>"
+    b"<li><a href=\"https://three.example.org\">site</a></li></ul>\n  Name | About\n  --- | ---\n",
 ]
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crawler.mdlist import parse_list
 
 
@@ -651,6 +654,39 @@ def test_only_a_delimiter_row_with_as_many_cells_makes_a_line_with_pipes_a_table
     assert [(e.name, e.shape) for e in one] == [("Zephyr", "row")]
     assert _fields("| Name\n| ---\n| [Zephyr](https://github.com/Julhh/Zephyr)\n") == _fields(
         "Name |\n--- |\n[Zephyr](https://github.com/Julhh/Zephyr) |\n")
+
+
+_CELL_TEXT = ["", "x", "open ventilator", "MIT", "CERN-OHL-S", "[Zephyr](https://github.com/Julhh/Zephyr)",
+              "[site](https://zephyr.example.org/a_(b))", r"a \| b", "`a|b`", "**bold** text", "✅ by @alice",
+              "<https://gitlab.com/a/b>", "[![s](https://img.shields.io/x.svg)](https://github.com/a/b/stargazers)"]
+_HEADERS = ["Name", "Project", "Description", "Licence", "Status", "Website", "Repository", "Docs", "Notes"]
+
+
+@st.composite
+def _gfm_tables(draw: st.DrawFn) -> tuple[list[list[str]], bool, bool]:
+    """A table's header, delimiter and rows, and where its pipeless twin keeps pipes (a row written without its
+    leading pipe cannot start with an empty cell: GFM reads a leading `|` as the optional edge pipe)."""
+    ncols = draw(st.integers(2, 5))
+    header = draw(st.lists(st.sampled_from(_HEADERS), min_size=ncols, max_size=ncols))
+    delim = draw(st.lists(st.sampled_from(["-", "---", ":---", "---:", ":-:"]), min_size=ncols, max_size=ncols))
+    lead, trail = draw(st.sampled_from([(False, False), (True, False), (False, True)]))
+    first = st.sampled_from(_CELL_TEXT[1:] if not lead else _CELL_TEXT)
+    rows = draw(st.lists(st.tuples(first, st.lists(st.sampled_from(_CELL_TEXT), min_size=ncols - 1,
+                                                   max_size=ncols - 1)).map(lambda t: [t[0], *t[1]]),
+                         min_size=1, max_size=6))
+    return [header, delim, *rows], lead, trail
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(_gfm_tables())
+def test_any_table_without_edge_pipes_gives_the_entries_of_its_piped_twin(case):
+    rows, lead, trail = case
+    body = "## Boards\n\nThe boards we build.\n"
+    entries = _twins(body + _table(rows, lead, trail) + "\n", body + _table(rows, True, True) + "\n")
+    assert {e.shape for e in entries} <= {"row"}
+    zephyr = "[Zephyr](https://github.com/Julhh/Zephyr)"
+    if rows[0][0] == "Name" and any(r[0] == zephyr for r in rows[2:]):  # read as a table, not as a paragraph
+        assert "Zephyr" in [e.name for e in entries]
 
 
 def test_a_table_without_pipes_under_a_markdown_item_reads_as_its_piped_twin():
