@@ -1,6 +1,7 @@
-"""Lists written with setext headings (`Title` over `===` / `---`) or HTML lists (`<ul>`, `<ol>`, `<details>`) give
-exactly the entries of their plain Markdown twin: same names, descriptions, typed links, categories and
-annotations (only line numbers differ); their tables of contents, badges and reference sections make none."""
+"""Lists written with setext headings (`Title` over `===` / `---`), HTML lists (`<ul>`, `<ol>`, `<details>`, also
+indented under a Markdown bullet) or GFM tables without edge pipes give exactly the entries of their plain Markdown
+twin: same names, descriptions, typed links, categories and annotations (only line numbers differ); their tables
+of contents, badges and reference sections make none."""
 
 from __future__ import annotations
 
