@@ -287,6 +287,11 @@ class _Section:
     fold: bool = False  # a <details> block, named by its <summary>
 
 
+def _indent(line: str) -> int:
+    """The columns of whitespace a line opens with (a tab to the next multiple of 4, as an item's indent counts)."""
+    return len(line[:len(line) - len(line.lstrip())].expandtabs(4))
+
+
 def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     """The document cut into sections (the text before the first heading is a section of level 0); a `<details>`
     block is a section named by its `<summary>`, and an HTML `<ul>`/`<ol>` gives items as a Markdown list does."""
@@ -378,8 +383,9 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
             break
         step += 1
         if html_tags is not None:
-            if html and html_tags is _LIST_TAGS and _HEADING.match(line):  # a list left open ends at a heading
-                end_html()
+            if html and html_tags is _LIST_TAGS and (_HEADING.match(line) or (
+                    html_parent is not None and line.strip() and _indent(line) <= html_parent.indent)):
+                end_html()  # a list left open ends at a heading, one under a Markdown item where the item ends
             else:
                 for m in html_tags.finditer(line):
                     html_depth += -1 if m.group(1) else 1
@@ -433,8 +439,7 @@ def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
                 # a <ul>/<ol> indented under a Markdown item is its nested list, as a nested `  - ` list would be;
                 # a <details> there is the item's text
                 if tag.group(1).lower() in ("ul", "ol"):
-                    indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-                    nest_in = next((it for it in reversed(stack) if it.indent < indent), None)
+                    nest_in = next((it for it in reversed(stack) if it.indent < _indent(line)), None)
                 if nest_in is None:
                     tag = None
             if nest_in is not None:

@@ -795,3 +795,17 @@ def test_an_html_list_under_a_markdown_bullet_is_its_nested_list():
     # the <li> items keep the lines they start on
     lines = HTML_IN_ITEM.splitlines()
     assert [lines[e.line - 1].strip()[:4] for e in entries] == ["- [O", "- **", "<li>", "<li>", "- [O"]
+
+
+def test_an_html_list_left_open_under_a_markdown_bullet_ends_where_the_bullet_ends():
+    text = ("## Boards\n\n- [One](https://github.com/a/one) – first.\n  <ul><li>Status: prototype\n\n"
+            "  Built twice.\n- [Two](https://github.com/a/two) – second.\n\t<ul><li>Licence: MIT</li></ul>\n"
+            "- [Three](https://github.com/a/three)\n")
+    twin = ("## Boards\n\n- [One](https://github.com/a/one) – first.\n  - Status: prototype Built twice.\n"
+            "- [Two](https://github.com/a/two) – second.\n  - Licence: MIT\n- [Three](https://github.com/a/three)\n")
+    entries = _twins(text, twin)
+    assert [(e.name, e.annotations) for e in entries] == [
+        ("One", {"status": "prototype Built twice."}), ("Two", {"licence": "MIT"}), ("Three", {})]
+    # an HTML list indented no deeper than the bullet is not inside it: a list of its own after it
+    outside = "- [One](https://github.com/a/one)\n<ul><li><a href='https://github.com/a/two'>Two</a></li></ul>\n"
+    assert [(e.name, e.annotations, len(e.links)) for e in parse_list(outside)] == [("One", {}, 1), ("Two", {}, 1)]
