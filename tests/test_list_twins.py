@@ -493,6 +493,9 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
         ("<table><tr><td>" + link) * 2000,  # tables nested 2000 deep (each row's cells were read whole: minutes)
         "<table><tr><td>" + "<div>" * 3000 + "<table><tr><td>" + link + "</td></tr></table></td></tr></table>",
         "<ul><li>" + "<span>" * 3000 + link + "<script>alert(1)</script></li></ul>",
+        "- [A](https://github.com/a/a)\n  " + ("<ul><li>" + link) * 3000,  # the same under a Markdown bullet
+        "- [A](https://github.com/a/a)\n  <ul><li>x\n" + "  more\n" * 30000 + "- [B](https://github.com/a/b)\n",
+        "- [A](https://github.com/a/a)\n  " + "<ul></ul>" * 30000,
     ]
     found = []
     with cpu_budget(15.0):
@@ -504,6 +507,8 @@ def test_hostile_nesting_and_long_lines_of_html_are_read_in_bounded_work():
     assert found[5] == ["Deep"] * 2000  # one entry per row, each with its own cell only
     assert found[6] == ["Deep", "Deep"]  # a table buried under 3000 wrappers stays in its cell (as it always did)
     assert found[7] == ["Deep"]  # a link under 3000 wrappers is still the item's link; a script is no text
+    assert found[8] == ["A"]  # 3000 lists nested under a bullet describe it
+    assert found[9] == ["A", "B"] and found[10] == ["A"]
 
 
 def test_a_table_nested_in_a_layout_table_gives_its_rows_and_the_layout_row_none():
