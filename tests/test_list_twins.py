@@ -525,13 +525,17 @@ def test_preview_source_shows_html_lists_details_and_setext_as_their_markdown_tw
 
     shown = {}
     for name, text in [("html.md", HTML_LISTS), ("html-twin.md", HTML_LISTS_TWIN), ("details.md", DETAILS),
-                       ("details-twin.md", DETAILS_TWIN), ("setext.md", SETEXT), ("setext-twin.md", SETEXT_TWIN)]:
+                       ("details-twin.md", DETAILS_TWIN), ("setext.md", SETEXT), ("setext-twin.md", SETEXT_TWIN),
+                       ("table.md", _vents(False, False)), ("table-twin.md", _vents(True, True)),
+                       ("in-item.md", HTML_IN_ITEM), ("in-item-twin.md", HTML_IN_ITEM_TWIN)]:
         (tmp_path / name).write_text(text, encoding="utf-8")
         r = run_ohr("preview-source", "--file", str(tmp_path / name), "-f", "json")
         assert r.code == 0, r.err
         shown[name] = json.loads(r.out)
-    for name in ("html", "details", "setext"):
+    for name in ("html", "details", "setext", "table", "in-item"):
         assert shown[f"{name}.md"] == shown[f"{name}-twin.md"]
+    assert [e["name"] for e in shown["table.md"]["entries"]] == ["Zephyr", "AmboVent", "VentilAid", "VentMon"]
+    assert shown["in-item.md"]["entries"][0]["annotations"] == "status: production, licence: CERN-OHL-W"
     html = shown["html.md"]
     assert [(e["name"], e["category"], e["project"]) for e in html["entries"]] == [
         ("OpenFlexure", "Microscopes", "github.com/openflexure/openflexure-microscope"),
