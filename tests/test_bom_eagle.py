@@ -214,7 +214,8 @@ def test_corpus_eagle_designs_are_found_and_left_alone_where_a_bom_file_is_publi
     sanga = [p for p in trees["rwb27__openflexure_nano_motor_controller"] if not p.endswith(".tsv")]
     assert wanted_schematics(sanga, 8) == ["pcb_design/sangaboard_v02.sch"]
     eez = trees["eez-open__modular-psu"]
-    eez_designs = wanted_schematics([p for p in eez if p not in set(find_bom_files(eez))], 8)
+    eez_boms = set(find_bom_files(eez))
+    eez_designs = wanted_schematics([p for p in eez if p not in eez_boms], 8)
     assert eez_designs[:5] == [  # current EAGLE designs and KiCad roots, shallow first; obsolete/previous ones last
         "dcm220/Eagle files/EEZ DIB DCM220 r2B8.sch", "mcu/EDA files/EEZ DIB MCU r3B4.sch",
         "PRELIMINARY/DCP405 r4 (with MCU)/EDA files/EEZ DIB DCP405 r4B2.sch",
