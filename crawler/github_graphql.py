@@ -531,18 +531,18 @@ class _Flow:
         self.post = post
         self.state = "open"  # open | committed | abandoned
         self.left: dict[int, int] = {}  # id(_Repo) -> raw downloads still out
-        self.lost: set[int] = set()  # repositories a stop or rate limit cut short: left pending
+        self.lost: dict[int, str] = {}  # repositories a stop or rate limit cut short (and why): left pending
         self.futures: list[Future] = []
 
     def expect(self, r: _Repo) -> None:
         with self.lock:
             self.left[id(r)] = self.left.get(id(r), 0) + 1
 
-    def done(self, r: _Repo, lost: bool = False) -> None:
+    def done(self, r: _Repo, lost: str | None = None) -> None:
         with self.lock:
             self.left[id(r)] -= 1
-            if lost:
-                self.lost.add(id(r))
+            if lost is not None:
+                self.lost.setdefault(id(r), lost)
             ready = self.state == "committed" and self.left[id(r)] == 0
         if ready:
             self._send(r)
@@ -566,7 +566,7 @@ class _Flow:
 
     def _send(self, r: _Repo) -> None:
         if id(r) in self.lost:
-            self.post("lost", r.target)
+            self.post("lost", (r.target, self.lost[id(r)]))
         else:
             self.post("repo", r.result)
 
@@ -748,8 +748,8 @@ def _raw_done(ctx: Context, flow: _Flow, item: tuple[_Repo, str, str, int], fut:
     r, _, path, _ = item
     try:
         status, content, error = fut.result()
-    except (Stopped, RateLimited, Unreachable, CancelledError):  # cut short: the repository stays pending
-        flow.done(r, lost=True)
+    except (Stopped, RateLimited, Unreachable, CancelledError) as exc:  # cut short: the repository stays pending
+        flow.done(r, lost=str(exc) or type(exc).__name__)
         return
     except Exception as exc:  # noqa: BLE001 - one download's failure is that file's problem
         status, content, error = 0, None, f"raw download failed: {type(exc).__name__}: {exc}"[:300]
@@ -888,7 +888,7 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
     successes = taken = owed = 0
     lost: list[RepoTarget] = []
     unavailable: GraphQLUnavailable | None = None
-    events: SimpleQueue = SimpleQueue()  # ("repo", RepoResult) | ("lost", RepoTarget) | ("batch", Future)
+    events: SimpleQueue = SimpleQueue()  # ("repo", RepoResult) | ("lost", (RepoTarget, why)) | ("batch", Future)
     raw_pool = ThreadPoolExecutor(max_workers=max(1, ctx.config.github.concurrency), thread_name_prefix="gh-raw")
     pool = ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql")
     try:
@@ -918,7 +918,9 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
                 taken += 1
                 owed -= 1
             elif kind == "lost":
-                lost.append(item)
+                target, why = item
+                lost.append(target)
+                out.stop_reason = out.stop_reason or ("stopped on request" if stop.is_set() else why)
                 owed -= 1
             else:
                 chunk = running.pop(item)

@@ -410,3 +410,36 @@ def test_a_head_check_too_heavy_for_github_is_asked_again_in_halves(tmp_path, mo
     assert sorted(e["repositories"] for e in asked if e["status"] == 200) == [1, 2, 2]
     assert not [e for e in asked if "tree: object" in e["query"]]  # nothing fetched again
     assert "0 changed, 5 unchanged" in r.out + r.err
+
+
+def test_a_stop_during_downloads_leaves_those_repositories_pending_and_writes_the_rest(tmp_path, monkeypatch) -> None:
+    """Repositories go to the writer one by one as their files come in: a stop asked while raw files download keeps
+    the repositories already complete, leaves the cut ones pending, and the next run finishes them."""
+    import threading
+
+    from crawler.config import load_config
+    from crawler.run import crawl
+
+    world = _world(6)
+    for r in world[1:4]:  # three repositories with a spreadsheet each (raw downloads); three without
+        r.files["bom.xlsx"] = b"PK\x03\x04\x00\x00binary spreadsheet\x00\xff"
+    stop = threading.Event()
+    with FakeGitHub(world, graphql=True) as gh:
+        cfg_path, db = _setup(tmp_path, gh, monkeypatch, extra="concurrency = 1")
+
+        def stop_at_first_raw(path: str, headers: dict[str, str], nth: int) -> None:
+            if path.startswith("/raw/"):
+                stop.set()  # this download still answers; the ones after it are not asked
+            return None
+
+        gh.fault = stop_at_first_raw
+        (s,) = crawl(load_config(cfg_path), stop=stop)
+        raws = [e for e in gh.log if e["path"].startswith("/raw/")]
+        assert s.status == "stopped" and len(raws) == 1
+        assert s.repos_pending == 2
+        assert rows(db, "SELECT status, count(*) FROM repos GROUP BY 1 ORDER BY 1") == [("ok", 4), ("pending", 2)]
+        gh.fault = None
+        (s,) = crawl(load_config(cfg_path))
+        assert s.status == "ok", s.message
+    assert rows(db, "SELECT status, count(*) FROM repos GROUP BY 1") == [("ok", 6)]
+    assert rows(db, "SELECT count(*) FROM documents WHERE path = 'bom.xlsx' AND status = 200") == [(3,)]
