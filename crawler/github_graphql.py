@@ -575,7 +575,7 @@ def enrich_batch(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
                  raw_pool: ThreadPoolExecutor) -> None:
     """Fetch a batch: one query for metadata and trees, one (or a few) for blob texts, raw downloads for the rest.
 
-    Every target is posted once, as ("repo", RepoResult) or ("lost", RepoTarget) when a stop or rate limit cut
+    Every target is posted once, as ("repo", RepoResult) or ("lost", (RepoTarget, why)) when a stop or rate limit cut
     its downloads short — but only after the batch's queries succeeded: it raises TooHeavy when the first
     query is too heavy (the caller halves the batch) and RateLimited/Stopped/Unreachable, posting nothing; a
     missing or failing repository only fails its own result. Binary files download while the text query runs.
