@@ -96,6 +96,38 @@ def _count(db: Path, sql: str) -> int | None:
         con.close()
 
 
+def _kill_mid_crawl(gh: FakeGitHub, cfg: Path, db: Path, ready_sql: str) -> None:
+    """Crawl in a subprocess and SIGKILL it once ``ready_sql`` counts 3: past ~8 repositories' requests the server
+    stalls (until the kill), so the crawl is caught mid-run however slow the machine is, instead of racing it."""
+    stall = threading.Event()
+    base = len(gh.log)
+
+    def hold(path: str, headers: dict[str, str], nth: int) -> None:
+        if path.lower().startswith("/repos/o/board-") and nth - base > 8 * 5:  # ~8 repositories' requests
+            stall.wait(30)
+        return None
+
+    gh.fault = hold
+    env = dict(os.environ, GITHUB_TOKEN="test-token-not-secret", OHR_LOCK_WAIT="20")
+    proc = subprocess.Popen([sys.executable, "-m", "queries.cli", "crawl", "--config", str(cfg), "--quiet"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (_count(db, ready_sql) or 0) >= 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before it could be killed: " + proc.stderr.read()
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        stall.set()
+        gh.fault = None
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_killed_crawl_converges_to_the_uninterrupted_result(tmp_path, run_ohr, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
     (tmp_path / "ref").mkdir()
@@ -116,37 +148,7 @@ def test_killed_crawl_converges_to_the_uninterrupted_result(tmp_path, run_ohr, m
         assert run_ohr("flag", "O/board-07", "--kind", "unsafe", "--note", "no fuse", "--by", "tester",
                        "--config", str(ref)).code == 0
 
-        # past the first repositories the server stalls (until the kill), so the crawl is caught mid-run
-        # however slow the machine is, instead of racing it
-        stall = threading.Event()
-        base = len(gh.log)
-
-        def hold(path: str, headers: dict[str, str], nth: int) -> None:
-            if path.lower().startswith("/repos/o/board-") and nth - base > 8 * 5:  # ~8 repositories' requests
-                stall.wait(30)
-            return None
-
-        gh.fault = hold
-        env = dict(os.environ, GITHUB_TOKEN="test-token-not-secret", OHR_LOCK_WAIT="20")
-        proc = subprocess.Popen([sys.executable, "-m", "queries.cli", "crawl", "--config", str(cfg), "--quiet"],
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 30
-            done = 0
-            while time.monotonic() < deadline and proc.poll() is None:
-                done = _count(db, "SELECT count(*) FROM repos WHERE description LIKE '%revision 2'") or done
-                if done >= 3:
-                    break
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before it could be killed: " + proc.stderr.read()
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            stall.set()
-            gh.fault = None
-            proc.wait(timeout=10)
-            proc.stdout.close()
-            proc.stderr.close()
-        assert proc.returncode == -signal.SIGKILL
+        _kill_mid_crawl(gh, cfg, db, "SELECT count(*) FROM repos WHERE description LIKE '%revision 2'")
 
         # killed mid-run: some repositories rewritten, some not; its run still says 'running'
         rewritten = _count(db, "SELECT count(*) FROM repos WHERE description LIKE '%revision 2'")
@@ -181,32 +183,7 @@ def test_a_first_crawl_killed_after_its_list_converges_too(tmp_path, run_ohr, mo
         cfg = write_config(tmp_path / "kill", gh.url, SOURCES, "concurrency = 2\n")
         ref_db, db = tmp_path / "ref" / "registry.duckdb", tmp_path / "kill" / "registry.duckdb"
         assert run_ohr("crawl", "--config", str(ref)).code == 0
-        stall = threading.Event()
-        base = len(gh.log)
-
-        def hold(path: str, headers: dict[str, str], nth: int) -> None:
-            if path.lower().startswith("/repos/o/board-") and nth - base > 8 * 5:
-                stall.wait(30)
-            return None
-
-        gh.fault = hold
-        env = dict(os.environ, GITHUB_TOKEN="test-token-not-secret", OHR_LOCK_WAIT="20")
-        proc = subprocess.Popen([sys.executable, "-m", "queries.cli", "crawl", "--config", str(cfg), "--quiet"],
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and proc.poll() is None:
-                if (_count(db, "SELECT count(*) FROM repos") or 0) >= 3:
-                    break
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before it could be killed: " + proc.stderr.read()
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            stall.set()
-            gh.fault = None
-            proc.wait(timeout=10)
-            proc.stdout.close()
-            proc.stderr.close()
+        _kill_mid_crawl(gh, cfg, db, "SELECT count(*) FROM repos WHERE status = 'ok'")
         # the list's records are stored; projects whose repositories were not written yet are not derived
         assert _count(db, "SELECT count(*) FROM source_records") == N
         assert (_count(db, "SELECT count(*) FROM record_digests") or 0) == 0

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from registry.normalize._bom_eda import set_field
 from registry.normalize._bom_read import BomReadError
-from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits, clean
+from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits, clean, number_groups
 
 __all__ = ["derive_eagle_boms", "eagle_kind", "is_eagle_path"]
 
@@ -201,10 +201,6 @@ def _read_board(brd: ET.Element, issues: list[str]) -> list[_Placed]:
     return out
 
 
-def _natural(ref: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", ref))
-
-
 def _line(p: _Placed) -> BomLine:
     line = BomLine(row=0, sheet=None)
     line.part = clean(p.value) if p.value else None
@@ -236,15 +232,7 @@ def _group(path: str, fmt: str, parts: list[_Placed], issues: list[str], limits:
             groups[key] = line
         else:
             have.designators.append(p.name)
-    lines = sorted(groups.values(), key=lambda ln: _natural(min(ln.designators, key=_natural)))
-    for n, ln in enumerate(lines[: limits.max_rows], start=1):
-        ln.designators.sort(key=_natural)
-        ln.row, ln.quantity = n, float(len(ln.designators))
-        res.lines.append(ln)
-    if len(lines) > limits.max_rows:
-        res.issues.append(f"{len(lines)} groups; only the first {limits.max_rows} kept")
-    if skipped:
-        res.issues.append("left out: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
+    number_groups(res, groups.values(), limits, skipped)
     if not res.lines:
         res.error = "EAGLE file holds no BOM parts"
     return res

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from registry.normalize._bom_eda import set_field
 from registry.normalize._bom_read import BomReadError, decode_text
-from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits, clean
+from registry.normalize._bom_util import DERIVED, BomLine, BomResult, Limits, clean, number_groups
 
 __all__ = ["derive_boms", "is_schematic_path", "parse_sexpr"]
 
@@ -222,10 +222,6 @@ def _read(path: str, data: bytes) -> _Sheet:
 
 # ---------------------------------------------------------------- grouping
 
-def _natural(ref: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", ref))
-
-
 def _excluded(part: _Part, refs: list[str]) -> str | None:
     """Why a placed part is no BOM item, or None when it is one."""
     if part.power:
@@ -297,15 +293,7 @@ def _group(root: str, sheets: dict[str, _Sheet], order: list[str], limits: Limit
                 groups[key] = line
             else:
                 have.designators.extend(new)
-    lines = sorted(groups.values(), key=lambda ln: _natural(min(ln.designators, key=_natural)))
-    for n, ln in enumerate(lines[: limits.max_rows], start=1):
-        ln.designators.sort(key=_natural)
-        ln.row, ln.quantity = n, float(len(ln.designators))
-        res.lines.append(ln)
-    if len(lines) > limits.max_rows:
-        res.issues.append(f"{len(lines)} groups; only the first {limits.max_rows} kept")
-    if skipped:
-        res.issues.append("left out: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
+    number_groups(res, groups.values(), limits, skipped)
     if len(order) > 1:
         res.issues.append(f"parts of {len(order)} sheets: " + ", ".join(order[:10]))
     if not res.lines:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -255,3 +256,21 @@ def clean(text: str | None) -> str | None:
 def has_letters(text: str) -> bool:
     """True when the text holds at least one letter."""
     return bool(_LETTER_RE.search(text))
+
+
+def natural_key(ref: str) -> tuple:
+    """R2 before R10: a designator's digits compared as numbers."""
+    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", ref))
+
+
+def number_groups(res: BomResult, groups: Iterable[BomLine], limits: Limits, skipped: dict[str, int]) -> None:
+    """A derived BOM's grouped lines into `res`, in designator order, numbered and counted (KiCad and EAGLE alike)."""
+    lines = sorted(groups, key=lambda ln: natural_key(min(ln.designators, key=natural_key)))
+    for n, ln in enumerate(lines[: limits.max_rows], start=1):
+        ln.designators.sort(key=natural_key)
+        ln.row, ln.quantity = n, float(len(ln.designators))
+        res.lines.append(ln)
+    if len(lines) > limits.max_rows:
+        res.issues.append(f"{len(lines)} groups; only the first {limits.max_rows} kept")
+    if skipped:
+        res.issues.append("left out: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
