@@ -96,6 +96,15 @@ def _count(db: Path, sql: str) -> int | None:
         con.close()
 
 
+def _two_registries(tmp_path: Path, gh: FakeGitHub) -> tuple[Path, Path, Path, Path]:
+    """Configs for a reference registry (crawled without interruption) and one to kill: (ref, cfg, ref_db, db)."""
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "kill").mkdir()
+    ref = write_config(tmp_path / "ref", gh.url, SOURCES, "concurrency = 2\n")
+    cfg = write_config(tmp_path / "kill", gh.url, SOURCES, "concurrency = 2\n")
+    return ref, cfg, tmp_path / "ref" / "registry.duckdb", tmp_path / "kill" / "registry.duckdb"
+
+
 def _kill_mid_crawl(gh: FakeGitHub, cfg: Path, db: Path, ready_sql: str) -> None:
     """Crawl in a subprocess and SIGKILL it once ``ready_sql`` counts 3: past ~8 repositories' requests the server
     stalls (until the kill), so the crawl is caught mid-run however slow the machine is, instead of racing it."""
@@ -130,12 +139,8 @@ def _kill_mid_crawl(gh: FakeGitHub, cfg: Path, db: Path, ready_sql: str) -> None
 
 def test_killed_crawl_converges_to_the_uninterrupted_result(tmp_path, run_ohr, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
-    (tmp_path / "ref").mkdir()
-    (tmp_path / "kill").mkdir()
     with FakeGitHub(_world(1)) as gh:
-        ref = write_config(tmp_path / "ref", gh.url, SOURCES, "concurrency = 2\n")
-        cfg = write_config(tmp_path / "kill", gh.url, SOURCES, "concurrency = 2\n")
-        ref_db, db = tmp_path / "ref" / "registry.duckdb", tmp_path / "kill" / "registry.duckdb"
+        ref, cfg, ref_db, db = _two_registries(tmp_path, gh)
         # the registry has crawled the world once, and a curator flagged a project
         assert run_ohr("crawl", "--config", str(cfg)).code == 0
         r = run_ohr("flag", "O/board-07", "--kind", "unsafe", "--note", "no fuse", "--by", "tester",
@@ -176,12 +181,8 @@ def test_a_first_crawl_killed_after_its_list_converges_too(tmp_path, run_ohr, mo
     """Killed after the list was stored but before its projects were derived (they wait for their repositories):
     the next run stores the list's records again and derives every project, as one uninterrupted crawl does."""
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
-    (tmp_path / "ref").mkdir()
-    (tmp_path / "kill").mkdir()
     with FakeGitHub(_world(1)) as gh:
-        ref = write_config(tmp_path / "ref", gh.url, SOURCES, "concurrency = 2\n")
-        cfg = write_config(tmp_path / "kill", gh.url, SOURCES, "concurrency = 2\n")
-        ref_db, db = tmp_path / "ref" / "registry.duckdb", tmp_path / "kill" / "registry.duckdb"
+        ref, cfg, ref_db, db = _two_registries(tmp_path, gh)
         assert run_ohr("crawl", "--config", str(ref)).code == 0
         _kill_mid_crawl(gh, cfg, db, "SELECT count(*) FROM repos WHERE status = 'ok'")
         # the list's records are stored; projects whose repositories were not written yet are not derived
