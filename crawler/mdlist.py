@@ -295,255 +295,298 @@ def _indent(line: str) -> int:
 def _blocks(markdown: str, excluded: set[str]) -> list[_Section]:
     """The document cut into sections (the text before the first heading is a section of level 0); a `<details>`
     block is a section named by its `<summary>`, and an HTML `<ul>`/`<ol>` gives items as a Markdown list does."""
-    text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), markdown.replace("\r\n", "\n"))
-    lines = text.split("\n")
-    sections = [_Section(0, "", 0, [], None, False)]
-    open_at: list[int] = [0]  # indexes of the sections enclosing the current one, outermost first
-    # (len(open_at) inside, len(open_at) outside) of each open <details>: a heading within it cannot close it
-    floors: list[tuple[int, int]] = []
-    sec = sections[0]
-    stack: list[_Item] = []  # the open items, outermost first
-    blank = False
-    para: list[str] = []
-    para_line = 0
-    in_fence = False
-    table: list[str] = []
-    table_line = 0
-    html: list[str] = []  # an HTML table or list being read, up to the tag that closes it
-    html_line = 0
-    html_tags: re.Pattern[str] | None = None
-    html_depth = 0
-    html_parent: _Item | None = None  # the Markdown item an HTML list indented under it is nested in
-    summary: list[str] | None = None  # a <details> waiting for its <summary> (read up to </summary>)
-    summary_line = 0
-    pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read as a line of its own
-    reread = 0  # how often the current line was read again (bounded: each time copies what is left of it)
-    step = 0  # lines read so far (a line read again counts again)
-    text_step = -1  # the step that last added a line of text to a paragraph or an item: a table's header, maybe
+    return _BlockReader(excluded).read(markdown)
 
-    def flush_para() -> None:
-        nonlocal para
-        if para:
-            sec.paragraphs.append((para_line, " ".join(para)))
-        para = []
 
-    def flush_table() -> None:
-        nonlocal table
-        if table:
-            sec.tables.append((table_line, table))
-        table = []
+class _BlockReader:
+    """Reads a document line by line into sections: each kind of line (an HTML block's, a `<details>` summary's,
+    a fence, a heading, an HTML tag, a table row, a setext underline or break, an item, text) has one method,
+    which says whether it took the line; the state they share is this object's."""
 
-    def open_section(level: int, title: str, lineno: int, fold: bool = False) -> None:
-        nonlocal sec
-        floor = floors[-1][0] if floors else 1
-        while len(open_at) > floor and sections[open_at[-1]].level >= level:
-            open_at.pop()
-        parent = open_at[-1]
-        psec = sections[parent]
-        path = psec.path + ([title] if title else [])
-        sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in excluded, fold=fold)
-        psec.children += 1
-        sections.append(sec)
-        open_at.append(len(sections) - 1)
+    def __init__(self, excluded: set[str]) -> None:
+        self.excluded = excluded
+        self.sections = [_Section(0, "", 0, [], None, False)]
+        self.open_at: list[int] = [0]  # indexes of the sections enclosing the current one, outermost first
+        # (len(open_at) inside, len(open_at) outside) of each open <details>: a heading within it cannot close it
+        self.floors: list[tuple[int, int]] = []
+        self.sec = self.sections[0]
+        self.stack: list[_Item] = []  # the open items, outermost first
+        self.blank = False
+        self.para: list[str] = []
+        self.para_line = 0
+        self.in_fence = False
+        self.table: list[str] = []
+        self.table_line = 0
+        self.html: list[str] = []  # an HTML table or list being read, up to the tag that closes it
+        self.html_line = 0
+        self.html_tags: re.Pattern[str] | None = None
+        self.html_depth = 0
+        self.html_parent: _Item | None = None  # the Markdown item an HTML list indented under it is nested in
+        self.summary: list[str] | None = None  # a <details> waiting for its <summary> (read up to </summary>)
+        self.summary_line = 0
+        self.pending: list[tuple[int, str]] = []  # what follows an HTML tag that closed mid-line, read on its own
+        self.step = 0  # lines read so far (a line read again counts again)
+        self.text_step = -1  # the step that last added a line of text to a paragraph or an item: a table's header?
 
-    def open_details(raw: str, lineno: int) -> None:
-        """A `<details>` block: a section one level below the enclosing one, named by its summary (a summary that
-        only says "click to expand" names nothing: what it folds stays in the enclosing section)."""
-        title = _heading_text(raw)
-        outside = len(open_at)
-        if len(floors) < _MAX_DEPTH and not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
-            open_section(sections[open_at[-1]].level + 1, title, lineno, fold=True)
-        floors.append((len(open_at), outside))
-
-    def end_html() -> None:
-        nonlocal html, html_tags, html_parent
-        block = "\n".join(html)
-        if html_tags is _TABLE_TAGS:
-            sec.html.append((html_line, block))
-        else:
-            (html_parent.children if html_parent is not None else sec.items).extend(_html_list_items(block, html_line))
-        html, html_tags, html_parent = [], None, None
-
-    i = 0
-    while True:
-        if pending:
-            lineno, line = pending.pop()
-            reread += 1
-            if reread > _MAX_REREADS:  # a line of thousands of HTML blocks: what is left of it is not read
-                pending.clear()
-                if html_tags is not None:
-                    end_html()
-                continue
-        elif i < len(lines):
-            line = lines[i]
-            i += 1
-            lineno = i
-            reread = 0
-        else:
-            break
-        step += 1
-        if html_tags is not None:
-            if html and html_tags is _LIST_TAGS and (_HEADING.match(line) or (
-                    html_parent is not None and line.strip() and _indent(line) <= html_parent.indent)):
-                end_html()  # a list left open ends at a heading, one under a Markdown item where the item ends
-            else:
-                for m in html_tags.finditer(line):
-                    html_depth += -1 if m.group(1) else 1
-                    if html_depth <= 0:
-                        html.append(line[:m.end()])
-                        end_html()
-                        if line[m.end():].strip():
-                            pending.append((lineno, line[m.end():]))
-                        break
-                else:
-                    html.append(line)
-                continue
-        if summary is not None:
-            if summary or line.lstrip()[:8].lower() == "<summary":
-                summary.append(line)
-                joined = "\n".join(summary)
-                m = _SUMMARY_END.search(joined)
-                if m is None and len(summary) < 20:
+    def read(self, markdown: str) -> list[_Section]:
+        text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), markdown.replace("\r\n", "\n"))
+        lines = text.split("\n")
+        i = reread = 0  # reread: how often the current line was read again (bounded: each copies what is left)
+        while True:
+            if self.pending:
+                lineno, line = self.pending.pop()
+                reread += 1
+                if reread > _MAX_REREADS:  # a line of thousands of HTML blocks: what is left of it is not read
+                    self.pending.clear()
+                    if self.html_tags is not None:
+                        self.end_html()
                     continue
-                open_details(joined[:m.start()] if m else joined, summary_line)
-                summary = None
-                if m and joined[m.end():].strip():
-                    pending.append((lineno, joined[m.end():]))
-                continue
-            if not line.strip():
-                continue
-            open_details("", summary_line)  # a <details> without a summary: a section with no name
-            summary = None
+            elif i < len(lines):
+                line = lines[i]
+                i += 1
+                lineno = i
+                reread = 0
+            else:
+                break
+            self.step += 1
+            self.line(line, lineno)
+        self.flush_para()
+        self.flush_table()
+        if self.html_tags is not None:
+            self.end_html()
+        if self.summary is not None:
+            self.open_details("\n".join(self.summary), self.summary_line)
+        return self.sections
+
+    def line(self, line: str, lineno: int) -> None:
+        if self.html_tags is not None and self.html_line_(line, lineno):
+            return
+        if self.summary is not None and self.summary_line_(line, lineno):
+            return
         if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
+            self.in_fence = not self.in_fence
+            return
+        if self.in_fence:
+            return
         stripped = line.strip()
         h = _HEADING.match(line)
         if h:
-            flush_para()
-            flush_table()
-            stack.clear()
-            open_section(len(h.group(1)), _heading_text(h.group(2)), lineno)
-            blank = False
-            continue
-        if stripped[:1] == "<":
-            wrap = _HTML_WRAP.match(stripped)
-            if wrap:  # `<div align="center"><ul>…`: the wrapper says nothing, what it wraps is read
-                pending.append((lineno, stripped[wrap.end():]))
-                continue
-            tag = _HTML_OPEN.match(stripped)
+            self.flush_para()
+            self.flush_table()
+            self.stack.clear()
+            self.open_section(len(h.group(1)), _heading_text(h.group(2)), lineno)
+            self.blank = False
+            return
+        if stripped[:1] == "<" and self.html_tag(line, stripped, lineno):
+            return
+        if self.table_row(stripped, lineno):
+            return
+        self.flush_table()
+        if stripped[:1] in _BREAK_CHARS and self.underline_or_break(line):
+            return
+        item = _ITEM.match(line)
+        if item:
+            self.item(item, stripped, lineno)
+        else:
+            self.text(line, stripped, lineno)
+
+    # -- state kept between lines ----------------------------------------------------------------------------
+    def flush_para(self) -> None:
+        if self.para:
+            self.sec.paragraphs.append((self.para_line, " ".join(self.para)))
+        self.para = []
+
+    def flush_table(self) -> None:
+        if self.table:
+            self.sec.tables.append((self.table_line, self.table))
+        self.table = []
+
+    def open_section(self, level: int, title: str, lineno: int, fold: bool = False) -> None:
+        floor = self.floors[-1][0] if self.floors else 1
+        while len(self.open_at) > floor and self.sections[self.open_at[-1]].level >= level:
+            self.open_at.pop()
+        parent = self.open_at[-1]
+        psec = self.sections[parent]
+        path = psec.path + ([title] if title else [])
+        self.sec = _Section(level, title, lineno, path, parent, psec.excluded or _norm(title) in self.excluded,
+                            fold=fold)
+        psec.children += 1
+        self.sections.append(self.sec)
+        self.open_at.append(len(self.sections) - 1)
+
+    def open_details(self, raw: str, lineno: int) -> None:
+        """A `<details>` block: a section one level below the enclosing one, named by its summary (a summary that
+        only says "click to expand" names nothing: what it folds stays in the enclosing section)."""
+        title = _heading_text(raw)
+        outside = len(self.open_at)
+        if len(self.floors) < _MAX_DEPTH and not set(_WORDS.findall(title.casefold())) <= _FOLD_WORDS:
+            self.open_section(self.sections[self.open_at[-1]].level + 1, title, lineno, fold=True)
+        self.floors.append((len(self.open_at), outside))
+
+    def end_html(self) -> None:
+        block = "\n".join(self.html)
+        if self.html_tags is _TABLE_TAGS:
+            self.sec.html.append((self.html_line, block))
+        else:
+            into = self.html_parent.children if self.html_parent is not None else self.sec.items
+            into.extend(_html_list_items(block, self.html_line))
+        self.html, self.html_tags, self.html_parent = [], None, None
+
+    def start_html(self, lineno: int, stripped: str, tags: re.Pattern[str], parent: _Item | None = None) -> None:
+        self.html, self.html_line, self.html_depth, self.html_parent = [], lineno, 0, parent
+        self.html_tags = tags
+        self.pending.append((lineno, stripped))  # read again as the first line of the HTML block
+
+    # -- one method per kind of line: True when it took the line ----------------------------------------------
+    def html_line_(self, line: str, lineno: int) -> bool:
+        """A line inside an HTML table or list, up to the tag that closes it."""
+        assert self.html_tags is not None
+        if self.html and self.html_tags is _LIST_TAGS and (_HEADING.match(line) or (
+                self.html_parent is not None and line.strip() and _indent(line) <= self.html_parent.indent)):
+            self.end_html()  # a list left open ends at a heading, one under a Markdown item where the item ends
+            return False
+        for m in self.html_tags.finditer(line):
+            self.html_depth += -1 if m.group(1) else 1
+            if self.html_depth <= 0:
+                self.html.append(line[:m.end()])
+                self.end_html()
+                if line[m.end():].strip():
+                    self.pending.append((lineno, line[m.end():]))
+                return True
+        self.html.append(line)
+        return True
+
+    def summary_line_(self, line: str, lineno: int) -> bool:
+        """A line after `<details>`: its `<summary>` names the section; without one, the section has no name."""
+        assert self.summary is not None
+        if self.summary or line.lstrip()[:8].lower() == "<summary":
+            self.summary.append(line)
+            joined = "\n".join(self.summary)
+            m = _SUMMARY_END.search(joined)
+            if m is None and len(self.summary) < 20:
+                return True
+            self.open_details(joined[:m.start()] if m else joined, self.summary_line)
+            self.summary = None
+            if m and joined[m.end():].strip():
+                self.pending.append((lineno, joined[m.end():]))
+            return True
+        if not line.strip():
+            return True
+        self.open_details("", self.summary_line)  # a <details> without a summary: a section with no name
+        self.summary = None
+        return False
+
+    def html_tag(self, line: str, stripped: str, lineno: int) -> bool:
+        """A line opening with an HTML tag: a wrapper, a `<details>` or its end, an HTML table or list."""
+        wrap = _HTML_WRAP.match(stripped)
+        if wrap:  # `<div align="center"><ul>…`: the wrapper says nothing, what it wraps is read
+            self.pending.append((lineno, stripped[wrap.end():]))
+            return True
+        tag = _HTML_OPEN.match(stripped)
+        if tag and self.stack and line[:1] in " \t" and tag.group(1).lower() != "table":
+            # a <ul>/<ol> indented under a Markdown item is its nested list, as a nested `  - ` list would be;
+            # a <details> there is the item's text
             nest_in = None
-            if tag and stack and line[:1] in " \t" and tag.group(1).lower() != "table":
-                # a <ul>/<ol> indented under a Markdown item is its nested list, as a nested `  - ` list would be;
-                # a <details> there is the item's text
-                if tag.group(1).lower() in ("ul", "ol"):
-                    nest_in = next((it for it in reversed(stack) if it.indent < _indent(line)), None)
-                if nest_in is None:
-                    tag = None
-            if nest_in is not None:
-                while stack[-1] is not nest_in:  # what follows the HTML list continues the item it is nested in
-                    stack.pop()
-                html, html_line, html_depth, html_parent = [], lineno, 0, nest_in
-                html_tags = _LIST_TAGS
-                pending.append((lineno, stripped))  # read again as the first line of the HTML block
-                blank = False
-                continue
-            if tag:
-                flush_para()
-                flush_table()
-                stack.clear()
-                name = tag.group(1).lower()
-                if name == "details":
-                    summary, summary_line = [], lineno
-                    if stripped[tag.end():].strip():
-                        pending.append((lineno, stripped[tag.end():]))
-                    continue
-                if name == "/details":
-                    if floors:
-                        del open_at[floors.pop()[1]:]
-                        sec = sections[open_at[-1]]
-                    if stripped[tag.end():].strip():
-                        pending.append((lineno, stripped[tag.end():]))
-                    continue
-                html, html_line, html_depth = [], lineno, 0
-                html_tags = _TABLE_TAGS if name == "table" else _LIST_TAGS
-                pending.append((lineno, stripped))  # read again as the first line of the HTML block
-                continue
-        if not table and text_step == step - 1 and "|" in stripped:
+            if tag.group(1).lower() in ("ul", "ol"):
+                nest_in = next((it for it in reversed(self.stack) if it.indent < _indent(line)), None)
+            if nest_in is None:
+                return False
+            while self.stack[-1] is not nest_in:  # what follows the HTML list continues the item it is nested in
+                self.stack.pop()
+            self.start_html(lineno, stripped, _LIST_TAGS, nest_in)
+            self.blank = False
+            return True
+        if not tag:
+            return False
+        self.flush_para()
+        self.flush_table()
+        self.stack.clear()
+        name = tag.group(1).lower()
+        if name == "details":
+            self.summary, self.summary_line = [], lineno
+        elif name == "/details":
+            if self.floors:
+                del self.open_at[self.floors.pop()[1]:]
+                self.sec = self.sections[self.open_at[-1]]
+        else:
+            self.start_html(lineno, stripped, _TABLE_TAGS if name == "table" else _LIST_TAGS)
+            return True
+        if stripped[tag.end():].strip():
+            self.pending.append((lineno, stripped[tag.end():]))
+        return True
+
+    def table_row(self, stripped: str, lineno: int) -> bool:
+        """A Markdown table's row; or a delimiter row that makes the line of text above it a table's header."""
+        if not self.table and self.text_step == self.step - 1 and "|" in stripped:
             # GFM: a delimiter row (`--- | :---:`, pipes at its ends or not) makes the line of text just above it a
             # table's header, when the two have as many cells; without a `|` it would be a setext underline
             width = _delimiter_width(stripped)
             # a paragraph's last line, or an item's last continuation line (never the line that opens the item)
+            stack, para = self.stack, self.para
             above = para[-1] if para else stack[-1].own[-1] if stack and len(stack[-1].own) > 1 else None
             if width and above is not None and len(_cells(above)) == width:
                 header = para.pop() if para else stack[-1].own.pop()
-                flush_para()
-                stack.clear()
-                table_line, table = lineno - 1, [header, stripped]
-                continue
-        if stripped.startswith("|") or (table and "|" in stripped):
-            flush_para()
-            stack.clear()
-            if not table:
-                table_line = lineno
-            table.append(stripped)
-            continue
-        flush_table()
-        if stripped[:1] in _BREAK_CHARS:
-            under = _SETEXT.match(line)
-            title = _heading_text(" ".join(para)) if under and para and not _HTML_START.match(para[0]) else ""
-            if title:  # `Title` underlined by `===` or `---`: a heading of level 1 or 2 (CommonMark's setext)
-                para = []
-                open_section(1 if under.group(1)[0] == "=" else 2, title, para_line)
-                blank = False
-                continue
-            if _BREAK.match(line):  # `---`, `***`, `___` (after a blank line): a thematic break ends what was open
-                flush_para()
-                stack.clear()
-                blank = True
-                continue
-        item = _ITEM.match(line)
-        if item:
-            flush_para()
-            indent = len(item.group(1).expandtabs(4))
-            node = _Item(indent, lineno, [item.group(2)])
-            while stack and stack[-1].indent >= indent:
-                stack.pop()
-            if len(stack) >= _MAX_DEPTH:  # bullets nested deeper than any list is written: the deepest one's text
-                stack[-1].own.append(stripped)
-                blank = False
-                continue
-            if stack:
-                stack[-1].children.append(node)
-            else:
-                sec.items.append(node)
-            stack.append(node)
-            blank = False
-            continue
+                self.flush_para()
+                self.stack.clear()
+                self.table_line, self.table = lineno - 1, [header, stripped]
+                return True
+        if stripped.startswith("|") or (self.table and "|" in stripped):
+            self.flush_para()
+            self.stack.clear()
+            if not self.table:
+                self.table_line = lineno
+            self.table.append(stripped)
+            return True
+        return False
+
+    def underline_or_break(self, line: str) -> bool:
+        """`===` or `---` under a paragraph (a setext heading), or a thematic break after a blank line."""
+        under = _SETEXT.match(line)
+        para = self.para
+        title = _heading_text(" ".join(para)) if under and para and not _HTML_START.match(para[0]) else ""
+        if title:  # `Title` underlined by `===` or `---`: a heading of level 1 or 2 (CommonMark's setext)
+            assert under is not None
+            self.para = []
+            self.open_section(1 if under.group(1)[0] == "=" else 2, title, self.para_line)
+            self.blank = False
+            return True
+        if _BREAK.match(line):  # `---`, `***`, `___` (after a blank line): a thematic break ends what was open
+            self.flush_para()
+            self.stack.clear()
+            self.blank = True
+            return True
+        return False
+
+    def item(self, item: re.Match[str], stripped: str, lineno: int) -> None:
+        """A bullet or numbered item, nested under the open item less indented than it."""
+        self.flush_para()
+        indent = len(item.group(1).expandtabs(4))
+        node = _Item(indent, lineno, [item.group(2)])
+        stack = self.stack
+        while stack and stack[-1].indent >= indent:
+            stack.pop()
+        self.blank = False
+        if len(stack) >= _MAX_DEPTH:  # bullets nested deeper than any list is written: the deepest one's text
+            stack[-1].own.append(stripped)
+            return
+        (stack[-1].children if stack else self.sec.items).append(node)
+        stack.append(node)
+
+    def text(self, line: str, stripped: str, lineno: int) -> None:
+        """A blank line, an open item's continuation line, or a paragraph's line."""
         if not stripped:
-            blank = True
-            flush_para()
-            continue
-        if stack and (not blank or line.startswith((" ", "\t"))):
-            stack[-1].own.append(stripped)  # a continuation line of the open item
-            blank = False
-            text_step = step
-            continue
-        stack.clear()
-        if not para:
-            para_line = lineno
-        para.append(stripped)
-        blank = False
-        text_step = step
-    flush_para()
-    flush_table()
-    if html_tags is not None:
-        end_html()
-    if summary is not None:
-        open_details("\n".join(summary), summary_line)
-    return sections
+            self.blank = True
+            self.flush_para()
+            return
+        if self.stack and (not self.blank or line.startswith((" ", "\t"))):
+            self.stack[-1].own.append(stripped)  # a continuation line of the open item
+        else:
+            self.stack.clear()
+            if not self.para:
+                self.para_line = lineno
+            self.para.append(stripped)
+        self.blank = False
+        self.text_step = self.step
 
 
 # ---------------------------------------------------------------------------------------------- entries
