@@ -220,91 +220,28 @@ class _Batch:
         move with its data.
         """
         self._wait_pending()
-        counts = {"new": 0, "seen": 0}
         self.written_at = time.monotonic()
         if not (self.docs or self.records or self.problems or self.repo_projects or final or then):
             return None
         ts = now()
-        same_records: set[str] = set()
         result = None
         with writer(self.cfg.registry_path) as con:
             con.execute("BEGIN TRANSACTION")
             derive.store_documents(con, self.docs)
-            if self.records:
-                # the digest of what is stored so far per document: it matches a full parse once all is stored
-                by_doc: dict[str, list[Record]] = {}
-                for r in self.records:
-                    if r.document_url:
-                        by_doc.setdefault(r.document_url, []).append(r)
-                for u, recs in by_doc.items():
-                    self.record_hashes[u] = derive.digest_records(recs, self.record_hashes.get(u))
-                digests = {u: self.record_hashes[u].hexdigest() for u in by_doc}
-                before = dict(con.execute("SELECT document_url, digest FROM record_digests "
-                                          "WHERE document_url IN (SELECT UNNEST($1::VARCHAR[]))",
-                                          [list(digests)]).fetchall())
-                # a document whose records are all the ones stored last time: its projects need no deriving again
-                same_records = {u for u, d in digests.items() if before.get(u) == d}
-                # a record was seen when its document was fetched: renormalize gives the same timestamps
-                fetched = {d.url: d.fetched_at for d in self.docs}
-                groups: dict[datetime, list[Record]] = {}
-                for r in self.records:
-                    if r.document_url not in same_records:
-                        groups.setdefault(fetched.get(r.document_url or "", ts), []).append(r)
-                for seen_at, recs in groups.items():
-                    c = derive.store_records(con, recs, seen_at)
-                    counts = {k: counts[k] + c[k] for k in counts}
-                for u in same_records:  # stored as they are: only when they were last seen moves
-                    derive.touch_records(con, self.source.name, u, fetched.get(u, ts))
-                    counts["seen"] += len(by_doc[u])
-                link_records(con, self.records)
-                if defer:
-                    self.held_digests.update(digests)
-                else:
-                    derive.remember_record_digests(con, digests)
+            new, same_records = self._store_records(con, ts, defer) if self.records else (0, set())
             derive.store_problems(con, self.run_id, self.source.name, self.problems, ts)
             if self.selected:
                 rules = normalized.wanted_rules()
                 upsert(con, "file_selection", [{"project_id": p, "rules": rules, "selected_at": ts}
                                                for p in sorted(self.selected)], key=["project_id"])
-            touched = set(self.repo_projects)
-            if self.records:
-                rows = con.execute(
-                    "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
-                    "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))",
-                    [self.source.name, [r.key for r in self.records]],
-                ).fetchall()
-                self.project_ids.update(r[0] for r in rows)
-                changed_keys = [r.key for r in self.records if r.document_url not in same_records]
-                if len(changed_keys) == len(self.records):
-                    touched.update(r[0] for r in rows)
-                elif changed_keys:
-                    touched.update(r[0] for r in con.execute(
-                        "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
-                        "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, changed_keys],
-                    ).fetchall())
-            if defer:
-                self.deferred |= touched
-                touched = set()
-            else:
-                self.deferred -= touched
-                if final:
-                    touched |= self.deferred
-                    self.deferred.clear()
-                    derive.remember_record_digests(con, self.held_digests)
-                    self.held_digests.clear()
+            touched = self._to_derive(con, same_records, final, defer)
             if touched:
                 derive.derive_repos(con, touched)
                 derive_normalized(con, touched, same_inputs_skip=True)
                 derive.refresh_projects(con, touched)
             # curation (issue 6): keep this last — it diffs v_projects_crawled against the last snapshot
             changes.record_changes(con, touched, run_id=self.run_id)
-            if self.summary is not None:
-                s = self.summary
-                s.new += counts["new"]
-                upsert(con, "crawl_runs", [s.run_row(final=final)], key=["run_id", "source"])
-                if final:
-                    upsert(con, "sources", [{"name": s.source, "kind": self.source.kind, "last_status": s.status,
-                                             "last_error": s.message if s.status != "ok" else None}], key=["name"])
+            self._note_run(con, new, final)
             con.execute("COMMIT")
             if then is not None:
                 result = then(con)
@@ -312,6 +249,76 @@ class _Batch:
         self.repo_projects, self.selected = set(), set()
         self.written_at = time.monotonic()
         return result
+
+    def _store_records(self, con: Any, ts: datetime, defer: bool) -> tuple[int, set[str]]:
+        """Store the buffered records; returns the new projects they made and the documents whose records are
+        exactly the ones stored last time (by their digest, 0011: only marked seen, their projects not touched)."""
+        # the digest of what is stored so far per document: it matches a full parse once all is stored
+        by_doc: dict[str, list[Record]] = {}
+        for r in self.records:
+            if r.document_url:
+                by_doc.setdefault(r.document_url, []).append(r)
+        for u, recs in by_doc.items():
+            self.record_hashes[u] = derive.digest_records(recs, self.record_hashes.get(u))
+        digests = {u: self.record_hashes[u].hexdigest() for u in by_doc}
+        before = dict(con.execute("SELECT document_url, digest FROM record_digests "
+                                  "WHERE document_url IN (SELECT UNNEST($1::VARCHAR[]))", [list(digests)]).fetchall())
+        same_records = {u for u, d in digests.items() if before.get(u) == d}
+        # a record was seen when its document was fetched: renormalize gives the same timestamps
+        fetched = {d.url: d.fetched_at for d in self.docs}
+        groups: dict[datetime, list[Record]] = {}
+        for r in self.records:
+            if r.document_url not in same_records:
+                groups.setdefault(fetched.get(r.document_url or "", ts), []).append(r)
+        new = sum(derive.store_records(con, recs, seen_at)["new"] for seen_at, recs in groups.items())
+        for u in same_records:  # stored as they are: only when they were last seen moves
+            derive.touch_records(con, self.source.name, u, fetched.get(u, ts))
+        link_records(con, self.records)
+        if defer:
+            self.held_digests.update(digests)
+        else:
+            derive.remember_record_digests(con, digests)
+        return new, same_records
+
+    def _to_derive(self, con: Any, same_records: set[str], final: bool, defer: bool) -> set[str]:
+        """The projects this write derives: its repositories' and its changed records' — unless they wait for
+        their repositories (``defer``); the last write also takes every project still waiting."""
+        touched = set(self.repo_projects)
+        if self.records:
+            rows = con.execute(
+                "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
+                "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, [r.key for r in self.records]],
+            ).fetchall()
+            self.project_ids.update(r[0] for r in rows)
+            changed_keys = [r.key for r in self.records if r.document_url not in same_records]
+            if len(changed_keys) == len(self.records):
+                touched.update(r[0] for r in rows)
+            elif changed_keys:
+                touched.update(r[0] for r in con.execute(
+                    "SELECT DISTINCT project_id FROM source_records WHERE source = $1 "
+                    "AND record_key IN (SELECT UNNEST($2::VARCHAR[]))", [self.source.name, changed_keys],
+                ).fetchall())
+        if defer:
+            self.deferred |= touched
+            return set()
+        self.deferred -= touched
+        if final:
+            touched |= self.deferred
+            self.deferred.clear()
+            derive.remember_record_digests(con, self.held_digests)
+            self.held_digests.clear()
+        return touched
+
+    def _note_run(self, con: Any, new: int, final: bool) -> None:
+        """The run's counters and heartbeat (and, at its end, the source's status) move with its data."""
+        if self.summary is None:
+            return
+        s = self.summary
+        s.new += new
+        upsert(con, "crawl_runs", [s.run_row(final=final)], key=["run_id", "source"])
+        if final:
+            upsert(con, "sources", [{"name": s.source, "kind": self.source.kind, "last_status": s.status,
+                                     "last_error": s.message if s.status != "ok" else None}], key=["name"])
 
 
 # -- run bookkeeping ----------------------------------------------------------------------------
