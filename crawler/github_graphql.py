@@ -814,37 +814,43 @@ def check_heads(ctx: Context, client: GraphQLClient,
     refreshed: list[RepoResult] = []
     for pairs in answers:
         for t, node in pairs:
-            if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened
+            verdict = _head_verdict(ctx, t, node)
+            if verdict == "moved":
                 moved.append(t)
-                continue
-            oid = ((node.get("defaultBranchRef") or {}).get("target") or {}).get("oid")
-            stored = t.head_oid
-            has_tree = any(d.doc_kind == "tree" for d in t.docs.values())
-            if not (has_tree and ((stored and oid == stored) or (not stored and _same_instant(t.pushed_at,
-                                                                                             node.get("pushedAt"))))):
-                moved.append(t)
-                continue
-            if t.reselect is not None:  # the rules want files never fetched: the batch reads them (and the tree)
-                moved.append(t)
-                continue
-            if t.repo_json is None:
+            elif verdict == "same":
                 same.append(t)
-                continue
-            data = _repo_json(node)
-            try:
-                kept = json.loads(t.repo_json)
-                for key in _PUSHED_KEYS:  # not asked here (only a push moves them): kept as stored
-                    data[key] = kept.get(key)
-            except (ValueError, AttributeError):
-                pass
-            content = json.dumps(data, sort_keys=True).encode()
-            if content == t.repo_json:
-                same.append(t)
-                continue
-            url = _api(ctx, f"/repos/{t.full_name}")
-            refreshed.append(RepoResult(t, [_doc(ctx, t, url, "repo", 200, content, sha=oid or t.head_oid,
-                                                 content_type="application/json")], outcome="changed"))
+            else:
+                refreshed.append(verdict)
     return moved, same, refreshed
+
+
+def _head_verdict(ctx: Context, t: RepoTarget, node: Any) -> str | RepoResult:
+    """"moved" (fetch it in a batch), "same" (nothing to do) or a result holding its refreshed repository
+    document, from what the HEAD check answered for one repository."""
+    if not isinstance(node, dict):  # gone (or failing): the full fetch records what happened
+        return "moved"
+    oid = ((node.get("defaultBranchRef") or {}).get("target") or {}).get("oid")
+    stored = t.head_oid
+    has_tree = any(d.doc_kind == "tree" for d in t.docs.values())
+    if not has_tree or not (oid == stored if stored else _same_instant(t.pushed_at, node.get("pushedAt"))):
+        return "moved"
+    if t.reselect is not None:  # the rules want files never fetched: the batch reads them (and the tree)
+        return "moved"
+    if t.repo_json is None:
+        return "same"
+    data = _repo_json(node)
+    try:
+        kept = json.loads(t.repo_json)
+        for key in _PUSHED_KEYS:  # not asked here (only a push moves them): kept as stored
+            data[key] = kept.get(key)
+    except (ValueError, AttributeError):
+        pass
+    content = json.dumps(data, sort_keys=True).encode()
+    if content == t.repo_json:
+        return "same"
+    url = _api(ctx, f"/repos/{t.full_name}")
+    return RepoResult(t, [_doc(ctx, t, url, "repo", 200, content, sha=oid or t.head_oid,
+                               content_type="application/json")], outcome="changed")
 
 
 # -- all of them ----------------------------------------------------------------------------------
@@ -865,7 +871,8 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
     ``tick`` runs between results (the caller's batch writes)."""
     out = Outcome()
     known = [t for t in targets if any(d.doc_kind == "repo" and d.status == 200 for d in t.docs.values())]
-    fresh = [t for t in targets if t not in known]
+    known_ids = {id(t) for t in known}
+    fresh = [t for t in targets if id(t) not in known_ids]
     try:
         moved, same, refreshed = check_heads(ctx, client, known) if known else ([], [], [])
     except (RateLimited, Stopped, Unreachable) as exc:
@@ -879,93 +886,116 @@ def enrich_all(ctx: Context, client: GraphQLClient, targets: list[RepoTarget],
         take(RepoResult(t, outcome="unchanged"))
     for res in refreshed:
         take(res)
-    queue: deque[list[RepoTarget]] = deque()
-    work = fresh + moved
-    size = max(1, max_batch)
-    for i in range(0, len(work), size):
-        queue.append(work[i:i + size])
-    running: dict[Future, list[RepoTarget]] = {}
-    successes = taken = owed = 0
-    lost: list[RepoTarget] = []
-    unavailable: GraphQLUnavailable | None = None
-    events: SimpleQueue = SimpleQueue()  # ("repo", RepoResult) | ("lost", (RepoTarget, why)) | ("batch", Future)
-    raw_pool = ThreadPoolExecutor(max_workers=max(1, ctx.config.github.concurrency), thread_name_prefix="gh-raw")
-    pool = ThreadPoolExecutor(max_workers=client.in_flight, thread_name_prefix="gh-gql")
-    try:
-        while queue or running or owed > 0:
-            while queue and len(running) < client.in_flight and out.stop_reason is None:
-                if stop.is_set():
-                    out.stop_reason = "stopped on request"
+    run = _Batches(ctx, client, take, stop, max(1, max_batch), out)
+    run.go(fresh + moved, tick)
+    if run.unavailable is not None and not run.taken and not same:
+        raise run.unavailable
+    return out
+
+
+class _Batches:
+    """The batches of one enrichment: sent up to the in-flight limit, halved when too heavy and grown back after
+    successes; their repositories come back one by one as events ("repo", "lost", and "batch" when a batch's
+    queries are done), all handled in the caller's thread."""
+
+    def __init__(self, ctx: Context, client: GraphQLClient, take: Callable[[RepoResult], None],
+                 stop: threading.Event, max_batch: int, out: Outcome) -> None:
+        self.ctx, self.client, self.take, self.stop, self.out = ctx, client, take, stop, out
+        self.max_batch = self.size = max_batch
+        self.queue: deque[list[RepoTarget]] = deque()
+        self.running: dict[Future, list[RepoTarget]] = {}
+        self.successes = self.taken = 0
+        self.owed = 0  # repositories of succeeded batches whose event has not come yet
+        self.lost: list[RepoTarget] = []
+        self.unavailable: GraphQLUnavailable | None = None
+        self.events: SimpleQueue = SimpleQueue()  # ("repo", RepoResult) | ("lost", (target, why)) | ("batch", Future)
+
+    def go(self, work: list[RepoTarget], tick: Callable[[], None] | None) -> None:
+        for i in range(0, len(work), self.size):
+            self.queue.append(work[i:i + self.size])
+        raw_pool = ThreadPoolExecutor(max_workers=max(1, self.ctx.config.github.concurrency),
+                                      thread_name_prefix="gh-raw")
+        pool = ThreadPoolExecutor(max_workers=self.client.in_flight, thread_name_prefix="gh-gql")
+        try:
+            while self.queue or self.running or self.owed > 0:
+                self.submit(pool, raw_pool)
+                if not self.running and self.owed <= 0:
                     break
-                chunk = queue.popleft()
-                if len(chunk) > size:  # a smaller batch size since it was cut: cut it again
-                    queue.appendleft(chunk[size:])
-                    chunk = chunk[:size]
-                out.batch_sizes.append(len(chunk))
-                fut = pool.submit(enrich_batch, ctx, client, chunk, lambda kind, x: events.put((kind, x)), raw_pool)
-                running[fut] = chunk
-                fut.add_done_callback(lambda f: events.put(("batch", f)))
-            if not running and owed <= 0:
-                break
-            try:
-                kind, item = events.get(timeout=1.0)
-            except Empty:
+                try:
+                    kind, item = self.events.get(timeout=1.0)
+                except Empty:
+                    kind, item = "", None
+                if kind == "repo":
+                    self.take(item)
+                    self.taken += 1
+                    self.owed -= 1
+                elif kind == "lost":
+                    target, why = item
+                    self.lost.append(target)
+                    self.out.stop_reason = self.out.stop_reason or ("stopped on request" if self.stop.is_set()
+                                                                    else why)
+                    self.owed -= 1
+                elif kind == "batch":
+                    self.batch_done(item)
                 if tick:
                     tick()
-                continue
-            if kind == "repo":
-                take(item)
-                taken += 1
-                owed -= 1
-            elif kind == "lost":
-                target, why = item
-                lost.append(target)
-                out.stop_reason = out.stop_reason or ("stopped on request" if stop.is_set() else why)
-                owed -= 1
+        finally:
+            pool.shutdown(wait=True)
+            raw_pool.shutdown(wait=True)
+        self.out.pending = [t for chunk in self.queue for t in chunk] + self.lost
+
+    def submit(self, pool: ThreadPoolExecutor, raw_pool: ThreadPoolExecutor) -> None:
+        """Send batches while there is room in flight and no reason to stop."""
+        while self.queue and len(self.running) < self.client.in_flight and self.out.stop_reason is None:
+            if self.stop.is_set():
+                self.out.stop_reason = "stopped on request"
+                return
+            chunk = self.queue.popleft()
+            if len(chunk) > self.size:  # a smaller batch size since it was cut: cut it again
+                self.queue.appendleft(chunk[self.size:])
+                chunk = chunk[:self.size]
+            self.out.batch_sizes.append(len(chunk))
+            fut = pool.submit(enrich_batch, self.ctx, self.client, chunk,
+                              lambda kind, x: self.events.put((kind, x)), raw_pool)
+            self.running[fut] = chunk
+            fut.add_done_callback(lambda f: self.events.put(("batch", f)))
+
+    def batch_done(self, fut: Future) -> None:
+        """A batch's queries are done: its repositories are owed as events, or it is asked again (halved, or
+        after a pause), or its repositories fail."""
+        chunk = self.running.pop(fut)
+        try:
+            fut.result()
+        except TooHeavy as exc:
+            if len(chunk) == 1:
+                t = chunk[0]
+                self.fail([t], f"too large for one GraphQL query ({exc})")
+                return
+            self.size, self.successes = max(1, len(chunk) // 2), 0
+            log.info("GitHub GraphQL: a batch of %d was too heavy (%s); asking %d at a time", len(chunk), exc,
+                     self.size)
+            self.queue.appendleft(chunk[self.size:])
+            self.queue.appendleft(chunk[:self.size])
+            return
+        except (RateLimited, Stopped, Unreachable) as exc:
+            self.out.stop_reason = self.out.stop_reason or str(exc)
+            self.queue.appendleft(chunk)
+            return
+        except GraphQLUnavailable as exc:
+            if not self.taken:  # the host has no GraphQL at all: the caller enriches through REST
+                self.unavailable = exc
+                self.out.stop_reason = self.out.stop_reason or str(exc)
             else:
-                chunk = running.pop(item)
-                try:
-                    item.result()
-                except TooHeavy as exc:
-                    if len(chunk) == 1:
-                        t = chunk[0]
-                        why = f"too large for one GraphQL query ({exc})"
-                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", why)], outcome="failed"))
-                        continue
-                    size = max(1, len(chunk) // 2)
-                    successes = 0
-                    log.info("GitHub GraphQL: a batch of %d was too heavy (%s); asking %d at a time", len(chunk),
-                             exc, size)
-                    queue.appendleft(chunk[size:])
-                    queue.appendleft(chunk[:size])
-                    continue
-                except (RateLimited, Stopped, Unreachable) as exc:
-                    out.stop_reason = out.stop_reason or str(exc)
-                    queue.appendleft(chunk)
-                    continue
-                except GraphQLUnavailable as exc:
-                    if not taken:  # the host has no GraphQL at all: the caller enriches through REST
-                        unavailable = exc
-                        out.stop_reason = out.stop_reason or str(exc)
-                    for t in chunk if taken else ():
-                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
-                                        outcome="failed"))
-                    continue
-                except QueryFailed as exc:
-                    for t in chunk:
-                        take(RepoResult(t, problems=[Problem(t.full_name, "fetch", f"GraphQL: {exc}")],
-                                        outcome="failed"))
-                    continue
-                owed += len(chunk)  # each of them comes (or came) as a "repo" or "lost" event
-                successes += 1
-                if size < max_batch and successes >= 2:
-                    size, successes = min(max_batch, size * 2), 0
-            if tick:
-                tick()
-    finally:
-        pool.shutdown(wait=True)
-        raw_pool.shutdown(wait=True)
-    if unavailable is not None and not taken and not same:
-        raise unavailable
-    out.pending = [t for chunk in queue for t in chunk] + lost
-    return out
+                self.fail(chunk, f"GraphQL: {exc}")
+            return
+        except QueryFailed as exc:
+            self.fail(chunk, f"GraphQL: {exc}")
+            return
+        self.owed += len(chunk)  # each of them comes (or came) as a "repo" or "lost" event
+        self.successes += 1
+        if self.size < self.max_batch and self.successes >= 2:
+            self.size, self.successes = min(self.max_batch, self.size * 2), 0
+
+    def fail(self, chunk: list[RepoTarget], why: str) -> None:
+        for t in chunk:
+            self.take(RepoResult(t, problems=[Problem(t.full_name, "fetch", why)], outcome="failed"))

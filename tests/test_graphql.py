@@ -428,7 +428,12 @@ def test_a_stop_during_downloads_leaves_those_repositories_pending_and_writes_th
         cfg_path, db = _setup(tmp_path, gh, monkeypatch, extra="concurrency = 1")
 
         def stop_at_first_raw(path: str, headers: dict[str, str], nth: int) -> None:
-            if path.startswith("/raw/"):
+            if path.startswith("/raw/") and not stop.is_set():
+                # once the batch's text query is answered (10 s at most), so the stop cuts downloads, not queries
+                for _ in range(200):
+                    if any("... on Blob" in e["query"] for e in gh.gql_log):
+                        break
+                    threading.Event().wait(0.05)
                 stop.set()  # this download still answers; the ones after it are not asked
             return None
 
