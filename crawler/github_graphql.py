@@ -291,39 +291,12 @@ class GraphQLClient:
             with self._lock:
                 self.queries += 1
             status = r.status_code
-            try:
-                body = r.json()
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                body = {"message": r.text[:300]}
-            errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-            types = {e.get("type") for e in errors if isinstance(e, dict)}
-            message = str(body.get("message") or "; ".join(str(e.get("message")) for e in errors if
-                                                          isinstance(e, dict)))[:300]
-            token = self.cfg.token or ""
-            if len(token) >= 8 and token in message:  # a host echoing the token back never gets it into a message
-                message = message.replace(token, "***")
-            data = body.get("data") if isinstance(body.get("data"), dict) else None
-            self._note(r.headers, (data or {}).get("rateLimit"))
+            data, errors, types, message = self._read(r)
             if status == 401 or (status in (404, 405, 501) and data is None):
                 raise GraphQLUnavailable(f"{self.url} answered HTTP {status}: {message or 'no GraphQL here'}")
             if status in (403, 429) or "RATE_LIMITED" in types:
-                retry_after = r.headers.get("retry-after")
-                low = message.lower()
                 attempt += 1
-                if retry_after is not None and retry_after.strip().isdigit():
-                    self._pause("secondary", float(retry_after), f"HTTP {status}, Retry-After {retry_after}")
-                elif "RATE_LIMITED" in types or r.headers.get("x-ratelimit-remaining") == "0" \
-                        or "api rate limit exceeded" in low:
-                    reset = self.reset_at or time.time() + 60
-                    self._pause("primary", max(1.0, reset - time.time() + 1), f"HTTP {status}: {message}")
-                    with self._lock:
-                        self.remaining = None
-                elif status == 429 or "secondary" in low or "abuse" in low:
-                    self._pause("secondary", self.cfg.secondary_rate_wait * 2 ** (attempt - 1), f"HTTP {status}")
-                else:
-                    raise GraphQLUnavailable(f"{self.url} refused the query (HTTP {status}): {message}")
+                self._wait_out_limit(r, types, message, attempt)
                 if attempt > max(1, retries):
                     raise RateLimited(f"GitHub GraphQL rate limit persists after {attempt} waits", self.reset_at)
                 continue
@@ -344,8 +317,46 @@ class GraphQLClient:
                 continue
             if status != 200 or data is None:
                 raise QueryFailed(f"HTTP {status}: {message or 'no data'}")
-            return Answer(data, [e for e in errors if isinstance(e, dict)],
-                          (data.get("rateLimit") or {}).get("cost"))
+            return Answer(data, errors, (data.get("rateLimit") or {}).get("cost"))
+
+    def _read(self, r: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]], set[Any], str]:
+        """(data, errors, error types, message) of an answer; its rate-limit figures noted; the token never in
+        the message (a host echoing it back)."""
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {"message": r.text[:300]}
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)] if isinstance(body.get("errors"),
+                                                                                             list) else []
+        types = {e.get("type") for e in errors}
+        message = str(body.get("message") or "; ".join(str(e.get("message")) for e in errors))[:300]
+        token = self.cfg.token or ""
+        if len(token) >= 8 and token in message:
+            message = message.replace(token, "***")
+        data = body.get("data") if isinstance(body.get("data"), dict) else None
+        self._note(r.headers, (data or {}).get("rateLimit"))
+        return data, errors, types, message
+
+    def _wait_out_limit(self, r: Any, types: set[Any], message: str, attempt: int) -> None:
+        """Pause every query for a 403/429 or RATE_LIMITED answer: Retry-After, the primary reset, or a growing
+        secondary wait; a 403 that is no rate limit means this host refuses GraphQL."""
+        status = r.status_code
+        retry_after = r.headers.get("retry-after")
+        low = message.lower()
+        if retry_after is not None and retry_after.strip().isdigit():
+            self._pause("secondary", float(retry_after), f"HTTP {status}, Retry-After {retry_after}")
+        elif "RATE_LIMITED" in types or r.headers.get("x-ratelimit-remaining") == "0" \
+                or "api rate limit exceeded" in low:
+            reset = self.reset_at or time.time() + 60
+            self._pause("primary", max(1.0, reset - time.time() + 1), f"HTTP {status}: {message}")
+            with self._lock:
+                self.remaining = None
+        elif status == 429 or "secondary" in low or "abuse" in low:
+            self._pause("secondary", self.cfg.secondary_rate_wait * 2 ** (attempt - 1), f"HTTP {status}")
+        else:
+            raise GraphQLUnavailable(f"{self.url} refused the query (HTTP {status}): {message}")
 
     def raw(self, full_name: str, ref: str, path: str, max_bytes: int) -> tuple[int, bytes | None, str | None]:
         """(status, bytes, error) of one file from the raw host (free of API points), stopped past max_bytes."""
