@@ -633,7 +633,6 @@ def _crawl_source(cfg: Config, source: SourceConfig, progress: Progress | None, 
     _start_run(cfg, source, s)
     log.info("%s: run %s started (%s)", source.name, s.run_id, source.kind)
     gh = GitHubClient(cfg.github, stop=stop)
-    _warm_imports()
     ctx = Context(config=cfg, source=source, github=gh, stored=stored_lookup(cfg), web_targets=web_targets(cfg))
     batch = _Batch(cfg, source, s.run_id, s)
     try:
@@ -759,32 +758,6 @@ def crawl(cfg: Config, sources: list[str] | None = None, progress: Progress | No
         if not stop.is_set():  # a stop asked for now; the next run sorts what this one appended
             _compact_search(cfg)
     return out
-
-
-#: Modules a crawl needs once its list is read (GraphQL client, parsers, normalizers), in the order it needs
-#: them; imported in the background so they load while the list's and the first query's answers are awaited.
-_WARM = ("httpx", "bs4", "registry.normalized", "registry.normalize.bom", "yaml", "openpyxl")
-_warmed = False
-
-
-def _warm_imports() -> None:
-    """Import the crawl's heavy modules on a daemon thread, once per process (about half a second of imports in a
-    fresh process overlaps network waits); any failure is left for the real import to report."""
-    import importlib
-
-    global _warmed
-    if _warmed:
-        return
-    _warmed = True
-
-    def run() -> None:
-        for name in _WARM:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001, S112 - the import that needs it raises in its own words
-                continue
-
-    threading.Thread(target=run, name="warm-imports", daemon=True).start()
 
 
 def _compact_search(cfg: Config) -> None:
