@@ -933,7 +933,7 @@ class _Batches:
                 if not self.running and self.owed <= 0:
                     break
                 try:
-                    kind, item = self.events.get(timeout=0.1)  # ticks on: the caller's writes wait on time too
+                    kind, item = self.events.get(timeout=1.0)
                 except Empty:
                     kind, item = "", None
                 if kind == "repo":

@@ -45,9 +45,7 @@ log = logging.getLogger("ohr.crawl")
 #: A batch is written when this many repositories are done, or this many seconds passed since the last write.
 BATCH_REPOS = 25
 BATCH_SECONDS = 1.0
-#: GraphQL results go to the writer when it is free and they have gathered this long (or BATCH_REPOS of them);
-#: past BATCH_REPOS_MAX waiting, fetching waits for the write.
-BATCH_GATHER = 0.2
+#: GraphQL results go to the writer whenever it is free; past this many waiting, fetching waits for the write.
 BATCH_REPOS_MAX = 500
 #: A source's documents and records are written when this many wait and the next document starts (a document's
 #: records stay together: their digest tells an unchanged list in one look), or at BATCH_ITEMS_MAX regardless.
@@ -163,7 +161,6 @@ class _Batch:
         #: before that stores the records again next time and derives them then
         self.held_digests: dict[str, str] = {}
         self.written_at = time.monotonic()
-        self.gathering_since: float | None = None  # when the buffer's first result came, for due()
         self._writer: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
 
@@ -177,7 +174,6 @@ class _Batch:
         """
         self._wait_pending()
         self.written_at = time.monotonic()
-        self.gathering_since = None
         if not (self.docs or self.records or self.problems or self.repo_projects):
             return
         part = _Batch(self.cfg, self.source, self.run_id, self.summary)
@@ -196,18 +192,11 @@ class _Batch:
         return self._pending is not None and not self._pending.done()
 
     def due(self) -> bool:
-        """Whether to hand the buffer to the writer now: when it is free and results have gathered for a moment
-        (the network keeps fetching while it writes, so batches grow with the load; a write costs a few tenths
-        of a second whatever its size), or when a full batch waits behind a write in flight."""
+        """Whether to hand the buffer to the writer now: as soon as it is free (the network keeps fetching while
+        it writes, so batches grow with the load), or when a full batch waits behind a write in flight."""
         if not (self.repo_projects or self.docs):
-            self.gathering_since = None
             return False
-        if len(self.repo_projects) >= BATCH_REPOS_MAX:
-            return True
-        if self.gathering_since is None:
-            self.gathering_since = time.monotonic()
-        return not self.writing() and (len(self.repo_projects) >= BATCH_REPOS
-                                       or time.monotonic() - self.gathering_since >= BATCH_GATHER)
+        return not self.writing() or len(self.repo_projects) >= BATCH_REPOS_MAX
 
     def _wait_pending(self) -> None:
         fut, self._pending = self._pending, None
