@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,35 +199,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _migrated: set[str] = set()
-_template: Path | None = None
-_template_lock = threading.Lock()
-
-
-def _new_registry(p: Path) -> None:
-    """Make a new registry file as a copy of an empty one this process migrated once: the same file the
-    migrations would write, without running them for every new registry (a fifth of a second each)."""
-    global _template
-    import shutil
-    import tempfile
-
-    with _template_lock:
-        if _template is None or not _template.exists():
-            import atexit
-
-            import duckdb
-
-            folder = Path(tempfile.mkdtemp(prefix="ohr-template-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            path = folder / f"registry-{SCHEMA_VERSION}.duckdb"
-            con = duckdb.connect(str(path))
-            try:
-                con.execute(_QUIET)
-                migrate(con)
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            _template = path
-        shutil.copyfile(_template, p)
 
 
 def file_stamp(path: str | Path) -> tuple[Any, ...]:
@@ -264,8 +234,6 @@ def writer(path: str | Path, wait: float | None = None, create: bool = True) -> 
                 raise NotARegistry(f"{p} is an empty file, not an ohr registry; run `ohr crawl --db {p}` to make "
                                    "it one")
             p.unlink()  # an empty file (`touch registry.duckdb`) holds nothing: DuckDB starts it afresh
-        if create and not p.exists() and not Path(f"{p}.wal").exists():
-            _new_registry(p)
     except OSError as exc:
         raise _unopenable(p, exc) from None
     con = _open(p, read_only=False, wait=_wait_seconds(60.0) if wait is None else wait)

@@ -598,31 +598,3 @@ def test_renormalize_reads_past_a_file_that_was_not_found(crawled):
     with regdb.reader(db) as con:
         after = {t: sorted(map(repr, con.execute(f"SELECT {_kept(con, t)} FROM {t}").fetchall())) for t in tables}
     assert after == before
-
-
-def test_new_registries_are_copies_of_one_migrated_template_and_independent(tmp_path) -> None:
-    """A new registry file is a copy of an empty one migrated once per process: every migration is recorded in
-    it, it has every table, and two new registries share nothing."""
-    import duckdb
-
-    from registry import db as regdb
-
-    a, b = tmp_path / "a" / "one.duckdb", tmp_path / "two.duckdb"
-    with regdb.writer(a) as con:
-        con.execute("INSERT INTO flags (project_id, kind, note, flagged_by, flagged_at) "
-                    "VALUES ('x.org/a', 'unsafe', 'n', 't', now())")
-    with regdb.writer(b):
-        pass
-    direct = duckdb.connect(str(tmp_path / "direct.duckdb"))
-    regdb.migrate(direct)
-    tables = "SELECT table_name FROM duckdb_tables() ORDER BY 1"
-    for path in (a, b):
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            assert con.execute("SELECT list(version ORDER BY version) FROM schema_version").fetchone()[0] == \
-                sorted(v for v, _, _ in regdb._migrations())
-            assert con.execute(tables).fetchall() == direct.execute(tables).fetchall()
-            assert con.execute("SELECT count(*) FROM flags").fetchone()[0] == (1 if path == a else 0)
-        finally:
-            con.close()
-    direct.close()

@@ -26,10 +26,10 @@ RUN_TABLES = {"crawl_runs", "crawl_errors", "sources", "schema_version", "projec
 CURATOR_TABLES = {"flags", "corrections", "aliases", "reviews"}
 
 
-def _world(version: int) -> list[FakeRepo]:
-    lines = "\n".join(f"* [Board {i}](https://github.com/O/board-{i:02d}): board {i}" for i in range(N))
+def _world(version: int, n: int = N) -> list[FakeRepo]:
+    lines = "\n".join(f"* [Board {i}](https://github.com/O/board-{i:02d}): board {i}" for i in range(n))
     repos = [FakeRepo("Lists/many", {"README.md": f"# Many\n\n## Boards\n\n{lines}\n".encode()})]
-    for i in range(N):
+    for i in range(n):
         repos.append(FakeRepo(
             f"O/board-{i:02d}", {"README.md": f"# Board {i} v{version}\n".encode(), "LICENSE": b"MIT License\n"},
             description=f"board {i}, revision {version}", stars=i + version,
@@ -181,12 +181,12 @@ def test_a_first_crawl_killed_after_its_list_converges_too(tmp_path, run_ohr, mo
     """Killed after the list was stored but before its projects were derived (they wait for their repositories):
     the next run stores the list's records again and derives every project, as one uninterrupted crawl does."""
     monkeypatch.setenv("GITHUB_TOKEN", "test-token-not-secret")
-    with FakeGitHub(_world(1)) as gh:
+    with FakeGitHub(_world(1, 12)) as gh:  # ~8 repositories are fetched before the server stalls
         ref, cfg, ref_db, db = _two_registries(tmp_path, gh)
         assert run_ohr("crawl", "--config", str(ref)).code == 0
         _kill_mid_crawl(gh, cfg, db, "SELECT count(*) FROM repos WHERE status = 'ok'")
         # the list's records are stored; projects whose repositories were not written yet are not derived
-        assert _count(db, "SELECT count(*) FROM source_records") == N
+        assert _count(db, "SELECT count(*) FROM source_records") == 12
         assert (_count(db, "SELECT count(*) FROM record_digests") or 0) == 0
         r = run_ohr("crawl", "--config", str(cfg))
         assert r.code == 0, r.out + r.err
