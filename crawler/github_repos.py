@@ -38,6 +38,7 @@ class RepoTarget:
     #: the stored tree's paths when the file-selection rules changed since its files were picked and the rules
     #: now want files never fetched (migration 0021): a re-crawl fetches them even if nothing was pushed
     reselect: list[str] | None = None
+    default_branch: str | None = None  # the stored repository's (a 304 answer does not say it)
 
 
 @dataclass
@@ -120,7 +121,7 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
     res.documents.append(repo_doc)
     if repo_doc.not_modified:
         if t.reselect is not None:
-            _fetch_reselected(ctx, t, res, _stored_branch(t))
+            _fetch_reselected(ctx, t, res, t.default_branch or "HEAD")
         return res
     if repo_doc.status == 404:
         res.outcome = "gone"
@@ -173,13 +174,6 @@ def enrich_repo(ctx: Context, t: RepoTarget) -> RepoResult:
         paths = []  # unchanged tree: its files are unchanged too
     _fetch_files(ctx, t, res, full, branch, wanted_files(paths))
     return res
-
-
-def _stored_branch(t: RepoTarget) -> str:
-    try:
-        return str(json.loads(t.repo_json or b"{}").get("default_branch") or "HEAD")
-    except (ValueError, AttributeError):
-        return "HEAD"
 
 
 def _fetch_reselected(ctx: Context, t: RepoTarget, res: RepoResult, branch: str, full: str | None = None) -> None:

@@ -405,9 +405,9 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
     repo_json: dict[str, bytes] = {}
     for url, kind, pid, status, etag, last_modified, path, fetched_at, sha, content in con.execute(
         "SELECT url, doc_kind, project_id, status, etag, last_modified, path, fetched_at, sha, "
-        "CASE WHEN doc_kind = 'repo' THEN content END FROM documents "
+        "CASE WHEN doc_kind = 'repo' AND $2 THEN content END FROM documents "
         "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[])) AND doc_kind IN ('repo', 'tree', 'readme', 'file')",
-        [ids],
+        [ids, bool(cfg.github.graphql and cfg.github.token)],  # only GraphQL's HEAD check compares the JSON
     ).fetchall():
         docs.setdefault(pid, {})[url] = Document(url=url, doc_kind=kind, source="", fetched_at=fetched_at,
                                                  status=status, etag=etag, last_modified=last_modified,
@@ -420,15 +420,17 @@ def _repo_targets(cfg: Config, con: Any, project_ids: set[str]) -> tuple[list, i
                 repo_json[pid] = bytes(content)
             if status == 404:
                 gone[pid] = fetched_at
-    pushed = dict(con.execute(
-        "SELECT project_id, strftime(pushed_at, '%Y-%m-%dT%H:%M:%SZ') FROM repos "
-        "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall())
+    pushed, branch = {}, {}
+    for pid, at, default_branch in con.execute(
+            "SELECT project_id, strftime(pushed_at, '%Y-%m-%dT%H:%M:%SZ'), default_branch FROM repos "
+            "WHERE project_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids]).fetchall():
+        pushed[pid], branch[pid] = at, default_branch
     reselect = _reselect(con, ids, docs)
     # a repository that answered 404 is asked again only every recheck_gone_days (404s carry no ETag)
     horizon = now() - timedelta(days=cfg.github.recheck_gone_days)
     skip = {pid for pid, at in gone.items() if at > horizon}
     targets = [RepoTarget(pid, name, docs.get(pid, {}), pushed.get(pid), heads.get(pid), repo_json.get(pid),
-                          reselect.get(pid))
+                          reselect.get(pid), branch.get(pid))
                for pid, name in pairs if pid not in skip]
     # never-fetched (pending) repositories first, then the least recently fetched, so a small budget
     # finishes what the last run left and then rotates fairly through the rest
